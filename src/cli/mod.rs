@@ -1,0 +1,56 @@
+//! The command-line edge: argument types and one module per command. Errors become one line
+//! on stderr and an exit code here, never a backtrace.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit code when every gate held.
+pub const EXIT_OK: u8 = 0;
+/// Exit code when a gate failed.
+pub const EXIT_GATE_FAILED: u8 = 1;
+/// Exit code for unusable input: missing file, syntax error, bad flags.
+pub const EXIT_BAD_INPUT: u8 = 2;
+
+/// benchforge: manufactures validated rigid-body physics benchmarks.
+#[derive(Debug, Parser)]
+#[command(name = "benchforge", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the gates on one scene script over N seeds.
+    Validate(ValidateArgs),
+}
+
+/// Arguments of `benchforge validate`.
+#[derive(Debug, clap::Args)]
+pub struct ValidateArgs {
+    /// The scene script (Rhai) to validate.
+    pub script: std::path::PathBuf,
+    /// How many seeds to check (seeds 0..N).
+    #[arg(long, default_value_t = 8)]
+    pub seeds: u64,
+    /// Print the whole report as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs the parsed command and returns the process exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    let result: anyhow::Result<u8> = match cli.command {
+        Command::Validate(_args) => Err(anyhow::anyhow!("validate is not built yet")),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            eprintln!("benchforge: {err:#}");
+            ExitCode::from(EXIT_BAD_INPUT)
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! benchforge: manufactures physics benchmarks for engineering agents.
+//!
+//! The domain core (scene model, scripting, simulation, gates, rendering, export, store, LLM
+//! client) lives in plain modules that do not import actix; `actors` is the thin shell that
+//! wires the core into supervised actors. See `DESIGN.md` in the shared folder for the
+//! pipeline and the gates.
+
+pub mod report;
+pub mod rng;
+pub mod scene;
+pub mod variant;
+
+pub mod cli;
+pub mod guard;
