@@ -170,11 +170,8 @@ fn trajectory_pose_converts_back_to_scene_euler_angles() {
         rotation_wxyz: q,
     }
     .to_scene_pose();
-    for i in 0..3 {
-        assert!(
-            (pose.rotation_deg[i] - rotation_deg[i]).abs() < 1e-9,
-            "{pose:?}"
-        );
+    for (got, want) in pose.rotation_deg.iter().zip(rotation_deg) {
+        assert!((got - want).abs() < 1e-9, "{pose:?}");
     }
 }
 
