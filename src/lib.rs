@@ -11,5 +11,6 @@ pub mod scene;
 pub mod variant;
 
 pub mod cli;
+pub mod gates;
 pub mod guard;
 pub mod physics;
