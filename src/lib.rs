@@ -12,3 +12,7 @@ pub mod variant;
 
 pub mod cli;
 pub mod guard;
+
+pub mod fault;
+pub mod session;
+pub mod store;
