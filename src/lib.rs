@@ -13,6 +13,8 @@ pub mod variant;
 pub mod cli;
 pub mod guard;
 
+pub mod config;
+pub mod dataset;
 pub mod fault;
 pub mod session;
 pub mod store;
