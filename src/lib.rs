@@ -8,6 +8,7 @@
 pub mod report;
 pub mod rng;
 pub mod scene;
+pub mod script;
 pub mod variant;
 
 pub mod cli;
