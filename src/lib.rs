@@ -5,10 +5,12 @@
 //! wires the core into supervised actors. See `DESIGN.md` in the shared folder for the
 //! pipeline and the gates.
 
+pub mod gates;
 pub mod report;
 pub mod rng;
 pub mod scene;
 pub mod script;
+pub mod validate;
 pub mod variant;
 
 pub mod cli;
