@@ -102,16 +102,14 @@ fn named_zones(scene: &Scene) -> Vec<(String, Aabb)> {
 fn check_zones_proper(scene: &Scene, findings: &mut Vec<Finding>) -> bool {
     let before = findings.len();
     for (name, zone) in named_zones(scene) {
-        for axis in 0..3 {
+        for (axis, axis_name) in AXES.iter().enumerate() {
             let (lo, hi) = (zone.min_m[axis], zone.max_m[axis]);
             if lo.is_finite() && hi.is_finite() && lo >= hi {
                 findings.push(Finding::new(
                     rule::ZONE_INVERTED,
                     format!(
-                        "{name} {}: min {} = {lo:.3} m is not below max {} = {hi:.3} m; min_m must be the corner with the smallest x, y, z",
+                        "{name} {}: min {axis_name} = {lo:.3} m is not below max {axis_name} = {hi:.3} m; min_m must be the corner with the smallest x, y, z",
                         fmt_box(&zone),
-                        AXES[axis],
-                        AXES[axis]
                     ),
                 ));
             }
@@ -320,14 +318,14 @@ fn check_labels(scene: &Scene, solution: Option<&[Fixture]>, findings: &mut Vec<
 /// How far `inner` sticks out of `outer` on each of the six sides, as ("+z", metres).
 fn protrusions(inner: &Aabb, outer: &Aabb) -> Vec<(String, f64)> {
     let mut out = Vec::new();
-    for axis in 0..3 {
+    for (axis, name) in AXES.iter().enumerate() {
         let below = outer.min_m[axis] - inner.min_m[axis];
         if below > CONTAIN_TOLERANCE_M {
-            out.push((format!("-{}", AXES[axis]), below));
+            out.push((format!("-{name}"), below));
         }
         let above = inner.max_m[axis] - outer.max_m[axis];
         if above > CONTAIN_TOLERANCE_M {
-            out.push((format!("+{}", AXES[axis]), above));
+            out.push((format!("+{name}"), above));
         }
     }
     out
