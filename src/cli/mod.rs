@@ -5,6 +5,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod validate;
+
 /// Exit code when every gate held.
 pub const EXIT_OK: u8 = 0;
 /// Exit code when a gate failed.
@@ -44,7 +46,7 @@ pub struct ValidateArgs {
 /// Runs the parsed command and returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
     let result: anyhow::Result<u8> = match cli.command {
-        Command::Validate(_args) => Err(anyhow::anyhow!("validate is not built yet")),
+        Command::Validate(args) => validate::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
