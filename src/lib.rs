@@ -11,6 +11,7 @@ pub mod scene;
 pub mod variant;
 
 pub mod cli;
+pub mod export;
 pub mod gates;
 pub mod guard;
 pub mod physics;

@@ -110,3 +110,56 @@ pub fn hinge(a: &str, b: &str, anchor_m: [f64; 3], limits_deg: Option<[f64; 2]>)
 pub fn spawn(scene: &Scene) -> PayloadSpawn {
     PayloadSpawn::sample(&scene.payload, 0)
 }
+
+/// The pit scene plus a hinged flap (dynamic, on a fixed post), a fixed wedge made as a convex
+/// hull and a loose dynamic crate: every body kind, joint and shape the MJCF export handles.
+pub fn mechanism() -> Scene {
+    let mut scene = pit();
+    scene
+        .fixtures
+        .push(fixed_box("post", [0.04, 0.04, 0.3], [0.0, -0.4, 0.15]));
+    let mut flap = dynamic_box("flap", [0.02, 0.3, 0.2], [0.0, -0.23, 0.2]);
+    flap.parts.push(Part {
+        shape: Shape::Cylinder {
+            radius_m: 0.02,
+            length_m: 0.3,
+        },
+        local_pose: Pose {
+            position_m: [0.0, 0.0, 0.1],
+            rotation_deg: [90.0, 0.0, 0.0],
+        },
+    });
+    scene.fixtures.push(flap);
+    scene.joints.push(Joint {
+        fixture_a: "post".into(),
+        fixture_b: "flap".into(),
+        anchor_m: [0.0, -0.38, 0.2],
+        axis: [0.0, 1.0, 0.0],
+        kind: JointKind::Revolute {
+            limits_deg: Some([-30.0, 30.0]),
+        },
+    });
+    scene.fixtures.push(Fixture {
+        label: "wedge".into(),
+        body: BodyKind::Fixed,
+        material: Material::Concrete,
+        pose: Pose::at([-0.8, 0.3, 0.0]),
+        parts: vec![Part {
+            shape: Shape::ConvexHull {
+                points_m: vec![
+                    [-0.1, -0.1, 0.0],
+                    [0.1, -0.1, 0.0],
+                    [-0.1, 0.1, 0.0],
+                    [0.1, 0.1, 0.0],
+                    [-0.1, -0.1, 0.1],
+                    [-0.1, 0.1, 0.1],
+                ],
+            },
+            local_pose: Pose::default(),
+        }],
+    });
+    let mut crate_ = dynamic_box("crate", [0.1, 0.1, 0.1], [-0.3, 0.3, 0.05]);
+    crate_.pose.rotation_deg = [0.0, 0.0, 30.0];
+    scene.fixtures.push(crate_);
+    scene
+}
