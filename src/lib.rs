@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod config;
 pub mod dataset;
+pub mod export;
 pub mod fault;
 pub mod gates;
 pub mod guard;
