@@ -12,4 +12,6 @@ pub mod scene;
 pub mod variant;
 
 pub mod cli;
+pub mod gates;
 pub mod guard;
+pub mod physics;
