@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use benchforge::physics::{build_world, simulate, PhysicsSettings};
 use benchforge::render::{
     self, media, BodyPose, BodyPoses, MediaOptions, RenderOptions, Role, SimFrame, ViewAngle,
     Visibility,
@@ -340,7 +341,8 @@ fn simulation_media_spread_frames_over_the_run_and_are_deterministic() {
         gif_max_frames: 12,
         ..MediaOptions::default()
     };
-    let a = render::render_simulation_media(&scene, &spawn(&scene), &frames, &options).unwrap();
+    let a =
+        render::render_simulation_media(&scene, &spawn(&scene), &[], &frames, &options).unwrap();
     assert_eq!(a.sheet_times_s.len(), 12);
     assert_eq!(a.sheet_times_s[0], 0.0);
     assert!((a.sheet_times_s[11] - 1.0).abs() < 1e-9);
@@ -353,12 +355,65 @@ fn simulation_media_spread_frames_over_the_run_and_are_deterministic() {
         .unwrap();
     let frame_count = decoder.into_iter().count();
     assert_eq!(frame_count, 12);
-    let b = render::render_simulation_media(&scene, &spawn(&scene), &frames, &options).unwrap();
+    let b =
+        render::render_simulation_media(&scene, &spawn(&scene), &[], &frames, &options).unwrap();
     assert_eq!(a, b);
     let dir = tempdir("media");
     let paths = a.write(&dir, "").unwrap();
     assert!(paths.iter().any(|p| p.ends_with(media::CONTACT_SHEET_FILE)));
     assert!(dir.join("sim.gif").exists());
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn a_real_passive_run_and_a_solution_run_become_media() {
+    let scene = ramp_scene();
+    let spawn = spawn(&scene);
+    let settings = PhysicsSettings {
+        duration_s: 1.5,
+        ..PhysicsSettings::default()
+    };
+    // The recorded trajectory really moves the payload: it rolls down the ramp.
+    let mut world = build_world(&scene, &spawn, &[]).unwrap();
+    let outcome = simulate(
+        &mut world,
+        &scene,
+        &settings,
+        Some(render::sim::RECORD_EVERY_S),
+    );
+    let frames = render::frames_from_trajectory(outcome.trajectory.as_ref().unwrap());
+    assert!(frames.len() > 10);
+    let first = frames[0].poses["payload"].position_m;
+    let last = frames.last().unwrap().poses["payload"].position_m;
+    assert!(last[2] < first[2] - 0.05, "{first:?} -> {last:?}");
+    assert!(frames[0].poses.contains_key("floor"));
+
+    let wall = Fixture {
+        label: "stop_wall".into(),
+        body: BodyKind::Fixed,
+        material: Material::Wood,
+        pose: Pose::default(),
+        parts: vec![part(
+            Shape::Box {
+                size_m: [0.05, 0.4, 0.3],
+            },
+            [0.8, 0.0, 0.3],
+            [0.0; 3],
+        )],
+    };
+    let options = MediaOptions {
+        gif_max_frames: 6,
+        sheet_columns: 2,
+        sheet_rows: 2,
+        ..MediaOptions::default()
+    };
+    let media = render::simulate_media(&scene, &spawn, Some(&[wall]), &settings, &options).unwrap();
+    let solution = media.solution.as_ref().expect("a solution run");
+    assert_ne!(media.passive.contact_sheet_png, solution.contact_sheet_png);
+    let dir = tempdir("runs");
+    let paths = media.write(&dir).unwrap();
+    assert_eq!(paths.len(), 4);
+    assert!(dir.join("solution_sim.gif").exists());
     std::fs::remove_dir_all(dir).ok();
 }
 
@@ -383,6 +438,7 @@ fn look() {
     let media = render::render_simulation_media(
         &scene,
         &spawn(&scene),
+        &[],
         &falling_frames(&scene),
         &MediaOptions::default(),
     )

@@ -9,7 +9,7 @@ use super::mesh::{box_mesh, tessellate, Mesh};
 use super::raster::{Canvas, Rgb, BACKGROUND_ID, GROUND_ID};
 use super::style;
 use super::{BodyPose, Role, SegmentLabel, PAYLOAD_LABEL};
-use crate::scene::{Aabb, BodyKind, Scene};
+use crate::scene::{Aabb, BodyKind, Fixture, Scene};
 use crate::variant::PayloadSpawn;
 
 /// One rigid body tessellated in its own body frame.
@@ -42,6 +42,7 @@ pub struct SceneGeometry {
     bounds: Aabb,
     grid_step_m: f64,
     labels: Vec<SegmentLabel>,
+    has_solution: bool,
 }
 
 /// The bodies placed for one moment: world-space meshes per segment.
@@ -51,8 +52,9 @@ pub struct PosedBodies {
 }
 
 impl SceneGeometry {
-    /// Tessellates the scene. The payload takes its size and start from `spawn`.
-    pub fn new(scene: &Scene, spawn: &PayloadSpawn) -> SceneGeometry {
+    /// Tessellates the scene plus the reference solution's parts (`solution`, possibly
+    /// empty). The payload takes its size and start from `spawn`.
+    pub fn new(scene: &Scene, spawn: &PayloadSpawn, solution: &[Fixture]) -> SceneGeometry {
         let mut labels = vec![
             SegmentLabel::new(BACKGROUND_ID, "background", Role::Background),
             SegmentLabel::new(GROUND_ID, "ground", Role::Ground),
@@ -94,10 +96,12 @@ impl SceneGeometry {
                 caption: "FORBID",
             });
         }
-        for fixture in &scene.fixtures {
-            let (role, color) = match fixture.body {
-                BodyKind::Fixed => (Role::FixedFixture, style::FIXED),
-                BodyKind::Dynamic => (Role::DynamicFixture, style::DYNAMIC),
+        let parts = scene.fixtures.iter().map(|f| (f, false));
+        for (fixture, is_solution) in parts.chain(solution.iter().map(|f| (f, true))) {
+            let (role, color) = match (is_solution, fixture.body) {
+                (true, _) => (Role::SolutionPart, style::SOLUTION),
+                (false, BodyKind::Fixed) => (Role::FixedFixture, style::FIXED),
+                (false, BodyKind::Dynamic) => (Role::DynamicFixture, style::DYNAMIC),
             };
             let id = take_id(fixture.label.clone(), role, &mut labels);
             let mut mesh = Mesh::default();
@@ -122,6 +126,7 @@ impl SceneGeometry {
             bounds: scene.bounds,
             grid_step_m: nice_step(size[0].max(size[1]) / 10.0),
             labels,
+            has_solution: !solution.is_empty(),
         }
     }
 
@@ -432,7 +437,7 @@ fn draw_band(
         x + (font::text_width(text) * scale) as i32 + 14 * s <= canvas.width as i32
     };
     if overlay.legend {
-        let entries: [(&str, Rgb, bool); 6] = [
+        let mut entries: Vec<(&str, Rgb, bool)> = vec![
             ("PAYLOAD", style::PAYLOAD, false),
             ("GOAL", style::GOAL, false),
             ("FORBID", style::FORBID, false),
@@ -440,6 +445,9 @@ fn draw_band(
             ("FIXED", style::FIXED, false),
             ("DYNAMIC", style::DYNAMIC, false),
         ];
+        if geometry.has_solution {
+            entries.push(("SOLUTION", style::SOLUTION, false));
+        }
         for (name, color, outline) in entries {
             if !fits(x, name, canvas) {
                 break;

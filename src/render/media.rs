@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use super::draw::{self, Overlay, SceneGeometry};
 use super::raster::Canvas;
 use super::{encode, guarded, style, BodyPoses, RenderError, ViewAngle};
-use crate::scene::Scene;
+use crate::scene::{Fixture, Scene};
 use crate::variant::PayloadSpawn;
 
 /// File name of the contact sheet.
@@ -110,11 +110,13 @@ fn time_stamp(time_s: f64) -> String {
     format!("T {time_s:.2} S")
 }
 
-/// Renders the contact sheet and the GIF of a run. `frames` must be in time order; an
-/// empty list draws the scene's start as the only frame.
+/// Renders the contact sheet and the GIF of a run of `scene` with the reference solution's
+/// parts `solution` (empty for the passive run). `frames` must be in time order; an empty
+/// list draws the scene's start as the only frame.
 pub fn render_simulation_media(
     scene: &Scene,
     spawn: &PayloadSpawn,
+    solution: &[Fixture],
     frames: &[SimFrame],
     options: &MediaOptions,
 ) -> Result<SimulationMedia, RenderError> {
@@ -154,7 +156,7 @@ pub fn render_simulation_media(
         frames
     };
     guarded(|| {
-        let geometry = SceneGeometry::new(scene, spawn);
+        let geometry = SceneGeometry::new(scene, spawn, solution);
         let sheet_picks = spread(
             frames.len(),
             (options.sheet_columns * options.sheet_rows) as usize,

@@ -20,6 +20,7 @@ mod math;
 pub mod media;
 mod mesh;
 mod raster;
+pub mod sim;
 mod style;
 
 use std::collections::BTreeMap;
@@ -30,6 +31,7 @@ use serde::{Deserialize, Serialize};
 
 pub use camera::ViewAngle;
 pub use media::{render_simulation_media, MediaOptions, SimFrame, SimulationMedia};
+pub use sim::{frames_from_trajectory, simulate_media, RunMedia};
 
 use crate::scene::{Pose, Scene, Vec3};
 use crate::variant::PayloadSpawn;
@@ -58,6 +60,9 @@ pub enum RenderError {
     /// Rendering panicked; the message says where.
     #[error("rendering panicked: {0}")]
     Panicked(String),
+    /// The simulation behind the media could not run.
+    #[error("could not simulate the scene for its media: {0}")]
+    Simulation(String),
     /// A file could not be written.
     #[error("could not write {path}: {source}")]
     Io {
@@ -114,6 +119,8 @@ pub enum Role {
     FixedFixture,
     /// A dynamic fixture.
     DynamicFixture,
+    /// A part of the reference solution.
+    SolutionPart,
 }
 
 /// One entry of the segmentation table.
@@ -218,7 +225,7 @@ pub struct RolePixels {
     pub goal_zone: u32,
     /// Pixels of all forbid zones together.
     pub forbid_zones: u32,
-    /// Pixels of all fixtures together.
+    /// Pixels of all fixtures (and solution parts) together.
     pub fixtures: u32,
     /// Pixels showing anything but sky.
     pub non_background: u32,
@@ -293,7 +300,7 @@ pub fn render_views(
 ) -> Result<Vec<RenderedView>, RenderError> {
     options.check()?;
     guarded(|| {
-        let geometry = SceneGeometry::new(scene, spawn);
+        let geometry = SceneGeometry::new(scene, spawn, &[]);
         let bodies = geometry.posed(poses);
         options
             .views
@@ -409,7 +416,7 @@ fn count_roles(ids: &[u16], labels: &[SegmentLabel]) -> RolePixels {
             Role::Payload => out.payload += count,
             Role::GoalZone => out.goal_zone += count,
             Role::ForbidZone => out.forbid_zones += count,
-            Role::FixedFixture | Role::DynamicFixture => out.fixtures += count,
+            Role::FixedFixture | Role::DynamicFixture | Role::SolutionPart => out.fixtures += count,
             Role::Background | Role::Ground => {}
         }
         if label.role != Role::Background {
@@ -427,6 +434,7 @@ fn segment_color(label: &SegmentLabel) -> [u8; 3] {
         Role::Payload => style::PAYLOAD,
         Role::GoalZone => style::GOAL,
         Role::ForbidZone => style::FORBID,
+        Role::SolutionPart => style::SOLUTION,
         Role::FixedFixture | Role::DynamicFixture => {
             // Well-spread blue-to-violet hues by id, away from the payload's orange and the
             // zones' green and red.

@@ -20,6 +20,8 @@ pub const PAYLOAD: Rgb = rgb8(255, 118, 0);
 pub const FIXED: Rgb = rgb8(150, 152, 158);
 /// Fixtures moved by physics.
 pub const DYNAMIC: Rgb = rgb8(150, 178, 214);
+/// Parts of the reference solution.
+pub const SOLUTION: Rgb = rgb8(150, 90, 200);
 /// Goal zone fill and edge.
 pub const GOAL: Rgb = rgb8(0, 200, 70);
 /// Goal zone edge.
