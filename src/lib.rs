@@ -5,6 +5,12 @@
 //! wires the core into supervised actors. See `DESIGN.md` in the shared folder for the
 //! pipeline and the gates.
 
+pub mod render;
+pub mod report;
+pub mod rng;
+pub mod scene;
+pub mod variant;
+
 pub mod cli;
 pub mod config;
 pub mod dataset;
