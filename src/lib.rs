@@ -8,10 +8,16 @@
 pub mod agents;
 pub mod journal;
 pub mod plan;
+pub mod cli;
+pub mod config;
+pub mod dataset;
+pub mod fault;
+pub mod gates;
+pub mod guard;
+pub mod physics;
 pub mod report;
 pub mod rng;
 pub mod scene;
+pub mod session;
+pub mod store;
 pub mod variant;
-
-pub mod cli;
-pub mod guard;
