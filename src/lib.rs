@@ -11,6 +11,9 @@ pub mod rng;
 pub mod scene;
 pub mod variant;
 
+pub mod agents;
+pub mod journal;
+pub mod plan;
 pub mod cli;
 pub mod config;
 pub mod dataset;
