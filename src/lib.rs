@@ -13,8 +13,13 @@ pub mod variant;
 pub mod cli;
 pub mod guard;
 
+pub mod actors;
 pub mod config;
+pub mod daemon;
 pub mod dataset;
 pub mod fault;
+pub mod logging;
+pub mod messages;
 pub mod session;
+pub mod steps;
 pub mod store;
