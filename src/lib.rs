@@ -5,21 +5,21 @@
 //! wires the core into supervised actors. See `DESIGN.md` in the shared folder for the
 //! pipeline and the gates.
 
-pub mod report;
-pub mod rng;
-pub mod scene;
-pub mod variant;
-
-pub mod cli;
-pub mod guard;
-
 pub mod actors;
+pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod dataset;
 pub mod fault;
+pub mod gates;
+pub mod guard;
 pub mod logging;
 pub mod messages;
+pub mod physics;
+pub mod report;
+pub mod rng;
+pub mod scene;
 pub mod session;
 pub mod steps;
 pub mod store;
+pub mod variant;
