@@ -275,6 +275,6 @@ async fn run_inside(
         }
     }
     shared.shutting_down.store(true, Ordering::SeqCst);
-    actors.stop(Duration::from_secs(5));
+    actors.stop(Duration::from_secs(2));
     Ok(summary)
 }

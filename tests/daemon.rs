@@ -331,3 +331,94 @@ fn refused_and_retried_sessions_end_in_the_right_stage_and_status_counts_them() 
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Steps whose simulation always panics and whose planner is unreachable for one theme: the
+/// sessions must end failed with the reason, not hang nor restart forever.
+struct Hostile;
+
+impl benchforge::steps::Steps for Hostile {
+    fn plan(&self, session: &benchforge::store::Session) -> benchforge::steps::StepFuture {
+        let toy = benchforge::steps::ToySteps {
+            step_delay: Duration::from_millis(1),
+        };
+        if session.theme.prompt.contains("offline") {
+            return Box::pin(async {
+                benchforge::session::StepResult::StepFailed {
+                    role: benchforge::session::Role::Planner,
+                    unreachable: true,
+                    message: "connection refused at http://127.0.0.1:9/v1".into(),
+                }
+            });
+        }
+        toy.plan(session)
+    }
+    fn code(&self, session: &benchforge::store::Session) -> benchforge::steps::StepFuture {
+        benchforge::steps::ToySteps {
+            step_delay: Duration::from_millis(1),
+        }
+        .code(session)
+    }
+    fn simulate(
+        &self,
+        _session: &benchforge::store::Session,
+        _dir: &std::path::Path,
+    ) -> benchforge::session::StepResult {
+        panic!("the physics world exploded")
+    }
+    fn review(&self, session: &benchforge::store::Session) -> benchforge::steps::StepFuture {
+        benchforge::steps::ToySteps {
+            step_delay: Duration::from_millis(1),
+        }
+        .review(session)
+    }
+}
+
+#[test]
+fn a_step_that_always_panics_or_an_agent_that_is_never_reachable_fails_the_session_with_its_reason()
+{
+    use benchforge::daemon::{self, DaemonOptions, Mode};
+    use benchforge::store::Stage;
+    let data = temp_dir("hostile");
+    for (theme, expect) in [
+        (
+            "a ball must cross a gap",
+            "the simulator panicked: the physics world exploded",
+        ),
+        ("offline planner theme", "could not be reached"),
+    ] {
+        let config = benchforge::config::Config::with_data_dir(data.clone());
+        let spec = config.theme_spec(
+            &benchforge::config::ThemeConfig {
+                prompt: theme.into(),
+                count: 2,
+                seeds: Some(vec![0]),
+                scale: None,
+                tier: None,
+            },
+            "test",
+        );
+        let (_stop_tx, stop_rx) = daemon::stop_channel();
+        let summary = daemon::run(
+            DaemonOptions {
+                config,
+                mode: Mode::Generate { spec },
+                steps: std::sync::Arc::new(Hostile),
+                heartbeat: Duration::from_secs(1),
+                shutdown_grace: Duration::from_secs(1),
+            },
+            stop_rx,
+        )
+        .unwrap();
+        assert_eq!(summary.finished.len(), 2);
+        for s in &summary.finished {
+            match &s.stage {
+                Stage::Failed { reason } => assert!(reason.contains(expect), "{reason}"),
+                other => panic!("{theme}: expected failed, got {other}"),
+            }
+        }
+    }
+    // The store was released and reopens cleanly, holding both themes' sessions.
+    let store = benchforge::store::Store::open(&data).unwrap();
+    assert_eq!(store.sessions().unwrap().len(), 4);
+    let _ = std::fs::remove_dir_all(&data);
+}

@@ -73,7 +73,7 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<u8> {
             mode: Mode::Generate { spec },
             steps,
             heartbeat: heartbeat(),
-            shutdown_grace: Duration::from_secs(5),
+            shutdown_grace: Duration::from_secs(4),
         },
         stop_rx,
     )

@@ -69,7 +69,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<u8> {
             },
             steps,
             heartbeat: heartbeat(),
-            shutdown_grace: Duration::from_secs(5),
+            shutdown_grace: Duration::from_secs(4),
         },
         stop_rx,
     )
