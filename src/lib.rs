@@ -12,3 +12,4 @@ pub mod variant;
 
 pub mod cli;
 pub mod guard;
+pub mod llm;
