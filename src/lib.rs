@@ -5,11 +5,17 @@
 //! wires the core into supervised actors. See `DESIGN.md` in the shared folder for the
 //! pipeline and the gates.
 
+pub mod cli;
+pub mod config;
+pub mod dataset;
+pub mod fault;
+pub mod gates;
+pub mod guard;
+pub mod llm;
+pub mod physics;
 pub mod report;
 pub mod rng;
 pub mod scene;
+pub mod session;
+pub mod store;
 pub mod variant;
-
-pub mod cli;
-pub mod guard;
-pub mod llm;
