@@ -25,6 +25,7 @@ pub mod gates;
 pub mod guard;
 pub mod logging;
 pub mod messages;
+pub mod llm;
 pub mod physics;
 pub mod report;
 pub mod rng;
