@@ -6,15 +6,15 @@
 //! pipeline and the gates.
 
 pub mod agents;
-pub mod journal;
-pub mod plan;
 pub mod cli;
 pub mod config;
 pub mod dataset;
 pub mod fault;
 pub mod gates;
 pub mod guard;
+pub mod journal;
 pub mod physics;
+pub mod plan;
 pub mod report;
 pub mod rng;
 pub mod scene;

@@ -9,6 +9,7 @@
 //! problem: counts against the attempt budget), and a budget ran out.
 
 pub mod procedural;
+pub mod run;
 
 use std::ops::{Add, AddAssign};
 
