@@ -10,6 +10,7 @@
 
 pub mod procedural;
 pub mod run;
+pub mod simulator;
 
 use std::ops::{Add, AddAssign};
 

@@ -5,11 +5,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-pub mod validate;
 pub mod check_config;
 pub mod generate;
 pub mod run;
 pub mod status;
+pub mod validate;
 
 /// Exit code when every gate held.
 pub const EXIT_OK: u8 = 0;

@@ -75,11 +75,11 @@ pub const CATALOG: &[Archetype] = &[
         objective: "Catch a payload falling from rest and deflect it sideways into a goal bin, away from the forbid zone below the drop.",
         solution_idea: "a deflector ramp some way under the spawn that turns the fall into a roll towards the side bin",
         params: &[RUN],
-        uses_pad: true,
+        uses_pad: false,
         place: PLACE_FLOOR,
         fixtures: r#"
-    let py = g.hy + g.jy + 0.02;
-    scene.forbid_zone("below_spawn", [0.0 - g.ph, 0.0 - py, g.pad_top], [g.ph, py, mn(g.pad_top + 2.2 * g.hz, g.z_s - g.hz - 0.01)]);
+    let py = g.hy + g.jy + 0.05;
+    scene.forbid_zone("below_spawn", [0.0 - g.ph, 0.0 - py, 0.0], [g.ph, py, bottom(g, g.ph) - g.clear]);
 "#,
         base_difficulty: 0.4,
         parts: &[],
