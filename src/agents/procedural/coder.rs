@@ -209,7 +209,7 @@ pub fn revise(
     }
     let has = |needle: &str| rules.iter().any(|r| r.contains(needle));
     if has("overlap") || has("penetrat") || has("obstruct") {
-        t.clear_m = (t.clear_m * 2.0).min(0.03);
+        t.clear_m = (t.clear_m * 2.0).clamp(0.008, 0.03);
         changes.push(format!(
             "parts overlapped: widened every clearance to {:.3} m",
             t.clear_m

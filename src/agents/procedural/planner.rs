@@ -364,21 +364,7 @@ pub fn build_plan(theme: &str, read: &Read, archetype: &'static Archetype, attem
     if archetype.fixtures.contains("forbid_zone") {
         objectives.push("never let the payload's centre enter a forbid zone".to_string());
     }
-    let mut fixtures = Vec::new();
-    for (label, purpose) in archetype.parts {
-        fixtures.push(crate::plan::FixturePlan {
-            label: label.to_string(),
-            purpose: purpose.to_string(),
-            material: Material::Wood,
-            body: if *label == "flap" {
-                crate::plan::FixtureBody::Dynamic
-            } else {
-                crate::plan::FixtureBody::Fixed
-            },
-            size_m: [0.0; 3],
-            center_m: [0.0; 3],
-        });
-    }
+    let fixtures = Vec::new();
     let todo = vec![
         TodoItem {
             owner: Role::Coder,
@@ -409,7 +395,7 @@ pub fn build_plan(theme: &str, read: &Read, archetype: &'static Archetype, attem
         },
     ];
     let zero = Aabb::new([0.0; 3], [0.0; 3]);
-    Plan {
+    let mut plan = Plan {
         theme: theme.to_string(),
         archetype: archetype.id.to_string(),
         title: archetype.title.to_string(),
@@ -429,5 +415,82 @@ pub fn build_plan(theme: &str, read: &Read, archetype: &'static Archetype, attem
         solution_idea: archetype.solution_idea.to_string(),
         difficulty,
         todo,
+    };
+    fill_nominal_layout(&mut plan, archetype);
+    plan
+}
+
+/// Fills the plan's fixtures, zones and payload start with the archetype's layout at the
+/// nominal parameters and scale 1, by building the very script the Coder will write with
+/// every range pinned to its nominal value (so the plan and the script cannot disagree).
+/// Leaves the plan as it is when the nominal script does not build.
+pub fn fill_nominal_layout(plan: &mut Plan, archetype: &'static Archetype) {
+    let mut pinned = plan.clone();
+    for p in &mut pinned.parameters {
+        p.min = p.nominal;
+        p.max = p.nominal;
     }
+    let tuning = super::coder::Tuning::initial(&pinned);
+    let source = super::coder::write_script(&pinned, archetype, &tuning, 0);
+    let scene = match crate::script::SceneScript::compile(&source)
+        .and_then(|s| s.build(0, [1.0, 1.0, 1.0]))
+    {
+        Ok(scene) => scene,
+        Err(e) => {
+            tracing::warn!(archetype = archetype.id, error = %e, "nominal layout did not build");
+            return;
+        }
+    };
+    plan.payload.start_m = scene.payload.start_m;
+    plan.fixtures = scene
+        .fixtures
+        .iter()
+        .map(|f| {
+            let b = crate::gates::fixture_world_aabb(f);
+            let purpose = archetype
+                .parts
+                .iter()
+                .find(|(l, _)| *l == f.label)
+                .map(|(_, p)| p.to_string())
+                .unwrap_or_else(|| match f.label.as_str() {
+                    "floor" => "the floor everything stands on".to_string(),
+                    "start_pad" => "the support the payload starts above".to_string(),
+                    "goal_bin" => "the three-walled bin around the goal zone".to_string(),
+                    other => other.replace('_', " "),
+                });
+            crate::plan::FixturePlan {
+                label: f.label.clone(),
+                purpose,
+                material: f.material,
+                body: match f.body {
+                    crate::scene::BodyKind::Fixed => crate::plan::FixtureBody::Fixed,
+                    crate::scene::BodyKind::Dynamic => crate::plan::FixtureBody::Dynamic,
+                },
+                size_m: b.size_m(),
+                center_m: b.center_m(),
+            }
+        })
+        .collect();
+    plan.zones = ZonesPlan {
+        bounds: scene.bounds,
+        goal: scene.goal_zone,
+        build: scene.build_zone,
+        forbid: scene
+            .forbid_zones
+            .iter()
+            .map(|z| ForbidPlan {
+                name: z.name.clone(),
+                purpose: match z.name.as_str() {
+                    "gap_pit" => "the pit between the decks",
+                    "below_spawn" => "the space right under the payload's start",
+                    "floor_below_shelf" => "the floor in front of the shelf",
+                    "on_shield" => "the top of the shield",
+                    "over_gate" => "the space over the gate bar",
+                    _ => "a place the payload must not go",
+                }
+                .to_string(),
+                zone: z.zone,
+            })
+            .collect(),
+    };
 }

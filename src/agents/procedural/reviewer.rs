@@ -17,8 +17,9 @@ use crate::report::GateId;
 /// The rubric's thresholds.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Rubric {
-    /// A role counts as visible in a view with at least this many pixels.
-    pub min_visible_px: u32,
+    /// A role counts as visible in a view when it covers at least this fraction of the
+    /// image's pixels (and at least one pixel), so the rule holds at any render size.
+    pub min_visible_share: f64,
     /// The payload and the goal must each be visible in at least this fraction of the views.
     pub min_visible_fraction: f64,
     /// Fixtures covering more than this fraction of a view's pixels on average is clutter.
@@ -30,7 +31,7 @@ pub struct Rubric {
 impl Default for Rubric {
     fn default() -> Self {
         Self {
-            min_visible_px: 20,
+            min_visible_share: 5e-5,
             min_visible_fraction: 0.5,
             max_fixture_fraction: 0.85,
             min_fixture_fraction: 0.002,
@@ -73,8 +74,14 @@ impl Reviewer for ProceduralReviewer {
     }
 }
 
-fn visible_in(renders: &[ViewRender], min_px: u32, px: impl Fn(&ViewRender) -> u32) -> usize {
-    renders.iter().filter(|r| px(r) >= min_px).count()
+fn visible_in(renders: &[ViewRender], min_share: f64, px: impl Fn(&ViewRender) -> u32) -> usize {
+    renders
+        .iter()
+        .filter(|r| {
+            let need = (r.visibility.total_px as f64 * min_share).ceil().max(1.0) as u32;
+            px(r) >= need
+        })
+        .count()
 }
 
 /// Applies the rubric to one request.
@@ -147,15 +154,15 @@ pub fn review(rubric: &Rubric, request: &ReviewRequest) -> Review {
         });
     } else {
         let need = ((n as f64) * rubric.min_visible_fraction).ceil() as usize;
-        let payload = visible_in(&request.renders, rubric.min_visible_px, |r| {
+        let payload = visible_in(&request.renders, rubric.min_visible_share, |r| {
             r.visibility.payload_px
         });
-        let goal = visible_in(&request.renders, rubric.min_visible_px, |r| {
+        let goal = visible_in(&request.renders, rubric.min_visible_share, |r| {
             r.visibility.goal_px
         });
         let has_forbid =
             !request.plan.zones.forbid.is_empty() || request.script.source.contains("forbid_zone(");
-        let forbid = visible_in(&request.renders, rubric.min_visible_px, |r| {
+        let forbid = visible_in(&request.renders, rubric.min_visible_share, |r| {
             r.visibility.forbid_px
         });
         let ok = payload >= need && goal >= need && (!has_forbid || forbid >= need / 2);

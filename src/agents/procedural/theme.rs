@@ -73,7 +73,8 @@ pub fn words(theme: &str) -> Vec<String> {
 
 /// The word without a plural `s` (so "gaps" matches "gap").
 pub fn singular(w: &str) -> &str {
-    if w.len() > 3 && w.ends_with('s') && !w.ends_with("ss") {
+    let keep = ["ss", "us", "is", "ous"];
+    if w.len() > 3 && w.ends_with('s') && !keep.iter().any(|k| w.ends_with(k)) {
         &w[..w.len() - 1]
     } else {
         w
@@ -212,7 +213,11 @@ pub fn read(theme: &str) -> Read {
     r.reading.shape = shape_at.and_then(|i| shape_of(&ws[i])).map(str::to_string);
     r.reading.material = ws.iter().find_map(|w| material_of(w));
     for w in &ws {
-        let s = singular(w).to_string();
+        let s = if VERBS.contains(&w.as_str()) || OBSTACLES.contains(&w.as_str()) {
+            w.clone()
+        } else {
+            singular(w).to_string()
+        };
         if VERBS.contains(&s.as_str()) && !r.reading.verbs.contains(&s) {
             r.reading.verbs.push(s.clone());
         }
@@ -254,12 +259,15 @@ pub fn read(theme: &str) -> Read {
         };
         let after = |k: usize| ws.get(n.end + k).map(String::as_str).unwrap_or("");
         let classify = |near: &[&str]| -> &'static str {
-            let has = |list: &[&str]| near.iter().any(|w| list.contains(&singular(w)));
+            let has = |list: &[&str]| {
+                near.iter()
+                    .any(|w| list.contains(w) || list.contains(&singular(w)))
+            };
             if has(&["radius", "r"]) {
                 "radius"
             } else if has(&["diameter", "d", "dia"]) {
                 "diameter"
-            } else if near.first() == Some(&"long") || has(&["length", "x"]) {
+            } else if near.first() == Some(&"long") || has(&["length"]) {
                 "length"
             } else if has(&["gap"]) {
                 "gap"
@@ -281,7 +289,14 @@ pub fn read(theme: &str) -> Read {
             }
         };
         // The nearest words decide first ("40mm radius, 1m sideways": 1m is the distance).
-        let mut context = classify(&[after(1), before(1)]);
+        let mut context = if before(1) == "x" {
+            "length"
+        } else {
+            classify(&[after(1)])
+        };
+        if context.is_empty() {
+            context = classify(&[before(1)]);
+        }
         if context.is_empty() {
             context = classify(&[after(2), before(2)]);
         }
