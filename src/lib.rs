@@ -5,6 +5,9 @@
 //! wires the core into supervised actors. See `DESIGN.md` in the shared folder for the
 //! pipeline and the gates.
 
+pub mod agents;
+pub mod journal;
+pub mod plan;
 pub mod cli;
 pub mod config;
 pub mod dataset;
