@@ -260,7 +260,7 @@ impl Config {
                 ),
             ));
         }
-        if !(self.watch_interval_s > 0.0) {
+        if !is_positive(self.watch_interval_s) {
             return Err(err(
                 key_line("watch_interval_s"),
                 "watch_interval_s must be above 0 seconds".into(),
@@ -275,7 +275,7 @@ impl Config {
                 ),
             ));
         }
-        if !(self.gates.passive_time_s > 0.0) || !(self.gates.max_speed_mps > 0.0) {
+        if !is_positive(self.gates.passive_time_s) || !is_positive(self.gates.max_speed_mps) {
             return Err(err(
                 key_line("passive_time_s"),
                 "gates.passive_time_s and gates.max_speed_mps must be above 0".into(),
@@ -382,6 +382,11 @@ impl Config {
             origin: origin.to_string(),
         }
     }
+}
+
+/// True for a finite number above zero (false for NaN).
+fn is_positive(x: f64) -> bool {
+    x.is_finite() && x > 0.0
 }
 
 fn line_of_offset(text: &str, offset: usize) -> usize {

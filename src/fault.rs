@@ -6,7 +6,8 @@
 //! Syntax: a comma-separated list of `point:action[:once]`, e.g.
 //! `simulator:panic:once,dataset.after_rename:abort`. Actions: `panic` (unwinds, the actor
 //! guard turns it into a restart), `error` (the call site returns an error), `abort` (the
-//! process dies at once, as under SIGKILL). `once` fires the fault a single time per process.
+//! process dies at once, as under SIGKILL). `once` fires the fault a single time per process;
+//! a number `N` instead fires it on the N-th hit only.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
@@ -28,6 +29,9 @@ struct Fault {
     action: FaultAction,
     once: bool,
     fired: AtomicBool,
+    /// Fire only on this hit (1-based), when set.
+    nth: Option<u64>,
+    hits: std::sync::atomic::AtomicU64,
 }
 
 fn registry() -> &'static Mutex<Vec<Fault>> {
@@ -53,12 +57,16 @@ fn parse(spec: &str) -> Vec<Fault> {
                     return None;
                 }
             };
-            let once = parts.next() == Some("once");
+            let third = parts.next();
+            let once = third == Some("once");
+            let nth = third.and_then(|t| t.parse().ok());
             Some(Fault {
                 point,
                 action,
                 once,
                 fired: AtomicBool::new(false),
+                nth,
+                hits: std::sync::atomic::AtomicU64::new(0),
             })
         })
         .collect()
@@ -78,6 +86,10 @@ pub fn hit(point: &str) -> Result<(), String> {
         let Some(fault) = faults.iter().find(|f| f.point == point) else {
             return Ok(());
         };
+        let hit = fault.hits.fetch_add(1, Ordering::SeqCst) + 1;
+        if fault.nth.is_some_and(|n| n != hit) {
+            return Ok(());
+        }
         if fault.once && fault.fired.swap(true, Ordering::SeqCst) {
             return Ok(());
         }
@@ -104,5 +116,6 @@ mod tests {
         assert!(faults[0].once);
         assert_eq!(faults[1].action, FaultAction::Abort);
         assert!(!faults[1].once);
+        assert_eq!(parse("a:error:3")[0].nth, Some(3));
     }
 }

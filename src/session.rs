@@ -42,6 +42,8 @@ pub enum Role {
     Simulator,
     /// The Reviewer.
     Reviewer,
+    /// The Persister (writing the benchmark).
+    Persister,
 }
 
 impl Role {
@@ -52,6 +54,7 @@ impl Role {
             Role::Coder => "coder",
             Role::Simulator => "simulator",
             Role::Reviewer => "reviewer",
+            Role::Persister => "persister",
         }
     }
 }

@@ -614,6 +614,7 @@ impl Store {
             Err(TransactionError::Abort(e)) => return Err(e),
             Err(TransactionError::Storage(e)) => return Err(self.sled_err(e)),
         }
+        fault::hit("store.commit.before_flush").map_err(StoreError::Injected)?;
         self.flush()?;
         fault::hit("store.commit.after_flush").map_err(StoreError::Injected)?;
         Ok(stored)

@@ -5,6 +5,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod check_config;
+pub mod generate;
+pub mod run;
+pub mod status;
+pub mod validate;
+
 /// Exit code when every gate held.
 pub const EXIT_OK: u8 = 0;
 /// Exit code when a gate failed.
@@ -26,6 +32,14 @@ pub struct Cli {
 pub enum Command {
     /// Run the gates on one scene script over N seeds.
     Validate(ValidateArgs),
+    /// Run the daemon on a config's theme queue until stopped.
+    Run(run::RunArgs),
+    /// Show what the daemon is doing.
+    Status(status::StatusArgs),
+    /// Validate a daemon config without running it.
+    CheckConfig(check_config::CheckConfigArgs),
+    /// Make N benchmarks of one theme, print their folders and exit.
+    Generate(generate::GenerateArgs),
 }
 
 /// Arguments of `benchforge validate`.
@@ -44,7 +58,11 @@ pub struct ValidateArgs {
 /// Runs the parsed command and returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
     let result: anyhow::Result<u8> = match cli.command {
-        Command::Validate(_args) => Err(anyhow::anyhow!("validate is not built yet")),
+        Command::Validate(args) => validate::run(args),
+        Command::Run(args) => run::run(args),
+        Command::Status(args) => status::run(args),
+        Command::CheckConfig(args) => check_config::run(args),
+        Command::Generate(args) => generate::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -145,7 +145,7 @@ fn goal_obstruction(
         .enumerate()
         .filter(|(_, c)| *c > 0)
         .collect();
-    culprits.sort_by(|a, b| b.1.cmp(&a.1));
+    culprits.sort_by_key(|c| std::cmp::Reverse(c.1));
     let names: Vec<String> = culprits
         .iter()
         .map(|(i, c)| {

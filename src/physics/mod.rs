@@ -7,7 +7,8 @@ pub mod world;
 use serde::{Deserialize, Serialize};
 
 pub use simulate::{
-    simulate, BodyExit, BoundsSide, SimulationOutcome, Trajectory, TrajectoryFrame, TrajectoryPose,
+    simulate, BodyExit, BoundsSide, FixedDrift, MovingBody, SimulationOutcome, Trajectory,
+    TrajectoryFrame, TrajectoryPose,
 };
 pub use world::{build_world, BodyRole, ColliderOwner, SceneBody, SceneWorld, PAYLOAD_LABEL};
 

@@ -238,6 +238,14 @@ pub fn simulate(
         .map(|&i| world.world.bodies[world.bodies[i].handle].mass() as f64)
         .collect();
     let margin_j = masses.iter().sum::<f64>() * g * settings.energy_margin_drop_m;
+    // rapier's solver pushes overlapping or limit-violating bodies apart positionally and
+    // then drops that correction from the velocities, so a body can jump while its reported
+    // velocity stays near zero. The velocity that counts here is the larger of the reported
+    // one and the centre of mass's actual displacement per step.
+    let mut previous_com: Vec<Vector> = dynamic
+        .iter()
+        .map(|&i| world.world.bodies[world.bodies[i].handle].center_of_mass())
+        .collect();
 
     let payload_handle = world.bodies[world.payload].handle;
     let payload_pos = |w: &SceneWorld| from_vector(w.world.bodies[payload_handle].translation());
@@ -302,13 +310,17 @@ pub fn simulate(
                 out.non_finite.get_or_insert((body.label.clone(), t));
                 continue;
             }
-            let speed = linvel.length() as f64;
+            let moved_mps = ((com - previous_com[k]).length() as f64) / dt;
+            previous_com[k] = com;
+            let reported_mps = linvel.length() as f64;
+            let speed = reported_mps.max(moved_mps);
             if speed > out.max_speed_mps {
                 out.max_speed_mps = speed;
                 out.max_speed_label = body.label.clone();
                 out.max_speed_time_s = t;
             }
-            kinetic_j += rb.kinetic_energy() as f64;
+            kinetic_j += rb.kinetic_energy() as f64
+                + 0.5 * masses[k] * (speed * speed - reported_mps * reported_mps);
             released_j += masses[k] * g * (start_com_z[k] - com.z as f64);
             if !(rb.is_sleeping()
                 || (speed < settings.settle_speed_mps

@@ -1,0 +1,463 @@
+//! Gate 2, consistency: the zones, labels and payload of one built scene agree with each
+//! other (DESIGN.md gate 2), before any physics runs. One rule id per rule; every message
+//! names the zones or labels involved and the numbers in metres.
+
+use std::collections::HashSet;
+
+use super::{fixture_world_aabb, fmt_box};
+use crate::report::Finding;
+use crate::scene::{Aabb, Fixture, Scene, Shape, Vec3, RESERVED_LABELS};
+use crate::script::limits::{MAX_MAGNITUDE_M, MIN_SIZE_M};
+
+/// Rule ids of gate 2, stable for reports and feedback.
+pub mod rule {
+    /// A box whose min is not strictly below its max on some axis.
+    pub const ZONE_INVERTED: &str = "zone_inverted";
+    /// A size that is NaN, infinite, not positive, below 0.1 mm or beyond 1 km.
+    pub const SIZE_INVALID: &str = "size_invalid";
+    /// A coordinate that is NaN, infinite or beyond 1 km.
+    pub const COORDINATE_INVALID: &str = "coordinate_invalid";
+    /// Two fixtures (or two solution parts) with the same label.
+    pub const LABEL_DUPLICATE: &str = "label_duplicate";
+    /// A fixture label the scene reserves for its own roles.
+    pub const LABEL_RESERVED: &str = "label_reserved";
+    /// Two forbid zones with the same name.
+    pub const FORBID_NAME_DUPLICATE: &str = "forbid_name_duplicate";
+    /// A joint naming a fixture that does not exist, or the same fixture twice.
+    pub const JOINT_UNKNOWN_PART: &str = "joint_unknown_part";
+    /// The goal zone overlaps a forbid zone.
+    pub const GOAL_IN_FORBID_ZONE: &str = "goal_in_forbid_zone";
+    /// The goal zone and the build zone share no volume.
+    pub const GOAL_OUTSIDE_BUILD_ZONE: &str = "goal_outside_build_zone";
+    /// The build zone is not inside the bounds.
+    pub const BUILD_ZONE_OUTSIDE_BOUNDS: &str = "build_zone_outside_bounds";
+    /// The payload's spawn envelope leaves the build zone.
+    pub const SPAWN_OUTSIDE_BUILD_ZONE: &str = "spawn_outside_build_zone";
+    /// The payload's spawn envelope touches a forbid zone.
+    pub const SPAWN_IN_FORBID_ZONE: &str = "spawn_in_forbid_zone";
+    /// The payload at its largest does not fit inside the goal zone.
+    pub const PAYLOAD_LARGER_THAN_GOAL: &str = "payload_larger_than_goal";
+    /// A solution part reaches outside the build zone.
+    pub const SOLUTION_OUTSIDE_BUILD_ZONE: &str = "solution_outside_build_zone";
+    /// A solution part reuses a label of the scene.
+    pub const SOLUTION_LABEL_CONFLICT: &str = "solution_label_conflict";
+}
+
+/// Every rule id of gate 2, in the order they are checked.
+pub const RULES: &[&str] = &[
+    rule::ZONE_INVERTED,
+    rule::SIZE_INVALID,
+    rule::COORDINATE_INVALID,
+    rule::LABEL_DUPLICATE,
+    rule::LABEL_RESERVED,
+    rule::FORBID_NAME_DUPLICATE,
+    rule::JOINT_UNKNOWN_PART,
+    rule::GOAL_IN_FORBID_ZONE,
+    rule::GOAL_OUTSIDE_BUILD_ZONE,
+    rule::BUILD_ZONE_OUTSIDE_BOUNDS,
+    rule::SPAWN_OUTSIDE_BUILD_ZONE,
+    rule::SPAWN_IN_FORBID_ZONE,
+    rule::PAYLOAD_LARGER_THAN_GOAL,
+    rule::SOLUTION_OUTSIDE_BUILD_ZONE,
+    rule::SOLUTION_LABEL_CONFLICT,
+];
+
+/// Tolerance for containment, in metres: floating-point noise must not fail a scene that
+/// is built flush against a zone face.
+const CONTAIN_TOLERANCE_M: f64 = 1e-9;
+
+const AXES: [&str; 3] = ["x", "y", "z"];
+
+/// Runs every rule of gate 2 on one scene and its optional reference solution.
+pub fn check(scene: &Scene, solution: Option<&[Fixture]>) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    check_values(scene, solution, &mut findings);
+    let zones_ok = check_zones_proper(scene, &mut findings);
+    check_labels(scene, solution, &mut findings);
+    if zones_ok {
+        check_zone_relations(scene, &mut findings);
+        check_payload(scene, &mut findings);
+        if let Some(parts) = solution {
+            check_solution_placement(scene, parts, &mut findings);
+        }
+    }
+    findings
+}
+
+fn named_zones(scene: &Scene) -> Vec<(String, Aabb)> {
+    let mut zones = vec![
+        ("bounds".to_string(), scene.bounds),
+        ("goal zone".to_string(), scene.goal_zone),
+        ("build zone".to_string(), scene.build_zone),
+    ];
+    zones.extend(
+        scene
+            .forbid_zones
+            .iter()
+            .map(|f| (format!("forbid zone \"{}\"", f.name), f.zone)),
+    );
+    zones
+}
+
+fn check_zones_proper(scene: &Scene, findings: &mut Vec<Finding>) -> bool {
+    let before = findings.len();
+    for (name, zone) in named_zones(scene) {
+        for (axis, axis_name) in AXES.iter().enumerate() {
+            let (lo, hi) = (zone.min_m[axis], zone.max_m[axis]);
+            if lo.is_finite() && hi.is_finite() && lo >= hi {
+                findings.push(Finding::new(
+                    rule::ZONE_INVERTED,
+                    format!(
+                        "{name} {}: min {axis_name} = {lo:.3} m is not below max {axis_name} = {hi:.3} m; min_m must be the corner with the smallest x, y, z",
+                        fmt_box(&zone),
+                    ),
+                ));
+            }
+        }
+    }
+    findings.len() == before
+}
+
+fn check_coordinate(what: &str, p: Vec3, findings: &mut Vec<Finding>) {
+    for (axis, v) in p.iter().enumerate() {
+        if !v.is_finite() || v.abs() > MAX_MAGNITUDE_M {
+            findings.push(Finding::new(
+                rule::COORDINATE_INVALID,
+                format!(
+                    "{what} {} = {v} m is not a finite coordinate within ±{MAX_MAGNITUDE_M} m",
+                    AXES[axis]
+                ),
+            ));
+        }
+    }
+}
+
+fn check_length(what: &str, v: f64, findings: &mut Vec<Finding>) {
+    if !v.is_finite() || !(MIN_SIZE_M..=MAX_MAGNITUDE_M).contains(&v) {
+        findings.push(Finding::new(
+            rule::SIZE_INVALID,
+            format!("{what} = {v} m is not a size between {MIN_SIZE_M} m and {MAX_MAGNITUDE_M} m"),
+        ));
+    }
+}
+
+fn check_shape(what: &str, shape: &Shape, findings: &mut Vec<Finding>) {
+    match shape {
+        Shape::Box { size_m } => {
+            for (axis, v) in size_m.iter().enumerate() {
+                check_length(&format!("{what} box size {}", AXES[axis]), *v, findings);
+            }
+        }
+        Shape::Sphere { radius_m } => {
+            check_length(&format!("{what} sphere radius"), *radius_m, findings)
+        }
+        Shape::Cylinder { radius_m, length_m } | Shape::Capsule { radius_m, length_m } => {
+            check_length(
+                &format!("{what} {} radius", shape.kind_name()),
+                *radius_m,
+                findings,
+            );
+            check_length(
+                &format!("{what} {} length", shape.kind_name()),
+                *length_m,
+                findings,
+            );
+        }
+        Shape::ConvexHull { points_m } => {
+            if points_m.len() < 4 {
+                findings.push(Finding::new(
+                    rule::SIZE_INVALID,
+                    format!(
+                        "{what} convex hull has {} points; it needs at least 4",
+                        points_m.len()
+                    ),
+                ));
+            }
+            for p in points_m {
+                check_coordinate(&format!("{what} hull point"), *p, findings);
+            }
+        }
+    }
+}
+
+fn check_values(scene: &Scene, solution: Option<&[Fixture]>, findings: &mut Vec<Finding>) {
+    for (name, zone) in named_zones(scene) {
+        check_coordinate(&format!("{name} min"), zone.min_m, findings);
+        check_coordinate(&format!("{name} max"), zone.max_m, findings);
+    }
+    let solution_parts = solution.unwrap_or_default();
+    for (owner, fixture) in scene
+        .fixtures
+        .iter()
+        .map(|f| ("part", f))
+        .chain(solution_parts.iter().map(|f| ("solution part", f)))
+    {
+        let what = format!("{owner} \"{}\"", fixture.label);
+        check_coordinate(
+            &format!("{what} position"),
+            fixture.pose.position_m,
+            findings,
+        );
+        if fixture.parts.is_empty() {
+            findings.push(Finding::new(
+                rule::SIZE_INVALID,
+                format!("{what} has no shapes; add one with `p.box(size_m, center_m)`"),
+            ));
+        }
+        for part in &fixture.parts {
+            check_coordinate(
+                &format!("{what} shape position"),
+                part.local_pose.position_m,
+                findings,
+            );
+            check_shape(&what, &part.shape, findings);
+        }
+    }
+    let payload = &scene.payload;
+    check_coordinate("payload start", payload.start_m, findings);
+    check_shape("payload", &payload.shape, findings);
+    let [lo, hi] = payload.size_factor_range;
+    if !(lo > 0.0 && lo <= hi && hi.is_finite()) {
+        findings.push(Finding::new(
+            rule::SIZE_INVALID,
+            format!("payload size range [{lo}, {hi}] must satisfy 0 < min <= max"),
+        ));
+    }
+    for (axis, j) in payload.jitter_m.iter().enumerate() {
+        if !j.is_finite() || *j < 0.0 || *j > MAX_MAGNITUDE_M {
+            findings.push(Finding::new(
+                rule::COORDINATE_INVALID,
+                format!(
+                    "payload jitter {} = {j} m must be a finite half-range >= 0",
+                    AXES[axis]
+                ),
+            ));
+        }
+    }
+}
+
+fn check_labels(scene: &Scene, solution: Option<&[Fixture]>, findings: &mut Vec<Finding>) {
+    let mut seen = HashSet::new();
+    for fixture in &scene.fixtures {
+        if !seen.insert(fixture.label.as_str()) {
+            findings.push(Finding::new(
+                rule::LABEL_DUPLICATE,
+                format!(
+                    "two parts are labelled \"{}\"; every part needs its own label",
+                    fixture.label
+                ),
+            ));
+        }
+    }
+    let mut solution_seen = HashSet::new();
+    for fixture in solution.unwrap_or_default() {
+        if !solution_seen.insert(fixture.label.as_str()) {
+            findings.push(Finding::new(
+                rule::LABEL_DUPLICATE,
+                format!(
+                    "two solution parts are labelled \"{}\"; every part needs its own label",
+                    fixture.label
+                ),
+            ));
+        }
+        if seen.contains(fixture.label.as_str()) {
+            findings.push(Finding::new(
+                rule::SOLUTION_LABEL_CONFLICT,
+                format!(
+                    "solution part \"{}\" reuses the label of a scene part; give it its own label (e.g. \"{}_added\")",
+                    fixture.label, fixture.label
+                ),
+            ));
+        }
+    }
+    for fixture in scene.fixtures.iter().chain(solution.unwrap_or_default()) {
+        if RESERVED_LABELS.contains(&fixture.label.as_str()) {
+            findings.push(Finding::new(
+                rule::LABEL_RESERVED,
+                format!(
+                    "label \"{}\" is reserved (reserved: {}); choose another",
+                    fixture.label,
+                    RESERVED_LABELS.join(", ")
+                ),
+            ));
+        }
+    }
+    let mut names = HashSet::new();
+    for zone in &scene.forbid_zones {
+        if !names.insert(zone.name.as_str()) {
+            findings.push(Finding::new(
+                rule::FORBID_NAME_DUPLICATE,
+                format!(
+                    "two forbid zones are named \"{}\"; every forbid zone needs its own name",
+                    zone.name
+                ),
+            ));
+        }
+    }
+    for joint in &scene.joints {
+        for label in [&joint.fixture_a, &joint.fixture_b] {
+            if scene.fixture(label).is_none() {
+                findings.push(Finding::new(
+                    rule::JOINT_UNKNOWN_PART,
+                    format!("a joint names part \"{label}\", but no part has that label"),
+                ));
+            }
+        }
+        if joint.fixture_a == joint.fixture_b {
+            findings.push(Finding::new(
+                rule::JOINT_UNKNOWN_PART,
+                format!(
+                    "a joint joins part \"{}\" to itself; it needs two different parts",
+                    joint.fixture_a
+                ),
+            ));
+        }
+    }
+}
+
+/// How far `inner` sticks out of `outer` on each of the six sides, as ("+z", metres).
+fn protrusions(inner: &Aabb, outer: &Aabb) -> Vec<(String, f64)> {
+    let mut out = Vec::new();
+    for (axis, name) in AXES.iter().enumerate() {
+        let below = outer.min_m[axis] - inner.min_m[axis];
+        if below > CONTAIN_TOLERANCE_M {
+            out.push((format!("-{name}"), below));
+        }
+        let above = inner.max_m[axis] - outer.max_m[axis];
+        if above > CONTAIN_TOLERANCE_M {
+            out.push((format!("+{name}"), above));
+        }
+    }
+    out
+}
+
+fn fmt_protrusions(sides: &[(String, f64)]) -> String {
+    sides
+        .iter()
+        .map(|(side, by)| format!("on {side} by {by:.3} m"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn fmt_size(s: Vec3) -> String {
+    format!("{:.3} × {:.3} × {:.3} m", s[0], s[1], s[2])
+}
+
+fn check_zone_relations(scene: &Scene, findings: &mut Vec<Finding>) {
+    for forbid in &scene.forbid_zones {
+        if let Some(shared) = scene.goal_zone.intersection(&forbid.zone) {
+            findings.push(Finding::new(
+                rule::GOAL_IN_FORBID_ZONE,
+                format!(
+                    "goal zone {} overlaps forbid zone \"{}\" {} by {}; the payload could never be in the goal without entering it",
+                    fmt_box(&scene.goal_zone),
+                    forbid.name,
+                    fmt_box(&forbid.zone),
+                    fmt_size(shared.size_m())
+                ),
+            ));
+        }
+    }
+    if !scene.goal_zone.intersects(&scene.build_zone) {
+        let gap = (0..3)
+            .map(|axis| {
+                (scene.goal_zone.min_m[axis] - scene.build_zone.max_m[axis])
+                    .max(scene.build_zone.min_m[axis] - scene.goal_zone.max_m[axis])
+            })
+            .fold(f64::MIN, f64::max)
+            .max(0.0);
+        findings.push(Finding::new(
+            rule::GOAL_OUTSIDE_BUILD_ZONE,
+            format!(
+                "goal zone {} does not overlap build zone {} (gap {gap:.3} m); the build zone must reach into the goal zone",
+                fmt_box(&scene.goal_zone),
+                fmt_box(&scene.build_zone)
+            ),
+        ));
+    }
+    let out = protrusions(&scene.build_zone, &scene.bounds);
+    if !out.is_empty() {
+        findings.push(Finding::new(
+            rule::BUILD_ZONE_OUTSIDE_BOUNDS,
+            format!(
+                "build zone {} leaves bounds {} {}",
+                fmt_box(&scene.build_zone),
+                fmt_box(&scene.bounds),
+                fmt_protrusions(&out)
+            ),
+        ));
+    }
+}
+
+fn check_payload(scene: &Scene, findings: &mut Vec<Finding>) {
+    let envelope = scene.payload.spawn_envelope();
+    let out = protrusions(&envelope, &scene.build_zone);
+    if !out.is_empty() {
+        findings.push(Finding::new(
+            rule::SPAWN_OUTSIDE_BUILD_ZONE,
+            format!(
+                "payload spawn envelope {} leaves build zone {} {}",
+                fmt_box(&envelope),
+                fmt_box(&scene.build_zone),
+                fmt_protrusions(&out)
+            ),
+        ));
+    }
+    for forbid in &scene.forbid_zones {
+        if let Some(shared) = envelope.intersection(&forbid.zone) {
+            findings.push(Finding::new(
+                rule::SPAWN_IN_FORBID_ZONE,
+                format!(
+                    "payload spawn envelope {} overlaps forbid zone \"{}\" {} by {}",
+                    fmt_box(&envelope),
+                    forbid.name,
+                    fmt_box(&forbid.zone),
+                    fmt_size(shared.size_m())
+                ),
+            ));
+        }
+    }
+    let payload_size = scene.payload.max_half_extents_m().map(|h| 2.0 * h);
+    let goal_size = scene.goal_zone.size_m();
+    let too_big: Vec<String> = (0..3)
+        .filter(|&axis| payload_size[axis] > goal_size[axis] + CONTAIN_TOLERANCE_M)
+        .map(|axis| {
+            format!(
+                "along {} by {:.3} m",
+                AXES[axis],
+                payload_size[axis] - goal_size[axis]
+            )
+        })
+        .collect();
+    if !too_big.is_empty() {
+        findings.push(Finding::new(
+            rule::PAYLOAD_LARGER_THAN_GOAL,
+            format!(
+                "payload at its largest ({}) does not fit in goal zone {} ({}) {}",
+                fmt_size(payload_size),
+                fmt_box(&scene.goal_zone),
+                fmt_size(goal_size),
+                too_big.join(", ")
+            ),
+        ));
+    }
+}
+
+fn check_solution_placement(scene: &Scene, parts: &[Fixture], findings: &mut Vec<Finding>) {
+    for part in parts {
+        let extent = fixture_world_aabb(part);
+        let out = protrusions(&extent, &scene.build_zone);
+        if !out.is_empty() {
+            findings.push(Finding::new(
+                rule::SOLUTION_OUTSIDE_BUILD_ZONE,
+                format!(
+                    "solution part \"{}\" {} leaves build zone {} {}",
+                    part.label,
+                    fmt_box(&extent),
+                    fmt_box(&scene.build_zone),
+                    fmt_protrusions(&out)
+                ),
+            ));
+        }
+    }
+}

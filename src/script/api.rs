@@ -1,0 +1,715 @@
+//! The scene API of `actors/coder/api.md`, registered into the Rhai engine: the generator,
+//! the scene and solution builders, parts and their shapes, zones, joints and the payload.
+//!
+//! Handles share their state (`Arc<Mutex<..>>`) because Rhai copies values on assignment:
+//! `let p = scene.fixed_part(..); p.box(..)` must change the scene that `scene` names.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use rhai::{Array, Dynamic, Engine, INT};
+
+use super::error::{misuse, over_limit, ApiResult};
+use super::limits::{self, Limit, MAX_HULL_POINTS, MAX_SHAPES_PER_PART, MIN_SIZE_M};
+use super::values;
+use crate::rng::{stream, SeededRng};
+use crate::scene::{
+    Aabb, BodyKind, Fixture, ForbidZone, Joint, JointKind, Material, Part, Payload, Pose, Scene,
+    Shape, Vec3,
+};
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The script's seeded random generator.
+#[derive(Clone)]
+pub(crate) struct Generator(Arc<Mutex<SeededRng>>);
+
+/// One shape as the script gave it: in world coordinates.
+#[derive(Debug, Clone)]
+struct WorldShape {
+    shape: Shape,
+    center_m: Vec3,
+    rotation_deg: Vec3,
+}
+
+#[derive(Debug, Clone)]
+struct PartDraft {
+    label: String,
+    body: BodyKind,
+    material: Material,
+    shapes: Vec<WorldShape>,
+}
+
+/// The parts of a scene or of a solution, in creation order.
+#[derive(Debug, Default)]
+pub(crate) struct PartList {
+    parts: Vec<PartDraft>,
+}
+
+impl PartList {
+    fn add(&mut self, label: String, body: BodyKind, material: Material) -> ApiResult<usize> {
+        if self.parts.iter().any(|p| p.label == label) {
+            return super::error::bad_value(format!(
+                "duplicate label \"{label}\": every part needs its own label (e.g. \"{label}_2\")"
+            ));
+        }
+        if !limits::take_part() {
+            return over_limit(
+                Limit::Parts,
+                format!("while adding part \"{label}\"; merge shapes into fewer parts"),
+            );
+        }
+        self.parts.push(PartDraft {
+            label,
+            body,
+            material,
+            shapes: Vec::new(),
+        });
+        Ok(self.parts.len() - 1)
+    }
+
+    /// The parts as fixtures: body pose at the first shape's centre, shapes relative to it.
+    pub fn to_fixtures(&self) -> Result<Vec<Fixture>, String> {
+        self.parts.iter().map(PartDraft::to_fixture).collect()
+    }
+
+    pub fn labels(&self) -> impl Iterator<Item = &str> {
+        self.parts.iter().map(|p| p.label.as_str())
+    }
+}
+
+impl PartDraft {
+    fn to_fixture(&self) -> Result<Fixture, String> {
+        let Some(first) = self.shapes.first() else {
+            return Err(format!(
+                "part \"{}\" has no shapes; add one with `p.box(size_m, center_m)` (or sphere, cylinder, capsule, hull)",
+                self.label
+            ));
+        };
+        let origin = first.center_m;
+        let parts = self
+            .shapes
+            .iter()
+            .map(|s| Part {
+                shape: s.shape.clone(),
+                local_pose: Pose {
+                    position_m: [
+                        s.center_m[0] - origin[0],
+                        s.center_m[1] - origin[1],
+                        s.center_m[2] - origin[2],
+                    ],
+                    rotation_deg: s.rotation_deg,
+                },
+            })
+            .collect();
+        Ok(Fixture {
+            label: self.label.clone(),
+            body: self.body,
+            material: self.material,
+            pose: Pose::at(origin),
+            parts,
+        })
+    }
+}
+
+/// A handle on one part, for adding shapes.
+#[derive(Clone)]
+pub(crate) struct PartHandle {
+    list: Arc<Mutex<PartList>>,
+    index: usize,
+}
+
+impl PartHandle {
+    fn add_shape(&mut self, shape: Shape, center_m: Vec3, rotation_deg: Vec3) -> ApiResult<()> {
+        let mut list = lock(&self.list);
+        let part = &mut list.parts[self.index];
+        if part.shapes.len() >= MAX_SHAPES_PER_PART {
+            return over_limit(
+                Limit::ShapesPerPart,
+                format!("on part \"{}\"; split it into several parts", part.label),
+            );
+        }
+        if !limits::take_shape() {
+            return over_limit(
+                Limit::ShapesTotal,
+                format!("while adding a shape to part \"{}\"", part.label),
+            );
+        }
+        part.shapes.push(WorldShape {
+            shape,
+            center_m,
+            rotation_deg,
+        });
+        Ok(())
+    }
+}
+
+/// The payload as the script describes it.
+#[derive(Debug, Clone)]
+struct PayloadDraft {
+    shape: Shape,
+    material: Material,
+    start_m: Vec3,
+}
+
+/// Everything `new_scene` collects.
+#[derive(Debug)]
+pub(crate) struct SceneDraft {
+    bounds: Aabb,
+    parts: Arc<Mutex<PartList>>,
+    joints: Vec<Joint>,
+    payload: Option<PayloadDraft>,
+    jitter_m: Vec3,
+    size_factor_range: [f64; 2],
+    goal_zone: Option<Aabb>,
+    build_zone: Option<Aabb>,
+    forbid_zones: Vec<ForbidZone>,
+}
+
+/// A handle on a scene under construction.
+#[derive(Clone)]
+pub(crate) struct SceneHandle(Arc<Mutex<SceneDraft>>);
+
+impl SceneHandle {
+    /// The finished scene, or what is still missing.
+    pub fn finish(&self) -> Result<Scene, String> {
+        let draft = lock(&self.0);
+        let goal_zone = draft
+            .goal_zone
+            .ok_or("the scene has no goal zone; add `scene.goal_zone(min_m, max_m)` in build")?;
+        let build_zone = draft
+            .build_zone
+            .ok_or("the scene has no build zone; add `scene.build_zone(min_m, max_m)` in build")?;
+        let payload = draft.payload.clone().ok_or(
+            "the scene has no payload; add `scene.payload_sphere(radius_m, material, start_m)` (or payload_box, payload_cylinder) in build",
+        )?;
+        let fixtures = lock(&draft.parts).to_fixtures()?;
+        Ok(Scene {
+            bounds: draft.bounds,
+            fixtures,
+            joints: draft.joints.clone(),
+            payload: Payload {
+                shape: payload.shape,
+                size_factor_range: draft.size_factor_range,
+                material: payload.material,
+                start_m: payload.start_m,
+                jitter_m: draft.jitter_m,
+            },
+            goal_zone,
+            forbid_zones: draft.forbid_zones.clone(),
+            build_zone,
+        })
+    }
+
+    fn new_part(
+        &mut self,
+        label: &Dynamic,
+        material: &Dynamic,
+        body: BodyKind,
+    ) -> ApiResult<PartHandle> {
+        let label = values::label(label, "part label")?;
+        let material = values::material(material)?;
+        let list = lock(&self.0).parts.clone();
+        let index = lock(&list).add(label, body, material)?;
+        Ok(PartHandle { list, index })
+    }
+
+    fn set_payload(&mut self, shape: Shape, material: &Dynamic, start: &Dynamic) -> ApiResult<()> {
+        let material = values::material(material)?;
+        let start_m = values::position(start, "payload start_m")?;
+        let mut draft = lock(&self.0);
+        if draft.payload.is_some() {
+            return misuse(
+                "the scene already has a payload; a scene has exactly one (call payload_sphere, payload_box or payload_cylinder once)",
+            );
+        }
+        draft.payload = Some(PayloadDraft {
+            shape,
+            material,
+            start_m,
+        });
+        Ok(())
+    }
+
+    fn joint(
+        &mut self,
+        a: &Dynamic,
+        b: &Dynamic,
+        anchor: &Dynamic,
+        axis: &Dynamic,
+        kind: JointKind,
+    ) -> ApiResult<()> {
+        let fixture_a = values::label(a, "joint label_a")?;
+        let fixture_b = values::label(b, "joint label_b")?;
+        if fixture_a == fixture_b {
+            return misuse(format!(
+                "a joint needs two different parts, got \"{fixture_a}\" twice"
+            ));
+        }
+        let anchor_m = values::position(anchor, "joint anchor_m")?;
+        let axis = values::direction(axis, "joint axis")?;
+        let mut draft = lock(&self.0);
+        {
+            let parts = lock(&draft.parts);
+            for label in [&fixture_a, &fixture_b] {
+                if !parts.labels().any(|l| l == label) {
+                    return misuse(format!(
+                        "no part labelled \"{label}\" yet; create it first with `scene.fixed_part(\"{label}\", material)` or `scene.dynamic_part(..)`"
+                    ));
+                }
+            }
+        }
+        draft.joints.push(Joint {
+            fixture_a,
+            fixture_b,
+            anchor_m,
+            axis,
+            kind,
+        });
+        Ok(())
+    }
+}
+
+/// A handle on a reference solution under construction.
+#[derive(Clone)]
+pub(crate) struct SolutionHandle(pub(crate) Arc<Mutex<PartList>>);
+
+fn zone(min: &Dynamic, max: &Dynamic, what: &str) -> ApiResult<Aabb> {
+    Ok(Aabb::new(
+        values::position(min, &format!("{what} min_m"))?,
+        values::position(max, &format!("{what} max_m"))?,
+    ))
+}
+
+fn limits_pair(lower: &Dynamic, upper: &Dynamic, unit: &str) -> ApiResult<[f64; 2]> {
+    let lo = values::number(lower, &format!("lower_{unit}"))?;
+    let hi = values::number(upper, &format!("upper_{unit}"))?;
+    if lo > hi {
+        return super::error::bad_value(format!(
+            "joint limits lower_{unit} = {lo} is above upper_{unit} = {hi}; give the smaller first"
+        ));
+    }
+    Ok([lo, hi])
+}
+
+fn hull_shape(points: &Dynamic) -> ApiResult<(Shape, Vec3)> {
+    let Some(array) = points.read_lock::<Array>() else {
+        return misuse(format!(
+            "hull points_m must be an array of [x, y, z] points, got {}",
+            values::describe(points)
+        ));
+    };
+    if array.len() < 4 {
+        return super::error::bad_value(format!(
+            "a hull needs at least four points, got {}",
+            array.len()
+        ));
+    }
+    if array.len() > MAX_HULL_POINTS {
+        return over_limit(Limit::HullPoints, format!("got {} points", array.len()));
+    }
+    let world: Vec<Vec3> = array
+        .iter()
+        .enumerate()
+        .map(|(i, p)| values::position(p, &format!("hull point {i}")))
+        .collect::<ApiResult<_>>()?;
+    if hull_thickness_m(&world) < MIN_SIZE_M {
+        return super::error::bad_value(
+            "the hull points all lie in one plane (or on one line); a hull needs volume",
+        );
+    }
+    let n = world.len() as f64;
+    let mut center = [0.0; 3];
+    for p in &world {
+        for i in 0..3 {
+            center[i] += p[i] / n;
+        }
+    }
+    let local = world
+        .iter()
+        .map(|p| [p[0] - center[0], p[1] - center[1], p[2] - center[2]])
+        .collect();
+    Ok((Shape::ConvexHull { points_m: local }, center))
+}
+
+/// The distance of the point farthest from the plane through three well-spread points: zero
+/// when all points are coplanar.
+fn hull_thickness_m(points: &[Vec3]) -> f64 {
+    let sub = |a: Vec3, b: Vec3| [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
+    let dot = |a: Vec3, b: Vec3| a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+    let cross = |a: Vec3, b: Vec3| {
+        [
+            a[1] * b[2] - a[2] * b[1],
+            a[2] * b[0] - a[0] * b[2],
+            a[0] * b[1] - a[1] * b[0],
+        ]
+    };
+    let p0 = points[0];
+    let farthest = |score: &dyn Fn(Vec3) -> f64| {
+        points
+            .iter()
+            .copied()
+            .max_by(|a, b| score(*a).total_cmp(&score(*b)))
+            .unwrap_or(p0)
+    };
+    let p1 = farthest(&|p| dot(sub(p, p0), sub(p, p0)));
+    let d01 = sub(p1, p0);
+    let p2 = farthest(&|p| {
+        let c = cross(d01, sub(p, p0));
+        dot(c, c)
+    });
+    let normal = cross(d01, sub(p2, p0));
+    let norm = dot(normal, normal).sqrt();
+    if norm == 0.0 {
+        return 0.0;
+    }
+    points
+        .iter()
+        .map(|p| (dot(normal, sub(*p, p0)) / norm).abs())
+        .fold(0.0, f64::max)
+}
+
+/// Registers every function of the scene API.
+pub(crate) fn register(engine: &mut Engine) {
+    engine
+        .register_type_with_name::<Generator>("Generator")
+        .register_type_with_name::<SceneHandle>("Scene")
+        .register_type_with_name::<PartHandle>("Part")
+        .register_type_with_name::<SolutionHandle>("Solution");
+
+    register_generator(engine);
+    register_scene(engine);
+    register_shapes(engine);
+}
+
+fn register_generator(engine: &mut Engine) {
+    engine.register_fn("generator", |seed: Dynamic| -> ApiResult<Generator> {
+        let seed = values::integer(&seed, "the generator's seed")?;
+        Ok(Generator(Arc::new(Mutex::new(SeededRng::new(
+            seed as u64,
+            stream::SCRIPT,
+        )))))
+    });
+    engine.register_fn(
+        "uniform",
+        |rng: &mut Generator, min: Dynamic, max: Dynamic| -> ApiResult<f64> {
+            let lo = values::number(&min, "uniform min")?;
+            let hi = values::number(&max, "uniform max")?;
+            Ok(lock(&rng.0).uniform(lo, hi))
+        },
+    );
+    engine.register_fn(
+        "integer",
+        |rng: &mut Generator, min: Dynamic, max: Dynamic| -> ApiResult<INT> {
+            let lo = values::integer(&min, "integer min")?;
+            let hi = values::integer(&max, "integer max")?;
+            Ok(lock(&rng.0).integer(lo, hi))
+        },
+    );
+    engine.register_fn(
+        "pick",
+        |rng: &mut Generator, items: Dynamic| -> ApiResult<Dynamic> {
+            let Some(array) = items.read_lock::<Array>() else {
+                return misuse(format!(
+                    "pick takes an array, got {}",
+                    values::describe(&items)
+                ));
+            };
+            if array.is_empty() {
+                return super::error::bad_value("pick needs a non-empty array");
+            }
+            let i = lock(&rng.0).index(array.len());
+            Ok(array[i].clone())
+        },
+    );
+}
+
+fn register_scene(engine: &mut Engine) {
+    engine.register_fn(
+        "new_scene",
+        |min: Dynamic, max: Dynamic| -> ApiResult<SceneHandle> {
+            let bounds = zone(&min, &max, "bounds")?;
+            Ok(SceneHandle(Arc::new(Mutex::new(SceneDraft {
+                bounds,
+                parts: Arc::default(),
+                joints: Vec::new(),
+                payload: None,
+                jitter_m: [0.0; 3],
+                size_factor_range: [1.0, 1.0],
+                goal_zone: None,
+                build_zone: None,
+                forbid_zones: Vec::new(),
+            }))))
+        },
+    );
+    engine.register_fn("new_solution", || {
+        SolutionHandle(Arc::new(Mutex::new(PartList::default())))
+    });
+    engine.register_fn(
+        "goal_zone",
+        |scene: &mut SceneHandle, min: Dynamic, max: Dynamic| -> ApiResult<()> {
+            let z = zone(&min, &max, "goal zone")?;
+            let mut draft = lock(&scene.0);
+            if draft.goal_zone.is_some() {
+                return misuse("the scene already has a goal zone; call `scene.goal_zone` once");
+            }
+            draft.goal_zone = Some(z);
+            Ok(())
+        },
+    );
+    engine.register_fn(
+        "build_zone",
+        |scene: &mut SceneHandle, min: Dynamic, max: Dynamic| -> ApiResult<()> {
+            let z = zone(&min, &max, "build zone")?;
+            let mut draft = lock(&scene.0);
+            if draft.build_zone.is_some() {
+                return misuse("the scene already has a build zone; call `scene.build_zone` once");
+            }
+            draft.build_zone = Some(z);
+            Ok(())
+        },
+    );
+    engine.register_fn(
+        "forbid_zone",
+        |scene: &mut SceneHandle, name: Dynamic, min: Dynamic, max: Dynamic| -> ApiResult<()> {
+            let name = values::label(&name, "forbid zone name")?;
+            let z = zone(&min, &max, &format!("forbid zone \"{name}\""))?;
+            let mut draft = lock(&scene.0);
+            if draft.forbid_zones.iter().any(|f| f.name == name) {
+                return super::error::bad_value(format!(
+                    "duplicate forbid zone name \"{name}\"; every forbid zone needs its own name"
+                ));
+            }
+            draft.forbid_zones.push(ForbidZone { name, zone: z });
+            Ok(())
+        },
+    );
+    engine.register_fn(
+        "fixed_part",
+        |scene: &mut SceneHandle, label: Dynamic, material: Dynamic| {
+            scene.new_part(&label, &material, BodyKind::Fixed)
+        },
+    );
+    engine.register_fn(
+        "dynamic_part",
+        |scene: &mut SceneHandle, label: Dynamic, material: Dynamic| {
+            scene.new_part(&label, &material, BodyKind::Dynamic)
+        },
+    );
+    engine.register_fn(
+        "fixed_part",
+        |solution: &mut SolutionHandle,
+         label: Dynamic,
+         material: Dynamic|
+         -> ApiResult<PartHandle> {
+            let label = values::label(&label, "part label")?;
+            let material = values::material(&material)?;
+            let index = lock(&solution.0).add(label, BodyKind::Fixed, material)?;
+            Ok(PartHandle {
+                list: solution.0.clone(),
+                index,
+            })
+        },
+    );
+    engine.register_fn(
+        "dynamic_part",
+        |solution: &mut SolutionHandle,
+         label: Dynamic,
+         material: Dynamic|
+         -> ApiResult<PartHandle> {
+            let label = values::label(&label, "part label")?;
+            let material = values::material(&material)?;
+            let index = lock(&solution.0).add(label, BodyKind::Dynamic, material)?;
+            Ok(PartHandle {
+                list: solution.0.clone(),
+                index,
+            })
+        },
+    );
+    engine.register_fn(
+        "revolute_joint",
+        |scene: &mut SceneHandle,
+         a: Dynamic,
+         b: Dynamic,
+         anchor: Dynamic,
+         axis: Dynamic,
+         lower: Dynamic,
+         upper: Dynamic|
+         -> ApiResult<()> {
+            let limits_deg = limits_pair(&lower, &upper, "deg")?;
+            scene.joint(
+                &a,
+                &b,
+                &anchor,
+                &axis,
+                JointKind::Revolute {
+                    limits_deg: Some(limits_deg),
+                },
+            )
+        },
+    );
+    engine.register_fn(
+        "prismatic_joint",
+        |scene: &mut SceneHandle,
+         a: Dynamic,
+         b: Dynamic,
+         anchor: Dynamic,
+         axis: Dynamic,
+         lower: Dynamic,
+         upper: Dynamic|
+         -> ApiResult<()> {
+            let limits_m = limits_pair(&lower, &upper, "m")?;
+            scene.joint(
+                &a,
+                &b,
+                &anchor,
+                &axis,
+                JointKind::Prismatic {
+                    limits_m: Some(limits_m),
+                },
+            )
+        },
+    );
+    engine.register_fn(
+        "payload_sphere",
+        |scene: &mut SceneHandle,
+         radius: Dynamic,
+         material: Dynamic,
+         start: Dynamic|
+         -> ApiResult<()> {
+            let radius_m = values::length(&radius, "payload radius_m")?;
+            scene.set_payload(Shape::Sphere { radius_m }, &material, &start)
+        },
+    );
+    engine.register_fn(
+        "payload_box",
+        |scene: &mut SceneHandle,
+         size: Dynamic,
+         material: Dynamic,
+         start: Dynamic|
+         -> ApiResult<()> {
+            let size_m = values::size(&size, "payload size_m")?;
+            scene.set_payload(Shape::Box { size_m }, &material, &start)
+        },
+    );
+    engine.register_fn(
+        "payload_cylinder",
+        |scene: &mut SceneHandle,
+         radius: Dynamic,
+         length: Dynamic,
+         material: Dynamic,
+         start: Dynamic|
+         -> ApiResult<()> {
+            let radius_m = values::length(&radius, "payload radius_m")?;
+            let length_m = values::length(&length, "payload length_m")?;
+            scene.set_payload(Shape::Cylinder { radius_m, length_m }, &material, &start)
+        },
+    );
+    engine.register_fn(
+        "payload_jitter",
+        |scene: &mut SceneHandle, jitter: Dynamic| -> ApiResult<()> {
+            let j = values::triple(&jitter, "payload jitter_m")?;
+            for v in j {
+                if v < 0.0 {
+                    return super::error::bad_value(format!(
+                        "payload jitter_m has {v} m; jitter is a half-range, write a positive number (or 0.0)"
+                    ));
+                }
+                if v > super::limits::MAX_MAGNITUDE_M {
+                    return super::error::bad_value(format!(
+                        "payload jitter_m has {v} m, beyond 1 km"
+                    ));
+                }
+            }
+            lock(&scene.0).jitter_m = j;
+            Ok(())
+        },
+    );
+    engine.register_fn(
+        "payload_size_range",
+        |scene: &mut SceneHandle, min: Dynamic, max: Dynamic| -> ApiResult<()> {
+            let lo = values::number(&min, "payload min_factor")?;
+            let hi = values::number(&max, "payload max_factor")?;
+            if lo <= 0.0 || lo > hi || hi > 100.0 {
+                return super::error::bad_value(format!(
+                    "payload size range [{lo}, {hi}] is invalid; give 0 < min_factor <= max_factor <= 100, e.g. (0.8, 1.2)"
+                ));
+            }
+            lock(&scene.0).size_factor_range = [lo, hi];
+            Ok(())
+        },
+    );
+}
+
+fn register_shapes(engine: &mut Engine) {
+    const NO_ROTATION: Vec3 = [0.0; 3];
+    engine.register_fn(
+        "box",
+        |p: &mut PartHandle, size: Dynamic, center: Dynamic| -> ApiResult<()> {
+            let size_m = values::size(&size, "box size_m")?;
+            let c = values::position(&center, "box center_m")?;
+            p.add_shape(Shape::Box { size_m }, c, NO_ROTATION)
+        },
+    );
+    engine.register_fn(
+        "box",
+        |p: &mut PartHandle, size: Dynamic, center: Dynamic, rot: Dynamic| -> ApiResult<()> {
+            let size_m = values::size(&size, "box size_m")?;
+            let c = values::position(&center, "box center_m")?;
+            let r = values::rotation(&rot)?;
+            p.add_shape(Shape::Box { size_m }, c, r)
+        },
+    );
+    engine.register_fn(
+        "sphere",
+        |p: &mut PartHandle, radius: Dynamic, center: Dynamic| -> ApiResult<()> {
+            let radius_m = values::length(&radius, "sphere radius_m")?;
+            let c = values::position(&center, "sphere center_m")?;
+            p.add_shape(Shape::Sphere { radius_m }, c, NO_ROTATION)
+        },
+    );
+    fn round(
+        p: &mut PartHandle,
+        kind: &str,
+        radius: &Dynamic,
+        length: &Dynamic,
+        center: &Dynamic,
+        rot: Option<&Dynamic>,
+    ) -> ApiResult<()> {
+        let radius_m = values::length(radius, &format!("{kind} radius_m"))?;
+        let length_m = values::length(length, &format!("{kind} length_m"))?;
+        let c = values::position(center, &format!("{kind} center_m"))?;
+        let r = match rot {
+            Some(rot) => values::rotation(rot)?,
+            None => NO_ROTATION,
+        };
+        let shape = if kind == "cylinder" {
+            Shape::Cylinder { radius_m, length_m }
+        } else {
+            Shape::Capsule { radius_m, length_m }
+        };
+        p.add_shape(shape, c, r)
+    }
+    for kind in ["cylinder", "capsule"] {
+        engine.register_fn(
+            kind,
+            move |p: &mut PartHandle, r: Dynamic, l: Dynamic, c: Dynamic| {
+                round(p, kind, &r, &l, &c, None)
+            },
+        );
+        engine.register_fn(
+            kind,
+            move |p: &mut PartHandle, r: Dynamic, l: Dynamic, c: Dynamic, rot: Dynamic| {
+                round(p, kind, &r, &l, &c, Some(&rot))
+            },
+        );
+    }
+    engine.register_fn(
+        "hull",
+        |p: &mut PartHandle, points: Dynamic| -> ApiResult<()> {
+            let (shape, center) = hull_shape(&points)?;
+            p.add_shape(shape, center, NO_ROTATION)
+        },
+    );
+}

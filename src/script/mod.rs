@@ -1,0 +1,206 @@
+//! The sandboxed scene-script runtime: Rhai with the API of `actors/coder/api.md` and the
+//! limits of its "Limits" section.
+//!
+//! [`SceneScript::compile`] parses once; [`SceneScript::build`] and [`SceneScript::solve`]
+//! call the script's functions for one seed and scale. A script is `Send + Sync`, so the
+//! simulator can evaluate seeds on several threads at once.
+
+mod api;
+mod error;
+pub mod limits;
+mod suggest;
+mod values;
+
+use std::sync::OnceLock;
+
+use rhai::packages::{
+    BasicArrayPackage, BasicMapPackage, BasicMathPackage, CorePackage, LogicPackage,
+    MoreStringPackage, Package,
+};
+use rhai::{Array, CallFnOptions, Dynamic, Engine, Scope, AST, INT};
+
+pub use error::ScriptError;
+pub use limits::Limit;
+
+use crate::scene::{Fixture, Scene, Vec3};
+
+/// Largest script source accepted, in bytes.
+pub const MAX_SOURCE_BYTES: usize = 200_000;
+
+/// A compiled scene script, ready to build scenes for any seed and scale.
+#[derive(Debug, Clone)]
+pub struct SceneScript {
+    ast: AST,
+    has_solve: bool,
+}
+
+/// The one engine every script runs on: built once, configured for the sandbox.
+fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| {
+        // A raw engine: no module resolver, no printing, no time functions; then only the
+        // packages scripts need (no BasicTimePackage: `timestamp` would break determinism).
+        let mut engine = Engine::new_raw();
+        for module in [
+            CorePackage::new().as_shared_module(),
+            LogicPackage::new().as_shared_module(),
+            BasicMathPackage::new().as_shared_module(),
+            BasicArrayPackage::new().as_shared_module(),
+            BasicMapPackage::new().as_shared_module(),
+            MoreStringPackage::new().as_shared_module(),
+        ] {
+            engine.register_global_module(module);
+        }
+        engine
+            .set_max_operations(limits::MAX_OPERATIONS)
+            .set_max_call_levels(limits::MAX_CALL_DEPTH)
+            .set_max_string_size(limits::MAX_STRING_CHARS)
+            .set_max_array_size(limits::MAX_ARRAY_ELEMENTS)
+            .set_max_map_size(limits::MAX_MAP_ENTRIES)
+            .set_max_expr_depths(64, 32)
+            .set_max_variables(1_000)
+            .set_max_functions(256)
+            .set_strict_variables(true);
+        engine.disable_symbol("eval");
+        engine.on_print(|_| {});
+        engine.on_debug(|_, _, _| {});
+        engine.on_progress(|operations| {
+            // Reading the clock on every operation would dominate the run time.
+            if operations % 4096 == 0 && limits::past_deadline() {
+                Some(Dynamic::UNIT)
+            } else {
+                None
+            }
+        });
+        // Step through every node only to note its line for limit errors (see `note_line`).
+        #[allow(deprecated)]
+        engine.register_debugger(
+            |_, debugger| debugger,
+            |_, event, _, _, position| {
+                if let (rhai::debugger::DebuggerEvent::Step, Some(line)) = (event, position.line())
+                {
+                    limits::note_line(line);
+                }
+                Ok(rhai::debugger::DebuggerCommand::StepInto)
+            },
+        );
+        api::register(&mut engine);
+        engine
+    })
+}
+
+impl SceneScript {
+    /// Parses `source` and checks that it defines `fn build(seed, scale)` (and, if present,
+    /// `fn solve(seed, scale)`) with two parameters.
+    pub fn compile(source: &str) -> Result<SceneScript, ScriptError> {
+        if source.len() > MAX_SOURCE_BYTES {
+            return Err(ScriptError::LimitExceeded {
+                limit: Limit::StringSize,
+                line: None,
+                detail: format!(
+                    "the script is {} bytes; scripts may be at most {MAX_SOURCE_BYTES} bytes",
+                    source.len()
+                ),
+            });
+        }
+        let ast = engine().compile(source).map_err(error::from_parse_error)?;
+        let arity = |name: &str| {
+            ast.iter_functions()
+                .filter(|f| f.name == name)
+                .map(|f| f.params.len())
+                .collect::<Vec<_>>()
+        };
+        let build = arity("build");
+        if !build.contains(&2) {
+            return Err(ScriptError::MissingBuild(match build.first() {
+                Some(n) => format!(
+                    "`fn build` takes {n} parameter(s); it must be `fn build(seed, scale)` and return the scene"
+                ),
+                None => "the script defines no `fn build(seed, scale)`; every scene script must define it and return the scene from `new_scene`".into(),
+            }));
+        }
+        let solve = arity("solve");
+        if let Some(n) = solve.first().filter(|_| !solve.contains(&2)) {
+            return Err(ScriptError::ApiMisuse {
+                line: None,
+                message: format!(
+                    "`fn solve` takes {n} parameter(s); it must be `fn solve(seed, scale)` and return the solution"
+                ),
+            });
+        }
+        Ok(SceneScript {
+            ast,
+            has_solve: solve.contains(&2),
+        })
+    }
+
+    /// True when the script defines `fn solve(seed, scale)`.
+    pub fn has_solve(&self) -> bool {
+        self.has_solve
+    }
+
+    /// Calls `build(seed, scale)` and returns the scene it built.
+    pub fn build(&self, seed: u64, scale: Vec3) -> Result<Scene, ScriptError> {
+        let value = self.call("build", seed, scale)?;
+        let Some(handle) = value.clone().try_cast::<api::SceneHandle>() else {
+            return Err(ScriptError::WrongReturnType {
+                function: "build".into(),
+                returned: values::describe(&value),
+                instead: "end `fn build` with the scene variable on its own last line, without a semicolon: `scene`".into(),
+            });
+        };
+        handle.finish().map_err(|message| ScriptError::ApiMisuse {
+            line: None,
+            message,
+        })
+    }
+
+    /// Calls `solve(seed, scale)` when the script has it and returns the solution's parts
+    /// as fixtures (body pose at each part's first shape, shapes relative to it).
+    pub fn solve(&self, seed: u64, scale: Vec3) -> Result<Option<Vec<Fixture>>, ScriptError> {
+        if !self.has_solve {
+            return Ok(None);
+        }
+        let value = self.call("solve", seed, scale)?;
+        let Some(handle) = value.clone().try_cast::<api::SolutionHandle>() else {
+            return Err(ScriptError::WrongReturnType {
+                function: "solve".into(),
+                returned: values::describe(&value),
+                instead: "start `fn solve` with `let solution = new_solution();`, add parts with `solution.fixed_part(label, material)`, and end it with `solution` on its own last line".into(),
+            });
+        };
+        let fixtures = handle
+            .0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .to_fixtures()
+            .map_err(|message| ScriptError::ApiMisuse {
+                line: None,
+                message,
+            })?;
+        Ok(Some(fixtures))
+    }
+
+    fn call(&self, name: &str, seed: u64, scale: Vec3) -> Result<Dynamic, ScriptError> {
+        let _budget = limits::BudgetGuard::start();
+        let scale: Array = scale.iter().map(|v| Dynamic::from_float(*v)).collect();
+        let seed = seed as INT;
+        let result = crate::guard::catch_panic(|| {
+            let mut scope = Scope::new();
+            // Top-level statements never run: only `build`/`solve` and what they call.
+            let options = CallFnOptions::new().eval_ast(false).rewind_scope(false);
+            engine().call_fn_with_options::<Dynamic>(
+                options,
+                &mut scope,
+                &self.ast,
+                name,
+                (seed, scale),
+            )
+        })
+        .map_err(ScriptError::Internal)?;
+        result.map_err(|err| error::from_eval_error(&err))
+    }
+}
+
+#[cfg(test)]
+mod tests;
