@@ -6,6 +6,7 @@
 pub mod daemon;
 pub mod scenes;
 
+#[allow(unused_imports)]
 pub use daemon::*;
 
 use std::io::Read;
