@@ -9,6 +9,9 @@ use std::sync::Once;
 
 thread_local! {
     static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// How many `catch_panic` calls are running on this thread; outside them the previous
+    /// hook reports panics as usual (so a failing test still prints its message).
+    static CATCHING: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 /// Installs the process-wide hook that records a panic's message instead of printing a
@@ -16,7 +19,12 @@ thread_local! {
 pub fn install_quiet_panic_hook() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
-        std::panic::set_hook(Box::new(|info| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if CATCHING.with(|c| c.get()) == 0 {
+                previous(info);
+                return;
+            }
             let message = info
                 .payload()
                 .downcast_ref::<&str>()
@@ -37,7 +45,10 @@ pub fn install_quiet_panic_hook() {
 /// Runs `work`, turning a panic into `Err` with the panic's message and location.
 pub fn catch_panic<T>(work: impl FnOnce() -> T) -> Result<T, String> {
     install_quiet_panic_hook();
-    catch_unwind(AssertUnwindSafe(work)).map_err(|payload| {
+    CATCHING.with(|c| c.set(c.get() + 1));
+    let result = catch_unwind(AssertUnwindSafe(work));
+    CATCHING.with(|c| c.set(c.get() - 1));
+    result.map_err(|payload| {
         LAST_PANIC
             .with(|slot| slot.borrow_mut().take())
             .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))

@@ -5,6 +5,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod check_config;
+pub mod generate;
+pub mod run;
+pub mod status;
 pub mod validate;
 
 /// Exit code when every gate held.
@@ -28,6 +32,14 @@ pub struct Cli {
 pub enum Command {
     /// Run the gates on one scene script over N seeds.
     Validate(ValidateArgs),
+    /// Run the daemon on a config's theme queue until stopped.
+    Run(run::RunArgs),
+    /// Show what the daemon is doing.
+    Status(status::StatusArgs),
+    /// Validate a daemon config without running it.
+    CheckConfig(check_config::CheckConfigArgs),
+    /// Make N benchmarks of one theme, print their folders and exit.
+    Generate(generate::GenerateArgs),
 }
 
 /// Arguments of `benchforge validate`.
@@ -47,6 +59,10 @@ pub struct ValidateArgs {
 pub fn run(cli: Cli) -> ExitCode {
     let result: anyhow::Result<u8> = match cli.command {
         Command::Validate(args) => validate::run(args),
+        Command::Run(args) => run::run(args),
+        Command::Status(args) => status::run(args),
+        Command::CheckConfig(args) => check_config::run(args),
+        Command::Generate(args) => generate::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -4,10 +4,18 @@
 //!
 //! - gate 1, script: [`script`]
 //! - gate 2, consistency: [`consistency`]
+//! - gate 3, geometry: [`geometry`] (with [`overlap`] for the shape queries)
+//! - gates 4–6, physical: [`physical`] runs [`physics`], [`non_trivial`], [`solvable`]
 //! - gate 7, randomized: [`randomized`]
 
 pub mod consistency;
+pub mod geometry;
+pub mod non_trivial;
+pub mod overlap;
+pub mod physical;
+pub mod physics;
 pub mod script;
+pub mod solvable;
 
 use crate::report::{Finding, GateId, GateResult, SeedReport};
 use crate::scene::{rotation, Aabb, Fixture, Part, Pose, Shape, Vec3};

@@ -3,6 +3,11 @@
 
 #![allow(dead_code)]
 
+pub mod daemon;
+pub mod scenes;
+
+pub use daemon::*;
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -1,0 +1,246 @@
+//! The LLM Planner: asks for the plan as JSON (with `response_format` where the server
+//! supports it, else extracted from the text), reads it into the plan types, checks the
+//! plan's own rules, and re-asks with the exact error when it does not fit.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde_json::Value;
+
+use super::{LlmShared, Turn};
+use crate::agents::{AgentError, Answer, PlanRequest, Planner};
+use crate::journal::JournalEntry;
+use crate::llm::{extract_json, AnswerError, ChatCall, ChatMessage, LlmRole};
+use crate::plan::{Plan, PlanOutcome, Refusal, RefusalCode};
+use crate::scene::{Aabb, RESERVED_LABELS};
+
+/// The Planner over an OpenAI-compatible endpoint.
+#[derive(Debug, Clone)]
+pub struct LlmPlanner {
+    shared: Arc<LlmShared>,
+}
+
+impl LlmPlanner {
+    /// A Planner sharing `shared`'s client and prompts.
+    pub fn new(shared: Arc<LlmShared>) -> Self {
+        Self { shared }
+    }
+}
+
+/// A loose JSON schema of the answer: an object (the plan or a refusal). The plan's exact
+/// form is taught by the example in the prompt and enforced by [`read_outcome`].
+fn answer_schema() -> Value {
+    serde_json::json!({"type": "object"})
+}
+
+/// The request in words.
+fn user_message(request: &PlanRequest) -> String {
+    let mut text = format!("Theme: \"{}\"\n", request.theme);
+    if let Some(previous) = &request.previous {
+        text.push_str("\nThe Reviewer sent back your previous plan. Previous plan:\n```json\n");
+        text.push_str(&serde_json::to_string(previous).unwrap_or_default());
+        text.push_str("\n```\n");
+    }
+    if !request.comments.is_empty() {
+        text.push_str("\nThe Reviewer's comments, to address in the new plan:\n");
+        for c in &request.comments {
+            text.push_str(&format!("- {c}\n"));
+        }
+    }
+    text.push_str("\nAnswer with the plan JSON object only.");
+    text
+}
+
+/// Reads an answer's JSON into a plan or a refusal, and checks the plan's rules.
+pub fn read_outcome(json: Value, theme: &str) -> Result<PlanOutcome, AnswerError> {
+    if let Some(refusal) = json.get("refusal") {
+        let code: RefusalCode = serde_json::from_value(refusal["code"].clone()).map_err(|_| {
+            AnswerError::Invalid(
+                "refusal.code must be \"contradictory\", \"unsolvable\" or \"ambiguous\"".into(),
+            )
+        })?;
+        let reason = refusal["reason"].as_str().unwrap_or("").trim().to_string();
+        if reason.is_empty() {
+            return Err(AnswerError::Invalid(
+                "refusal.reason must say what cannot be built, with the numbers".into(),
+            ));
+        }
+        return Ok(PlanOutcome::Refused(Refusal {
+            theme: theme.to_string(),
+            code,
+            reason,
+        }));
+    }
+    let mut plan: Plan = serde_json::from_value(json).map_err(|e| {
+        AnswerError::Invalid(format!(
+            "the JSON does not have the plan's form: {e}; follow the example's keys and types exactly"
+        ))
+    })?;
+    plan.theme = theme.to_string();
+    validate_plan(&plan).map_err(AnswerError::Invalid)?;
+    Ok(PlanOutcome::Planned(plan))
+}
+
+fn check_box(name: &str, b: &Aabb) -> Result<(), String> {
+    let finite = b.min_m.iter().chain(&b.max_m).all(|v| v.is_finite());
+    if !finite || !b.is_proper() {
+        return Err(format!(
+            "{name} {:?} → {:?}: every min_m must be strictly below its max_m",
+            b.min_m, b.max_m
+        ));
+    }
+    Ok(())
+}
+
+/// The plan's own rules (a subset of the gates that can be checked before any script): boxes
+/// proper, zones consistent, payload spawn inside the build zone and able to fit the goal,
+/// labels unique and not reserved, ranges ordered, difficulty in [0, 1]. The error says
+/// exactly what to change.
+pub fn validate_plan(plan: &Plan) -> Result<(), String> {
+    let z = &plan.zones;
+    check_box("zones.bounds", &z.bounds)?;
+    check_box("zones.goal", &z.goal)?;
+    check_box("zones.build", &z.build)?;
+    for f in &z.forbid {
+        check_box(&format!("forbid zone {:?}", f.name), &f.zone)?;
+        if f.zone.intersects(&z.goal) {
+            return Err(format!("forbid zone {:?} overlaps the goal zone", f.name));
+        }
+    }
+    if !z.goal.intersects(&z.build) {
+        return Err("the goal zone must overlap the build zone".into());
+    }
+    if !z.bounds.contains_box(&z.build) {
+        return Err("the build zone must lie inside the bounds".into());
+    }
+    let p = &plan.payload;
+    let [lo, hi] = p.size_factor_range;
+    if !(lo > 0.0 && lo <= hi && hi.is_finite()) {
+        return Err("payload.size_factor_range must be [min, max] with 0 < min ≤ max".into());
+    }
+    let half = p.shape.half_extents_m();
+    if half.iter().any(|h| !(h.is_finite() && *h > 0.0)) {
+        return Err("payload.shape sizes must be positive metres".into());
+    }
+    let reach: Vec<f64> = (0..3).map(|i| half[i] * hi + p.jitter_m[i].abs()).collect();
+    let envelope = Aabb::new(
+        [0, 1, 2].map(|i| p.start_m[i] - reach[i]),
+        [0, 1, 2].map(|i| p.start_m[i] + reach[i]),
+    );
+    if !z.build.contains_box(&envelope) {
+        return Err(format!(
+            "the payload's spawn envelope {:?} → {:?} (start ± jitter ± largest size) must lie inside the build zone",
+            envelope.min_m, envelope.max_m
+        ));
+    }
+    for f in &z.forbid {
+        if f.zone.intersects(&envelope) {
+            return Err(format!("the payload's spawn envelope touches forbid zone {:?}", f.name));
+        }
+    }
+    let goal = z.goal.size_m();
+    if (0..3).any(|i| 2.0 * half[i] * hi > goal[i]) {
+        return Err("the largest payload does not fit inside the goal zone".into());
+    }
+    let mut labels = std::collections::BTreeSet::new();
+    for f in &plan.fixtures {
+        let ok = !f.label.is_empty()
+            && f
+                .label
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !ok {
+            return Err(format!("fixture label {:?} must be lowercase letters, digits and _", f.label));
+        }
+        if RESERVED_LABELS.contains(&f.label.as_str()) {
+            return Err(format!("fixture label {:?} is reserved", f.label));
+        }
+        if !labels.insert(f.label.as_str()) {
+            return Err(format!("fixture label {:?} is used twice", f.label));
+        }
+        if f.size_m.iter().any(|s| !(s.is_finite() && *s > 0.0)) {
+            return Err(format!("fixture {:?}: size_m must be positive metres", f.label));
+        }
+    }
+    for q in &plan.parameters {
+        if !(q.min.is_finite() && q.max.is_finite() && q.min <= q.max) {
+            return Err(format!("parameter {:?}: min must be ≤ max", q.name));
+        }
+    }
+    let s = &plan.scale_ranges;
+    for (axis, [lo, hi]) in [("x", s.x), ("y", s.y), ("z", s.z)] {
+        if !(lo > 0.0 && lo <= hi && hi <= 10.0) {
+            return Err(format!("scale_ranges.{axis} must be [min, max] with 0 < min ≤ max ≤ 10"));
+        }
+    }
+    if !(0.0..=1.0).contains(&plan.difficulty.score) {
+        return Err("difficulty.score must be within [0, 1]".into());
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl Planner for LlmPlanner {
+    fn backend(&self) -> String {
+        format!("llm:{}", self.shared.config().model_for(LlmRole::Planner))
+    }
+
+    async fn plan(&self, request: PlanRequest) -> Result<Answer<PlanOutcome>, AgentError> {
+        let mut turn = Turn::new(&self.shared, LlmRole::Planner);
+        let max_attempts = turn.settings().max_answer_attempts;
+        let mut call = ChatCall {
+            role: LlmRole::Planner,
+            messages: vec![
+                ChatMessage::system(self.shared.prompts().planner.clone()),
+                ChatMessage::user(user_message(&request)),
+            ],
+            json_schema: Some(("benchmark_plan".into(), answer_schema())),
+        };
+        let mut last_error = None;
+        for attempt in 1..=max_attempts {
+            let answer = turn.ask(&call).await?;
+            let outcome = answer
+                .usable_text()
+                .and_then(extract_json)
+                .and_then(|json| read_outcome(json, &request.theme));
+            match outcome {
+                Ok(outcome) => {
+                    let result = match &outcome {
+                        PlanOutcome::Planned(p) => {
+                            format!("plan `{}` ({}), {} fixture(s)", p.title, p.archetype, p.fixtures.len())
+                        }
+                        PlanOutcome::Refused(r) => format!("refused ({}): {}", r.code, r.reason),
+                    };
+                    turn.journal.push(JournalEntry::new(
+                        crate::plan::Role::Planner,
+                        format!("plan attempt {}", request.attempt),
+                        format!("turn the theme \"{}\" into a plan", request.theme),
+                        result,
+                        if attempt > 1 {
+                            format!("the model needed {attempt} answers")
+                        } else {
+                            "the first answer fitted".into()
+                        },
+                    ));
+                    return Ok(Answer {
+                        value: outcome,
+                        usage: turn.usage,
+                        journal: turn.journal,
+                    });
+                }
+                Err(error) => {
+                    turn.bad_answer(attempt, &error);
+                    call.messages.push(ChatMessage::assistant(answer.content.clone()));
+                    call.messages.push(ChatMessage::user(format!(
+                        "Your answer could not be used: {error}\nAnswer again with the whole corrected JSON object only."
+                    )));
+                    last_error = Some(error);
+                }
+            }
+        }
+        Err(turn.give_up(
+            max_attempts,
+            last_error.unwrap_or(AnswerError::Invalid("no answer".into())),
+        ))
+    }
+}

@@ -1,0 +1,109 @@
+//! `benchforge generate "<theme>" --count N`: runs the same actors once for one theme, prints
+//! the accepted benchmarks' folders and exits.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context as _;
+
+use super::run::{heartbeat, load_config, steps_for};
+use crate::config::{Config, ThemeConfig};
+use crate::daemon::{self, DaemonOptions, Mode};
+use crate::logging::{self, LogFormat};
+use crate::store::{now_unix_ms, Stage};
+
+/// Arguments of `benchforge generate`.
+#[derive(Debug, clap::Args)]
+pub struct GenerateArgs {
+    /// The theme, in words.
+    pub theme: String,
+    /// How many benchmarks to make.
+    #[arg(long, default_value_t = 1)]
+    pub count: u32,
+    /// Where the dataset, the store and the logs go (default: the config's, else ./benchforge-data).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Take every other setting from this config (its themes are not run).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Seeds per variant check (default: the config's gates.seeds).
+    #[arg(long)]
+    pub seeds: Option<u32>,
+    /// Log line format.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// Runs `benchforge generate`.
+pub fn run(args: GenerateArgs) -> anyhow::Result<u8> {
+    if args.theme.trim().is_empty() {
+        anyhow::bail!("the theme is empty: describe the benchmark in words, e.g. \"a ball must cross a gap between two decks\"");
+    }
+    if args.count == 0 {
+        anyhow::bail!("--count 0 makes nothing: ask for at least 1 benchmark");
+    }
+    let mut config = match &args.config {
+        Some(path) => load_config(path)?,
+        None => Config::with_data_dir(PathBuf::from("benchforge-data")),
+    };
+    if let Some(dir) = args.data_dir {
+        config.data_dir = dir;
+    }
+    if let Some(seeds) = args.seeds {
+        if seeds == 0 {
+            anyhow::bail!("--seeds 0: check at least 1 seed");
+        }
+        config.gates.seeds = seeds;
+    }
+    logging::init(Some(&config.data_dir), args.log_format)?;
+    let steps = steps_for(&config)?;
+    let theme = ThemeConfig {
+        prompt: args.theme.clone(),
+        count: args.count,
+        seeds: None,
+        scale: None,
+        tier: None,
+    };
+    let spec = config.theme_spec(&theme, &format!("generate-{}", now_unix_ms()));
+    let (stop_tx, stop_rx) = daemon::stop_channel();
+    daemon::install_signal_handler(stop_tx).map_err(anyhow::Error::msg)?;
+    let summary = daemon::run(
+        DaemonOptions {
+            config,
+            mode: Mode::Generate { spec },
+            steps,
+            heartbeat: heartbeat(),
+            shutdown_grace: Duration::from_secs(4),
+        },
+        stop_rx,
+    )
+    .context("generate stopped")?;
+    for path in summary.accepted_paths() {
+        println!("{path}");
+    }
+    let mut all_accepted = !summary.interrupted;
+    for s in &summary.finished {
+        match &s.stage {
+            Stage::Accepted { .. } => {}
+            Stage::Rejected { reason } | Stage::Failed { reason } => {
+                all_accepted = false;
+                eprintln!(
+                    "benchforge: session {} {}: {reason}",
+                    s.id,
+                    s.stage.kind().name()
+                );
+            }
+            _ => all_accepted = false,
+        }
+    }
+    if summary.interrupted {
+        eprintln!("benchforge: interrupted; `benchforge run` or another generate with the same data dir does not resume this one-off theme, but everything finished is in the dataset");
+    }
+    Ok(
+        if all_accepted && summary.accepted_paths().len() == args.count as usize {
+            super::EXIT_OK
+        } else {
+            super::EXIT_GATE_FAILED
+        },
+    )
+}

@@ -1,0 +1,79 @@
+//! `benchforge run --config FILE`: the long-running daemon.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+
+use crate::config::Config;
+use crate::daemon::{self, DaemonOptions, Mode};
+use crate::logging::{self, LogFormat};
+use crate::steps::{Steps, ToySteps};
+
+/// Arguments of `benchforge run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The daemon config (TOML).
+    #[arg(long)]
+    pub config: PathBuf,
+    /// Log line format.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// Exit once no session is queued or open (for scripts), instead of running until stopped.
+    #[arg(long)]
+    pub until_idle: bool,
+}
+
+/// The work behind the stages, as the config selects it. `BENCHFORGE_STEPS=toy` selects the
+/// small built-in stand-in the daemon's own crash tests use.
+pub fn steps_for(_config: &Config) -> anyhow::Result<Arc<dyn Steps>> {
+    if std::env::var("BENCHFORGE_STEPS").as_deref() == Ok("toy") {
+        tracing::warn!("BENCHFORGE_STEPS=toy: using the toy stand-in steps (tests only)");
+        return Ok(Arc::new(ToySteps::from_env()));
+    }
+    anyhow::bail!(
+        "the procedural agents are not built into this benchforge yet; set BENCHFORGE_STEPS=toy to exercise the daemon with its stand-in steps"
+    )
+}
+
+/// Heartbeat period: `BENCHFORGE_HEARTBEAT_S` (for tests) or 30 s.
+pub fn heartbeat() -> Duration {
+    Duration::from_secs_f64(
+        std::env::var("BENCHFORGE_HEARTBEAT_S")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(30.0f64)
+            .clamp(0.05, 60.0),
+    )
+}
+
+/// Loads the config or says where it is wrong.
+pub fn load_config(path: &Path) -> anyhow::Result<Config> {
+    Config::load(path).map_err(|e| anyhow::anyhow!("invalid config: {e}"))
+}
+
+/// Runs `benchforge run`.
+pub fn run(args: RunArgs) -> anyhow::Result<u8> {
+    let config = load_config(&args.config)?;
+    logging::init(Some(&config.data_dir), args.log_format)?;
+    let steps = steps_for(&config)?;
+    let (stop_tx, stop_rx) = daemon::stop_channel();
+    daemon::install_signal_handler(stop_tx).map_err(anyhow::Error::msg)?;
+    let summary = daemon::run(
+        DaemonOptions {
+            config,
+            mode: Mode::Run {
+                config_path: args.config.clone(),
+                until_idle: args.until_idle,
+            },
+            steps,
+            heartbeat: heartbeat(),
+            shutdown_grace: Duration::from_secs(4),
+        },
+        stop_rx,
+    )
+    .context("the daemon stopped")?;
+    tracing::info!(interrupted = summary.interrupted, "daemon exited");
+    Ok(super::EXIT_OK)
+}

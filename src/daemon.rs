@@ -1,0 +1,280 @@
+//! The daemon loop: opens the store, starts the five supervised actors, queues the themes,
+//! and then follows the run — finished sessions, a heartbeat line while work is in flight,
+//! config-file changes (`run`), and stop requests (Ctrl-C/SIGTERM): the first stops new work
+//! and lets in-flight steps checkpoint for a few seconds, the second exits at once.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
+
+use crate::actors::{self, SessionEvent, Shared};
+use crate::config::{Config, ConfigWatcher, WatchEvent};
+use crate::messages::{QueueThemes, RecordError};
+use crate::steps::Steps;
+use crate::store::{Session, Stage, StageKind, Store, StoreError, ThemeSpec};
+
+/// The daemon could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    /// The store could not be opened or read.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The actors could not be reached.
+    #[error("the actors stopped answering: {0}")]
+    Actors(String),
+    /// Themes could not be queued.
+    #[error("themes could not be queued: {0}")]
+    Queue(String),
+}
+
+/// What the daemon does.
+#[derive(Debug, Clone)]
+pub enum Mode {
+    /// Run the config's theme queue, watching the file. With `until_idle`, exit once no
+    /// session is queued or open (for scripts and tests); otherwise run until stopped.
+    Run {
+        /// The config file to watch.
+        config_path: PathBuf,
+        /// Exit when there is nothing left to do.
+        until_idle: bool,
+    },
+    /// Make `spec.count` benchmarks of one theme, then exit.
+    Generate {
+        /// The theme.
+        spec: ThemeSpec,
+    },
+}
+
+/// Everything the daemon needs.
+pub struct DaemonOptions {
+    /// Settings (the data dir among them).
+    pub config: Config,
+    /// What to do.
+    pub mode: Mode,
+    /// The work behind each stage.
+    pub steps: Arc<dyn Steps>,
+    /// How often a heartbeat line is logged while work is in flight.
+    pub heartbeat: Duration,
+    /// How long in-flight steps get to checkpoint after a stop request.
+    pub shutdown_grace: Duration,
+}
+
+/// A stop request (from a signal handler or a test).
+#[derive(Debug, Clone, Copy)]
+pub struct StopRequest;
+
+/// How a run ended.
+#[derive(Debug, Clone, Default)]
+pub struct RunSummary {
+    /// Sessions of this run that finished (for `generate`: the theme's sessions).
+    pub finished: Vec<Session>,
+    /// True when a stop request ended the run.
+    pub interrupted: bool,
+}
+
+impl RunSummary {
+    /// Folders of the accepted benchmarks.
+    pub fn accepted_paths(&self) -> Vec<String> {
+        self.finished
+            .iter()
+            .filter_map(|s| match &s.stage {
+                Stage::Accepted { path } => Some(path.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// Installs the Ctrl-C/SIGTERM handler: the first signal sends a stop request, the second
+/// exits the process at once (everything acknowledged is already on disk).
+pub fn install_signal_handler(stop: UnboundedSender<StopRequest>) -> Result<(), String> {
+    let count = AtomicUsize::new(0);
+    ctrlc::set_handler(move || {
+        if count.fetch_add(1, Ordering::SeqCst) == 0 {
+            let _ = stop.send(StopRequest);
+        } else {
+            eprintln!("benchforge: second stop signal, exiting now");
+            std::process::exit(130);
+        }
+    })
+    .map_err(|e| format!("cannot install the signal handler: {e}"))
+}
+
+/// A stop channel for [`run`].
+pub fn stop_channel() -> (UnboundedSender<StopRequest>, UnboundedReceiver<StopRequest>) {
+    unbounded_channel()
+}
+
+/// Runs the daemon until its mode says it is done or a stop request arrives.
+pub fn run(
+    options: DaemonOptions,
+    stop: UnboundedReceiver<StopRequest>,
+) -> Result<RunSummary, DaemonError> {
+    crate::guard::install_quiet_panic_hook();
+    let store = Arc::new(Store::open(&options.config.data_dir)?);
+    let system = actix::System::new();
+    let result = system.block_on(run_inside(options, store.clone(), stop));
+    drop(system);
+    if let Err(e) = store.write_snapshot() {
+        tracing::warn!(error = %e, "final status snapshot not written");
+    }
+    result
+}
+
+fn count_open(store: &Store) -> Result<(usize, usize), StoreError> {
+    let status = store.status()?;
+    let open = StageKind::ALL
+        .iter()
+        .filter(|k| {
+            !matches!(
+                k,
+                StageKind::Queued | StageKind::Accepted | StageKind::Rejected | StageKind::Failed
+            )
+        })
+        .map(|k| status.sessions_per_stage[k.name()])
+        .sum();
+    Ok((status.queue_length, open))
+}
+
+async fn run_inside(
+    options: DaemonOptions,
+    store: Arc<Store>,
+    mut stop: UnboundedReceiver<StopRequest>,
+) -> Result<RunSummary, DaemonError> {
+    let DaemonOptions {
+        mut config,
+        mode,
+        steps,
+        heartbeat,
+        shutdown_grace,
+    } = options;
+    let shared = Arc::new(Shared::new(
+        steps,
+        config.data_dir.clone(),
+        config.limits(),
+        config.concurrency,
+    ));
+    let (events_tx, mut events) = unbounded_channel();
+    let actors = actors::start(shared.clone(), store.clone(), events_tx);
+    let persister = actors.persister.clone();
+
+    let (specs, mut watcher) = match &mode {
+        Mode::Run { config_path, .. } => {
+            (config.theme_specs(), Some(ConfigWatcher::new(config_path)))
+        }
+        Mode::Generate { spec } => (vec![spec.clone()], None),
+    };
+    let outcomes = persister
+        .send(QueueThemes(specs))
+        .await
+        .map_err(|e| DaemonError::Actors(e.to_string()))?
+        .map_err(DaemonError::Queue)?;
+    let targets: Vec<String> = match &mode {
+        Mode::Generate { .. } => outcomes.iter().flat_map(|o| o.sessions.clone()).collect(),
+        Mode::Run { .. } => Vec::new(),
+    };
+    tracing::info!(
+        data_dir = %config.data_dir.display(),
+        concurrency = config.concurrency,
+        "daemon started"
+    );
+
+    let mut summary = RunSummary::default();
+    let mut heartbeat_tick = tokio::time::interval(heartbeat);
+    let mut watch_tick = tokio::time::interval(ConfigWatcher::interval(&config));
+    let mut idle_tick = tokio::time::interval(Duration::from_millis(200));
+    let mut stop_deadline: Option<Instant> = None;
+    let until_idle = matches!(
+        mode,
+        Mode::Run {
+            until_idle: true,
+            ..
+        }
+    );
+    loop {
+        tokio::select! {
+            Some(event) = events.recv() => {
+                let SessionEvent::Finished(session) = event;
+                if targets.is_empty() || targets.contains(&session.id) {
+                    summary.finished.retain(|s| s.id != session.id);
+                    summary.finished.push(session);
+                }
+                if !targets.is_empty() && targets.iter().all(|t| summary.finished.iter().any(|s| &s.id == t)) {
+                    break;
+                }
+            }
+            Some(StopRequest) = stop.recv() => {
+                if stop_deadline.is_none() {
+                    tracing::info!(grace_s = shutdown_grace.as_secs_f64(), "stop requested: no new work; letting in-flight steps checkpoint");
+                    shared.shutting_down.store(true, Ordering::SeqCst);
+                    stop_deadline = Some(Instant::now() + shutdown_grace);
+                    summary.interrupted = true;
+                }
+            }
+            _ = idle_tick.tick() => {
+                if let Some(deadline) = stop_deadline {
+                    let in_flight = shared.steps_in_flight.load(Ordering::SeqCst);
+                    if in_flight == 0 || Instant::now() >= deadline {
+                        tracing::info!(steps_abandoned = in_flight, "stopping");
+                        break;
+                    }
+                } else if until_idle {
+                    if let Ok((0, 0)) = count_open(&store) {
+                        tracing::info!("queue empty and no session open: exiting");
+                        break;
+                    }
+                } else if !targets.is_empty() {
+                    // A target may have finished before this loop listened (e.g. resumed).
+                    let done = targets.iter().all(|t| store.session(t).map(|s| s.stage.is_terminal()).unwrap_or(false));
+                    if done {
+                        summary.finished = targets.iter().filter_map(|t| store.session(t).ok()).collect();
+                        break;
+                    }
+                }
+            }
+            _ = heartbeat_tick.tick() => {
+                if let Ok((queued, open)) = count_open(&store) {
+                    if queued + open > 0 {
+                        let status = store.status().ok().map(|s| s.sessions_per_stage).unwrap_or_default();
+                        let stages: Vec<String> = status.iter().filter(|(_, n)| **n > 0).map(|(k, n)| format!("{k}={n}")).collect();
+                        tracing::info!(queued, open, steps_in_flight = shared.steps_in_flight.load(Ordering::SeqCst), stages = %stages.join(" "), "heartbeat");
+                    }
+                }
+            }
+            _ = watch_tick.tick(), if watcher.is_some() && stop_deadline.is_none() => {
+                let Some(event) = watcher.as_mut().and_then(|w| w.poll()) else { continue };
+                match event {
+                    WatchEvent::Changed(new_config) => {
+                        if new_config.data_dir != config.data_dir {
+                            tracing::warn!(old = %config.data_dir.display(), new = %new_config.data_dir.display(), "data_dir changes need a restart; keeping the old one");
+                        }
+                        shared.concurrency.store(new_config.concurrency.max(1), Ordering::SeqCst);
+                        *shared.limits.lock().unwrap_or_else(|e| e.into_inner()) = new_config.limits();
+                        let specs = new_config.theme_specs();
+                        match persister.send(QueueThemes(specs)).await {
+                            Ok(Ok(outcomes)) => {
+                                let new = outcomes.iter().filter(|o| o.newly_queued).count();
+                                tracing::info!(new_themes = new, "config reloaded");
+                            }
+                            Ok(Err(e)) => tracing::error!(error = %e, "themes of the reloaded config not queued"),
+                            Err(e) => tracing::error!(error = %e, "persister unreachable"),
+                        }
+                        let data_dir = config.data_dir.clone();
+                        config = *new_config;
+                        config.data_dir = data_dir;
+                    }
+                    WatchEvent::Invalid(e) => {
+                        tracing::error!(error = %e, "config edit is invalid; keeping the last good config");
+                        persister.do_send(RecordError(format!("config edit ignored: {e}")));
+                    }
+                }
+            }
+        }
+    }
+    shared.shutting_down.store(true, Ordering::SeqCst);
+    actors.stop(Duration::from_secs(2));
+    Ok(summary)
+}

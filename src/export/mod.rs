@@ -1,0 +1,3 @@
+//! Exports of a built variant for other tools.
+
+pub mod mjcf;

@@ -1,0 +1,365 @@
+//! Scene → rapier3d world. Every primitive becomes a collider carrying its material, every
+//! fixture one rigid body (compound fixtures get several colliders), joints keep the scene's
+//! start pose as their zero, and the payload is a dynamic body at its sampled start and size.
+//!
+//! Cylinders and capsules run along local Z in the scene model but along Y in rapier, so a
+//! cylinder's collider is turned by +90° about X (which takes Y onto Z); capsules use
+//! rapier's Z-aligned constructor directly.
+
+use std::collections::HashMap;
+
+use rapier3d::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::PhysicsError;
+use crate::scene::{self, BodyKind, Fixture, JointKind, Scene, Shape, Vec3};
+use crate::variant::PayloadSpawn;
+
+/// What a rigid body stands for in the scene.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BodyRole {
+    /// A fixture the scene script built.
+    Fixture,
+    /// A part the reference solution added.
+    Solution,
+    /// The payload.
+    Payload,
+}
+
+/// The label a trajectory and the collider lookup use for the payload.
+pub const PAYLOAD_LABEL: &str = "payload";
+
+/// One rigid body of the scene world.
+#[derive(Debug, Clone)]
+pub struct SceneBody {
+    /// The fixture's label, or [`PAYLOAD_LABEL`].
+    pub label: String,
+    /// Fixture, solution part or payload.
+    pub role: BodyRole,
+    /// Fixed or dynamic.
+    pub kind: BodyKind,
+    /// The rapier handle.
+    pub handle: RigidBodyHandle,
+    /// The body's pose at t = 0.
+    pub start_pose: Pose,
+    /// The smallest half extent in metres of any of the body's primitives (its thinnest
+    /// dimension), used to decide which bodies are thin enough to need CCD.
+    pub smallest_half_extent_m: f64,
+}
+
+/// Who owns a collider: the body (index into [`SceneWorld::bodies`]) and which part of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ColliderOwner {
+    /// Index into [`SceneWorld::bodies`].
+    pub body: usize,
+    /// Index of the primitive within the fixture's `parts` (0 for the payload).
+    pub part: usize,
+}
+
+/// A scene turned into a rapier world, with the lookups from rapier handles back to the
+/// scene's labels and roles.
+pub struct SceneWorld {
+    /// The rapier world (gravity −9.81 m/s² along z).
+    pub world: PhysicsWorld,
+    /// Every body, fixtures first (in scene order), then solution parts, then the payload.
+    pub bodies: Vec<SceneBody>,
+    /// Collider handle → owning body and part.
+    pub colliders: HashMap<ColliderHandle, ColliderOwner>,
+    /// Index of the payload in [`Self::bodies`].
+    pub payload: usize,
+    /// Pairs of body indices joined by a joint (their overlap is allowed).
+    pub jointed_pairs: Vec<(usize, usize)>,
+}
+
+impl SceneWorld {
+    /// The payload body.
+    pub fn payload_body(&self) -> &RigidBody {
+        &self.world.bodies[self.bodies[self.payload].handle]
+    }
+
+    /// The body and role of a collider, e.g. for a ray hit: `(role, label)`.
+    pub fn owner_of(&self, collider: ColliderHandle) -> Option<(BodyRole, &str)> {
+        let owner = self.colliders.get(&collider)?;
+        let body = &self.bodies[owner.body];
+        Some((body.role, body.label.as_str()))
+    }
+
+    /// Index of the body with this label, if any.
+    pub fn body_index(&self, label: &str) -> Option<usize> {
+        self.bodies.iter().position(|b| b.label == label)
+    }
+
+    /// True when the two body indices are joined by a joint.
+    pub fn are_jointed(&self, a: usize, b: usize) -> bool {
+        self.jointed_pairs
+            .iter()
+            .any(|&(x, y)| (x, y) == (a, b) || (x, y) == (b, a))
+    }
+
+    /// Every collider handle with its owner, in a stable order (by body, then part).
+    pub fn colliders_in_order(&self) -> Vec<(ColliderHandle, ColliderOwner)> {
+        let mut all: Vec<_> = self.colliders.iter().map(|(h, o)| (*h, *o)).collect();
+        all.sort_by_key(|(_, o)| (o.body, o.part));
+        all
+    }
+}
+
+/// Converts a scene pose (metres, extrinsic X→Y→Z Euler degrees) into a rapier pose.
+pub fn to_rapier_pose(pose: &scene::Pose) -> Pose {
+    Pose::from_parts(to_vector(pose.position_m), to_rotation(pose.rotation_deg))
+}
+
+/// Converts a scene rotation (extrinsic X→Y→Z Euler degrees) into a rapier rotation.
+pub fn to_rotation(rotation_deg: Vec3) -> Rotation {
+    let [w, x, y, z] = scene::rotation::quaternion_from_euler_deg(rotation_deg);
+    Rotation::from_xyzw(x as Real, y as Real, z as Real, w as Real).normalize()
+}
+
+/// A scene vector as a rapier vector.
+pub fn to_vector(v: Vec3) -> Vector {
+    Vector::new(v[0] as Real, v[1] as Real, v[2] as Real)
+}
+
+/// A rapier vector as a scene vector.
+pub fn from_vector(v: Vector) -> Vec3 {
+    [v.x as f64, v.y as f64, v.z as f64]
+}
+
+/// The collider shape of a scene primitive and the extra local rotation it needs to run
+/// along Z like the scene model says.
+fn collider_builder(shape: &Shape, owner: &str) -> Result<ColliderBuilder, PhysicsError> {
+    let bad = |why: String| PhysicsError::BadShape {
+        owner: owner.to_string(),
+        why,
+    };
+    let positive = |name: &str, v: f64| {
+        if v.is_finite() && v > 0.0 {
+            Ok(v as Real)
+        } else {
+            Err(bad(format!(
+                "{} {name} must be a positive finite number, got {v}",
+                shape.kind_name()
+            )))
+        }
+    };
+    Ok(match shape {
+        Shape::Box { size_m } => ColliderBuilder::cuboid(
+            positive("size x (m)", size_m[0])? * 0.5,
+            positive("size y (m)", size_m[1])? * 0.5,
+            positive("size z (m)", size_m[2])? * 0.5,
+        ),
+        Shape::Sphere { radius_m } => ColliderBuilder::ball(positive("radius_m", *radius_m)?),
+        Shape::Cylinder { radius_m, length_m } => ColliderBuilder::cylinder(
+            positive("length_m", *length_m)? * 0.5,
+            positive("radius_m", *radius_m)?,
+        ),
+        Shape::Capsule { radius_m, length_m } => {
+            let radius = positive("radius_m", *radius_m)?;
+            if !(length_m.is_finite() && *length_m >= 0.0) {
+                return Err(bad(format!("capsule length_m must be ≥ 0, got {length_m}")));
+            }
+            ColliderBuilder::capsule_z(*length_m as Real * 0.5, radius)
+        }
+        Shape::ConvexHull { points_m } => {
+            if points_m.iter().flatten().any(|v| !v.is_finite()) {
+                return Err(bad("convex hull has a non-finite point".into()));
+            }
+            let points: Vec<Vector> = points_m.iter().map(|p| to_vector(*p)).collect();
+            let no_volume = || {
+                bad(format!(
+                    "the {} hull points span no volume (need at least four points not in one plane)",
+                    points_m.len()
+                ))
+            };
+            let builder = ColliderBuilder::convex_hull(&points).ok_or_else(no_volume)?;
+            // Parry accepts a flat hull; a body needs a volume to have a mass.
+            if builder.shape.mass_properties(1.0).mass() <= 1e-12 {
+                return Err(no_volume());
+            }
+            builder
+        }
+    })
+}
+
+/// The pose of a primitive relative to its body, including the Y→Z turn of cylinders.
+fn collider_local_pose(shape: &Shape, local_pose: &scene::Pose) -> Pose {
+    let pose = to_rapier_pose(local_pose);
+    match shape {
+        Shape::Cylinder { .. } => {
+            pose * Pose::from_rotation(Rotation::from_rotation_x(std::f32::consts::FRAC_PI_2))
+        }
+        _ => pose,
+    }
+}
+
+/// Bodies whose thinnest half extent is below this get CCD: rapier only sweeps a body when
+/// it moves further than its own thickness within one step, so this is cheap for slow ones.
+const CCD_THIN_HALF_EXTENT_M: f64 = 0.05;
+
+/// Builds the rapier world of `scene`, with the payload at `spawn` and the reference
+/// solution's parts (`solution`, possibly empty) added as bodies of role
+/// [`BodyRole::Solution`].
+pub fn build_world(
+    scene: &Scene,
+    spawn: &PayloadSpawn,
+    solution: &[Fixture],
+) -> Result<SceneWorld, PhysicsError> {
+    let mut world = PhysicsWorld::new();
+    world.gravity = Vector::new(0.0, 0.0, scene::GRAVITY_Z_MPS2 as Real);
+    let mut out = SceneWorld {
+        world,
+        bodies: Vec::new(),
+        colliders: HashMap::new(),
+        payload: 0,
+        jointed_pairs: Vec::new(),
+    };
+
+    for fixture in &scene.fixtures {
+        add_fixture(&mut out, fixture, BodyRole::Fixture)?;
+    }
+    for part in solution {
+        add_fixture(&mut out, part, BodyRole::Solution)?;
+    }
+
+    // The payload: unrotated, at its sampled size and start.
+    let payload_shape = scene.payload.shape.scaled(spawn.size_factor);
+    let start = scene::Pose::at(spawn.start_m);
+    let payload_fixture = Fixture {
+        label: PAYLOAD_LABEL.into(),
+        body: BodyKind::Dynamic,
+        material: scene.payload.material,
+        pose: start,
+        parts: vec![scene::Part {
+            shape: payload_shape,
+            local_pose: scene::Pose::default(),
+        }],
+    };
+    out.payload = add_fixture(&mut out, &payload_fixture, BodyRole::Payload)?;
+    // The payload always gets CCD, whatever its size.
+    let handle = out.bodies[out.payload].handle;
+    out.world.bodies[handle].enable_ccd(true);
+
+    for joint in &scene.joints {
+        add_joint(&mut out, joint)?;
+    }
+    Ok(out)
+}
+
+fn add_fixture(
+    out: &mut SceneWorld,
+    fixture: &Fixture,
+    role: BodyRole,
+) -> Result<usize, PhysicsError> {
+    if fixture.parts.is_empty() {
+        return Err(PhysicsError::BadShape {
+            owner: fixture.label.clone(),
+            why: "the part has no shapes; add at least one box, sphere, cylinder, capsule or hull"
+                .into(),
+        });
+    }
+    let pose = to_rapier_pose(&fixture.pose);
+    if !pose.is_finite() {
+        return Err(PhysicsError::BadShape {
+            owner: fixture.label.clone(),
+            why: "its pose is not finite".into(),
+        });
+    }
+    let builder = match fixture.body {
+        BodyKind::Fixed => RigidBodyBuilder::fixed(),
+        BodyKind::Dynamic => RigidBodyBuilder::dynamic(),
+    };
+    let index = out.bodies.len();
+    let handle = out
+        .world
+        .insert_body(builder.pose(pose).user_data(index as u128));
+    let props = fixture.material.properties();
+    let mut smallest = f64::INFINITY;
+    for (part_index, part) in fixture.parts.iter().enumerate() {
+        let collider = collider_builder(&part.shape, &fixture.label)?
+            .position(collider_local_pose(&part.shape, &part.local_pose))
+            .density(props.density_kg_per_m3 as Real)
+            .friction(props.friction as Real)
+            .restitution(props.restitution as Real)
+            .user_data(((index as u128) << 32) | part_index as u128);
+        let ch = out.world.insert_collider(collider, Some(handle));
+        out.colliders.insert(
+            ch,
+            ColliderOwner {
+                body: index,
+                part: part_index,
+            },
+        );
+        let h = part.shape.local_half_extents_m();
+        smallest = smallest.min(h[0].min(h[1]).min(h[2]));
+    }
+    if fixture.body == BodyKind::Dynamic && smallest < CCD_THIN_HALF_EXTENT_M {
+        out.world.bodies[handle].enable_ccd(true);
+    }
+    out.bodies.push(SceneBody {
+        label: fixture.label.clone(),
+        role,
+        kind: fixture.body,
+        handle,
+        start_pose: pose,
+        smallest_half_extent_m: smallest,
+    });
+    Ok(index)
+}
+
+fn add_joint(out: &mut SceneWorld, joint: &scene::Joint) -> Result<(), PhysicsError> {
+    let find = |label: &str| {
+        out.bodies
+            .iter()
+            .position(|b| b.label == label && b.role == BodyRole::Fixture)
+            .ok_or_else(|| PhysicsError::BadJoint {
+                why: format!(
+                    "joint between \"{}\" and \"{}\": there is no part labelled \"{label}\"",
+                    joint.fixture_a, joint.fixture_b
+                ),
+            })
+    };
+    let a = find(&joint.fixture_a)?;
+    let b = find(&joint.fixture_b)?;
+    let axis = to_vector(joint.axis);
+    if !axis.is_finite() || axis.length() < 1e-6 {
+        return Err(PhysicsError::BadJoint {
+            why: format!(
+                "joint between \"{}\" and \"{}\": axis {:?} has no direction; give a non-zero [x, y, z]",
+                joint.fixture_a, joint.fixture_b, joint.axis
+            ),
+        });
+    }
+    // The joint frame in the world: origin at the anchor, local X along the axis. Each body
+    // gets that frame expressed in its own start pose, so the joint's zero is the start pose.
+    let frame = Pose::from_parts(
+        to_vector(joint.anchor_m),
+        Rotation::from_rotation_arc(Vector::X, axis.normalize()),
+    );
+    let frame_a = out.bodies[a].start_pose.inverse() * frame;
+    let frame_b = out.bodies[b].start_pose.inverse() * frame;
+    let (mask, limit_axis, limits) = match &joint.kind {
+        JointKind::Revolute { limits_deg } => (
+            JointAxesMask::LOCKED_REVOLUTE_AXES,
+            JointAxis::AngX,
+            limits_deg.map(|[lo, hi]| [lo.to_radians() as Real, hi.to_radians() as Real]),
+        ),
+        JointKind::Prismatic { limits_m } => (
+            JointAxesMask::LOCKED_PRISMATIC_AXES,
+            JointAxis::LinX,
+            limits_m.map(|[lo, hi]| [lo as Real, hi as Real]),
+        ),
+    };
+    // Jointed parts may overlap at the hinge; contacts between them would fight the joint.
+    let mut builder = GenericJointBuilder::new(mask)
+        .local_frame1(frame_a)
+        .local_frame2(frame_b)
+        .contacts_enabled(false);
+    if let Some(limits) = limits {
+        builder = builder.limits(limit_axis, limits);
+    }
+    let (ha, hb) = (out.bodies[a].handle, out.bodies[b].handle);
+    out.world.insert_impulse_joint(ha, hb, builder.build());
+    out.jointed_pairs.push((a, b));
+    Ok(())
+}

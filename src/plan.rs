@@ -1,0 +1,463 @@
+//! The typed plan: what the Planner hands the Coder. Both agent backends (procedural and
+//! LLM) produce exactly these types, and the daemon checkpoints them with bincode 2 via serde,
+//! so they use only plain structs, externally tagged enums and `Option` (no flatten, no
+//! untagged enums, no skipped fields).
+
+use serde::{Deserialize, Serialize};
+
+use crate::scene::{Aabb, Material, Vec3};
+use crate::variant::ScaleRanges;
+
+/// What the Planner answers: a plan, or a reasoned refusal.
+#[allow(clippy::large_enum_variant)] // a plan is the common case; boxing buys nothing
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanOutcome {
+    /// The theme can be built; here is how.
+    Planned(Plan),
+    /// The theme cannot be built as asked.
+    Refused(Refusal),
+}
+
+impl PlanOutcome {
+    /// The plan, when there is one.
+    pub fn plan(&self) -> Option<&Plan> {
+        match self {
+            PlanOutcome::Planned(plan) => Some(plan),
+            PlanOutcome::Refused(_) => None,
+        }
+    }
+}
+
+/// Why a theme was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefusalCode {
+    /// The theme's constraints contradict each other (e.g. a 2 m ball into a 10 cm cup).
+    Contradictory,
+    /// The task cannot be solved under gravity alone within the sandbox's limits.
+    Unsolvable,
+    /// The theme is too vague or self-cancelling to pick a task from.
+    Ambiguous,
+}
+
+impl RefusalCode {
+    /// The code's stable snake_case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            RefusalCode::Contradictory => "contradictory",
+            RefusalCode::Unsolvable => "unsolvable",
+            RefusalCode::Ambiguous => "ambiguous",
+        }
+    }
+}
+
+impl std::fmt::Display for RefusalCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A refusal with its reason code and the reason in words.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Refusal {
+    /// The theme that was refused.
+    pub theme: String,
+    /// The reason code.
+    pub code: RefusalCode,
+    /// What exactly cannot be built, with the numbers.
+    pub reason: String,
+}
+
+/// The payload's shape with its nominal size, in metres.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PayloadShape {
+    /// A ball.
+    Sphere {
+        /// Radius in metres.
+        radius_m: f64,
+    },
+    /// A box.
+    Box {
+        /// Full size along x, y, z in metres.
+        size_m: Vec3,
+    },
+    /// A cylinder standing along Z.
+    Cylinder {
+        /// Radius in metres.
+        radius_m: f64,
+        /// Full length in metres.
+        length_m: f64,
+    },
+}
+
+impl PayloadShape {
+    /// Half extents of the shape's bounding box in metres.
+    pub fn half_extents_m(&self) -> Vec3 {
+        match *self {
+            PayloadShape::Sphere { radius_m } => [radius_m; 3],
+            PayloadShape::Box { size_m } => size_m.map(|s| s / 2.0),
+            PayloadShape::Cylinder { radius_m, length_m } => [radius_m, radius_m, length_m / 2.0],
+        }
+    }
+
+    /// The largest half extent in metres (a conservative "radius").
+    pub fn max_half_extent_m(&self) -> f64 {
+        let h = self.half_extents_m();
+        h[0].max(h[1]).max(h[2])
+    }
+
+    /// A short name: `ball`, `cube`/`box`, `cylinder`.
+    pub fn noun(&self) -> &'static str {
+        match *self {
+            PayloadShape::Sphere { .. } => "ball",
+            PayloadShape::Box { size_m } if size_m[0] == size_m[1] && size_m[1] == size_m[2] => {
+                "cube"
+            }
+            PayloadShape::Box { .. } => "box",
+            PayloadShape::Cylinder { .. } => "cylinder",
+        }
+    }
+
+    /// The size in words with millimetres, e.g. "radius 40 mm".
+    pub fn describe(&self) -> String {
+        match *self {
+            PayloadShape::Sphere { radius_m } => format!("ball, radius {:.0} mm", radius_m * 1e3),
+            PayloadShape::Box { size_m } => format!(
+                "{}, {:.0} × {:.0} × {:.0} mm",
+                self.noun(),
+                size_m[0] * 1e3,
+                size_m[1] * 1e3,
+                size_m[2] * 1e3
+            ),
+            PayloadShape::Cylinder { radius_m, length_m } => format!(
+                "cylinder, radius {:.0} mm, length {:.0} mm",
+                radius_m * 1e3,
+                length_m * 1e3
+            ),
+        }
+    }
+}
+
+/// The payload as planned.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PayloadPlan {
+    /// Shape and nominal size.
+    pub shape: PayloadShape,
+    /// Material.
+    pub material: Material,
+    /// Range of the per-seed uniform size factor, `[min, max]`.
+    pub size_factor_range: [f64; 2],
+    /// Nominal start of the payload's centre at scale 1, in metres.
+    pub start_m: Vec3,
+    /// Half-range of the per-seed start jitter, in metres per axis.
+    pub jitter_m: Vec3,
+}
+
+/// Whether a planned fixture is held in place or moved by physics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FixtureBody {
+    /// Never moves.
+    Fixed,
+    /// Moved by gravity, contacts and joints.
+    Dynamic,
+}
+
+/// One fixture as planned, at scale 1.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FixturePlan {
+    /// The label the script will use.
+    pub label: String,
+    /// What the fixture is for, in words.
+    pub purpose: String,
+    /// Material.
+    pub material: Material,
+    /// Fixed or dynamic.
+    pub body: FixtureBody,
+    /// Intended bounding size at scale 1, in metres.
+    pub size_m: Vec3,
+    /// Intended centre at scale 1, in metres.
+    pub center_m: Vec3,
+}
+
+/// A named forbid zone as planned.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ForbidPlan {
+    /// The zone's name.
+    pub name: String,
+    /// Why the payload must avoid it.
+    pub purpose: String,
+    /// Where it is at scale 1.
+    pub zone: Aabb,
+}
+
+/// The zones at scale 1.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ZonesPlan {
+    /// Simulation bounds.
+    pub bounds: Aabb,
+    /// Where the payload must end.
+    pub goal: Aabb,
+    /// Where a solver may build.
+    pub build: Aabb,
+    /// Where the payload must never go.
+    pub forbid: Vec<ForbidPlan>,
+}
+
+/// One randomized parameter: the script draws it per seed in `[min, max]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ParameterRange {
+    /// snake_case name ending in its unit, e.g. `gap_m`, `ramp_angle_deg`.
+    pub name: String,
+    /// What it controls.
+    pub description: String,
+    /// The unit in words (`m`, `deg`, `1`).
+    pub unit: String,
+    /// The value the theme asked for (or the archetype's default).
+    pub nominal: f64,
+    /// Lowest value drawn.
+    pub min: f64,
+    /// Highest value drawn.
+    pub max: f64,
+}
+
+impl ParameterRange {
+    /// A parameter drawn in `nominal × [1 - spread, 1 + spread]`.
+    pub fn around(name: &str, description: &str, unit: &str, nominal: f64, spread: f64) -> Self {
+        let (a, b) = (nominal * (1.0 - spread), nominal * (1.0 + spread));
+        Self {
+            name: name.to_string(),
+            description: description.to_string(),
+            unit: unit.to_string(),
+            nominal,
+            min: a.min(b),
+            max: a.max(b),
+        }
+    }
+}
+
+/// How hard the benchmark is, with the reasons.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Difficulty {
+    /// 0 = trivial, 1 = very hard.
+    pub score: f64,
+    /// What makes it easier or harder, one reason per line.
+    pub reasons: Vec<String>,
+}
+
+/// Which role a to-do item belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Turns a theme into a plan.
+    Planner,
+    /// Writes the scene script.
+    Coder,
+    /// Runs the gates.
+    Simulator,
+    /// Approves or rejects.
+    Reviewer,
+}
+
+impl Role {
+    /// The role's lowercase name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Planner => "planner",
+            Role::Coder => "coder",
+            Role::Simulator => "simulator",
+            Role::Reviewer => "reviewer",
+        }
+    }
+}
+
+/// One item of `todo.md`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TodoItem {
+    /// Who ticks it off.
+    pub owner: Role,
+    /// What must be true.
+    pub text: String,
+}
+
+/// What the Planner read from the theme (kept for the journal and the plan's provenance).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ThemeReading {
+    /// The payload shape named, if any.
+    pub shape: Option<String>,
+    /// The payload size read, in metres (radius for balls, edge for cubes), if any.
+    pub size_m: Option<f64>,
+    /// The material named, if any.
+    pub material: Option<Material>,
+    /// Task verbs and directions found (across, over, up, into...).
+    pub verbs: Vec<String>,
+    /// Obstacle words found (gap, wall, shelf...).
+    pub obstacles: Vec<String>,
+    /// Distances and heights found, in metres, with the word they went with.
+    pub quantities: Vec<Quantity>,
+    /// Angles found, in degrees.
+    pub angles_deg: Vec<f64>,
+}
+
+/// A length the theme mentioned.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Quantity {
+    /// The length in metres.
+    pub value_m: f64,
+    /// The word it qualifies (`gap`, `higher`, `sideways`, `from`...), or empty.
+    pub context: String,
+}
+
+/// The Planner's plan: everything the Coder needs to write the script, at scale 1.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// The theme as the user wrote it.
+    pub theme: String,
+    /// The archetype's id (see `agents::procedural::archetypes`), or `generic`.
+    pub archetype: String,
+    /// A short title, e.g. "Cross the gap between two decks".
+    pub title: String,
+    /// What an agent solving this benchmark must learn to do.
+    pub learning_objective: String,
+    /// What the Planner read from the theme.
+    pub reading: ThemeReading,
+    /// The payload.
+    pub payload: PayloadPlan,
+    /// The fixtures at scale 1.
+    pub fixtures: Vec<FixturePlan>,
+    /// The zones at scale 1.
+    pub zones: ZonesPlan,
+    /// The objectives in words (reach the goal, avoid the forbid zones, build only here...).
+    pub objectives: Vec<String>,
+    /// The randomized parameters; the script draws each per seed in its range.
+    pub parameters: Vec<ParameterRange>,
+    /// Per-axis ranges of the scale the runtime hands to `build(seed, scale)`.
+    pub scale_ranges: ScaleRanges,
+    /// How the reference solution should work.
+    pub solution_idea: String,
+    /// How hard it is and why.
+    pub difficulty: Difficulty,
+    /// The checklist of `todo.md`.
+    pub todo: Vec<TodoItem>,
+}
+
+impl Plan {
+    /// The parameter called `name`, if the plan has it.
+    pub fn parameter(&self, name: &str) -> Option<&ParameterRange> {
+        self.parameters.iter().find(|p| p.name == name)
+    }
+
+    /// Renders `plan.md` with its fixed sections: Learning objective, Geometry, Payload,
+    /// Objectives, Randomization, Difficulty.
+    pub fn to_markdown(&self) -> String {
+        use std::fmt::Write;
+        let mut md = String::new();
+        let _ = writeln!(md, "# Plan: {}\n", self.title);
+        let _ = writeln!(
+            md,
+            "Theme: \"{}\"  \nArchetype: `{}`\n",
+            self.theme, self.archetype
+        );
+        let _ = writeln!(md, "## Learning objective\n\n{}\n", self.learning_objective);
+        let _ = writeln!(md, "## Geometry\n");
+        let z = &self.zones;
+        let _ = writeln!(md, "- bounds: {}", fmt_box(&z.bounds));
+        for f in &self.fixtures {
+            let _ = writeln!(
+                md,
+                "- `{}` ({}, {}): {}; size {} m at {} m",
+                f.label,
+                f.material.name(),
+                match f.body {
+                    FixtureBody::Fixed => "fixed",
+                    FixtureBody::Dynamic => "dynamic",
+                },
+                f.purpose,
+                fmt_vec(f.size_m),
+                fmt_vec(f.center_m)
+            );
+        }
+        let _ = writeln!(md, "\nReference solution: {}\n", self.solution_idea);
+        let p = &self.payload;
+        let _ = writeln!(md, "## Payload\n");
+        let _ = writeln!(md, "- {} {}", p.material.name(), p.shape.describe());
+        let _ = writeln!(
+            md,
+            "- size factor {:.2}–{:.2} per seed",
+            p.size_factor_range[0], p.size_factor_range[1]
+        );
+        let _ = writeln!(
+            md,
+            "- starts at {} m, jitter ±{} m\n",
+            fmt_vec(p.start_m),
+            fmt_vec(p.jitter_m)
+        );
+        let _ = writeln!(md, "## Objectives\n");
+        for o in &self.objectives {
+            let _ = writeln!(md, "- {o}");
+        }
+        let _ = writeln!(md, "- goal zone: {}", fmt_box(&z.goal));
+        let _ = writeln!(md, "- build zone: {}", fmt_box(&z.build));
+        for f in &z.forbid {
+            let _ = writeln!(
+                md,
+                "- forbid zone `{}`: {} ({})",
+                f.name,
+                fmt_box(&f.zone),
+                f.purpose
+            );
+        }
+        let _ = writeln!(md, "\n## Randomization\n");
+        let _ = writeln!(md, "| parameter | unit | nominal | min | max | controls |");
+        let _ = writeln!(md, "|---|---|---|---|---|---|");
+        for q in &self.parameters {
+            let _ = writeln!(
+                md,
+                "| `{}` | {} | {:.4} | {:.4} | {:.4} | {} |",
+                q.name, q.unit, q.nominal, q.min, q.max, q.description
+            );
+        }
+        let s = &self.scale_ranges;
+        let _ = writeln!(
+            md,
+            "\nScale per axis: x {:.2}–{:.2}, y {:.2}–{:.2}, z {:.2}–{:.2}\n",
+            s.x[0], s.x[1], s.y[0], s.y[1], s.z[0], s.z[1]
+        );
+        let _ = writeln!(md, "## Difficulty\n");
+        let _ = writeln!(
+            md,
+            "Score: {:.2} (0 = trivial, 1 = very hard)\n",
+            self.difficulty.score
+        );
+        for r in &self.difficulty.reasons {
+            let _ = writeln!(md, "- {r}");
+        }
+        md
+    }
+
+    /// Renders `todo.md`: the checklist the Coder and Reviewer tick off. `done` says which
+    /// items (by index) are ticked.
+    pub fn todo_markdown(&self, done: &[bool]) -> String {
+        use std::fmt::Write;
+        let mut md = format!("# To do: {}\n\n", self.title);
+        for (i, item) in self.todo.iter().enumerate() {
+            let tick = if done.get(i).copied().unwrap_or(false) {
+                "x"
+            } else {
+                " "
+            };
+            let _ = writeln!(md, "- [{tick}] ({}) {}", item.owner.name(), item.text);
+        }
+        md
+    }
+}
+
+fn fmt_vec(v: Vec3) -> String {
+    format!("[{:.3}, {:.3}, {:.3}]", v[0], v[1], v[2])
+}
+
+fn fmt_box(b: &Aabb) -> String {
+    format!("{} → {} m", fmt_vec(b.min_m), fmt_vec(b.max_m))
+}

@@ -1,0 +1,424 @@
+//! The daemon under crashes: actor panics, SIGKILL at named points and at random moments,
+//! SIGTERM, and config edits while running. Every test drives the real binary over real sled
+//! files and a real dataset folder.
+
+mod common;
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use common::*;
+
+const LONG: Duration = Duration::from_secs(60);
+
+#[test]
+fn each_actor_panicking_mid_session_still_completes_every_session() {
+    for actor in ["planner", "coder", "simulator", "reviewer", "persister"] {
+        let data = temp_dir(&format!("panic-{actor}"));
+        let fault = format!("{actor}:panic:once");
+        let out = run_to_end(
+            {
+                let mut c = benchforge(&[("BENCHFORGE_FAULT", &fault)]);
+                c.args([
+                    "generate",
+                    "a ball must cross a gap",
+                    "--count",
+                    "3",
+                    "--seeds",
+                    "2",
+                    "--data-dir",
+                ])
+                .arg(&data);
+                c
+            },
+            LONG,
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{actor}: {}", tail(&stderr, 30));
+        let printed: Vec<&str> = std::str::from_utf8(&out.stdout).unwrap().lines().collect();
+        assert_eq!(printed.len(), 3, "{actor}: {printed:?}");
+        let log = log_text(&data);
+        assert!(
+            log.contains(&format!("injected fault at {actor}")) || log.contains("panicked"),
+            "{actor}: the fault never fired"
+        );
+        assert!(
+            log.contains("restarting"),
+            "{actor}: the actor was not restarted"
+        );
+        check_dataset(&data, 3);
+        // The panic was recorded in the session's journal, and the session went on.
+        let journals: String = printed
+            .iter()
+            .map(|p| std::fs::read_to_string(std::path::Path::new(p).join("journal.md")).unwrap())
+            .collect();
+        assert!(
+            journals.contains("panicked"),
+            "{actor}: no journal entry for the panic"
+        );
+        let _ = std::fs::remove_dir_all(&data);
+    }
+}
+
+/// Kills the daemon at a named point (abort = no cleanup at all, like SIGKILL), restarts it
+/// without the fault, and checks the dataset.
+fn crash_at_point_then_resume(point: &str) {
+    let dir = temp_dir(&format!("crash-{}", point.replace('.', "-")));
+    let data = dir.join("data");
+    let config = write_config(
+        &dir,
+        &data,
+        &[
+            ("a ball must cross a gap", 2),
+            ("lift a ball onto a shelf", 1),
+        ],
+    );
+    // `point` may carry which hit fires, e.g. `store.commit.before_flush:7`.
+    let (point, nth) = point.split_once(':').unwrap_or((point, "once"));
+    let fault = format!("{point}:abort:{nth}");
+    let crashed = run_to_end(
+        {
+            let mut c = benchforge(&[("BENCHFORGE_FAULT", &fault)]);
+            c.args(["run", "--until-idle", "--config"]).arg(&config);
+            c
+        },
+        LONG,
+    );
+    assert!(
+        !crashed.status.success(),
+        "{point}: the daemon did not crash"
+    );
+    let resumed = run_to_end(
+        {
+            let mut c = benchforge(&[]);
+            c.args(["run", "--until-idle", "--config"]).arg(&config);
+            c
+        },
+        LONG,
+    );
+    assert!(
+        resumed.status.success(),
+        "{point}: restart failed: {}",
+        tail(&String::from_utf8_lossy(&resumed.stderr), 30)
+    );
+    check_dataset(&data, 3);
+    let status = status_json(&data);
+    assert_eq!(status["accepted"], 3, "{point}: {status}");
+    assert_eq!(status["queue_length"], 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn killed_during_planning_resumes_to_exactly_the_expected_benchmarks() {
+    crash_at_point_then_resume("planner");
+}
+
+#[test]
+fn killed_during_simulation_resumes_to_exactly_the_expected_benchmarks() {
+    crash_at_point_then_resume("simulator");
+}
+
+#[test]
+fn killed_while_persisting_never_leaves_half_a_benchmark_nor_writes_one_twice() {
+    for point in [
+        "dataset.before_rename",
+        "dataset.after_rename",
+        "dataset.after_index",
+    ] {
+        crash_at_point_then_resume(point);
+    }
+}
+
+#[test]
+fn killed_between_a_checkpoint_write_and_its_flush_resumes_cleanly() {
+    for nth in [1, 5, 9] {
+        crash_at_point_then_resume(&format!("store.commit.before_flush:{nth}"));
+    }
+}
+
+#[test]
+fn sigkill_at_a_real_moment_of_simulation_then_restart_finishes_the_queue() {
+    let dir = temp_dir("sigkill");
+    let data = dir.join("data");
+    let config = write_config(&dir, &data, &[("a ball must cross a gap", 3)]);
+    let slow = [("BENCHFORGE_TOY_STEP_MS", "150")];
+    let mut child = benchforge(&slow)
+        .args(["run", "--config"])
+        .arg(&config)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until("a simulation step", LONG, || {
+        log_text(&data).contains("step started role=\"simulator\"")
+    });
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let resumed = run_to_end(
+        {
+            let mut c = benchforge(&[]);
+            c.args(["run", "--until-idle", "--config"]).arg(&config);
+            c
+        },
+        LONG,
+    );
+    assert!(
+        resumed.status.success(),
+        "{}",
+        tail(&String::from_utf8_lossy(&resumed.stderr), 30)
+    );
+    check_dataset(&data, 3);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn sigterm_during_work_exits_zero_quickly_and_a_restart_finishes_the_queue() {
+    let dir = temp_dir("sigterm");
+    let data = dir.join("data");
+    let config = write_config(&dir, &data, &[("a ball must cross a gap", 4)]);
+    let slow = [("BENCHFORGE_TOY_STEP_MS", "300")];
+    let child = benchforge(&slow)
+        .args(["run", "--config"])
+        .arg(&config)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until("a coding step", LONG, || {
+        log_text(&data).contains("step started role=\"coder\"")
+    });
+    sigterm(&child);
+    let started = std::time::Instant::now();
+    let out = wait_output(child, Duration::from_secs(10));
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status,
+        tail(&String::from_utf8_lossy(&out.stderr), 20)
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(7),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert!(log_text(&data).contains("stop requested"));
+    let before = status_json(&data);
+    assert!(
+        before["accepted"].as_u64().unwrap() < 4,
+        "the stop came too late to test anything: {before}"
+    );
+    let resumed = run_to_end(
+        {
+            let mut c = benchforge(&[]);
+            c.args(["run", "--until-idle", "--config"]).arg(&config);
+            c
+        },
+        LONG,
+    );
+    assert!(resumed.status.success());
+    check_dataset(&data, 4);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_config_edit_adds_new_themes_once_and_a_broken_edit_is_reported_and_ignored() {
+    let dir = temp_dir("watch");
+    let data = dir.join("data");
+    let config = write_config(&dir, &data, &[("a ball must cross a gap", 1)]);
+    let child = benchforge(&[])
+        .args(["run", "--config"])
+        .arg(&config)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until("the first benchmark", LONG, || index_ids(&data).len() == 1);
+
+    // A new theme: queued once, even when the file is saved again with the same themes.
+    write_config(
+        &dir,
+        &data,
+        &[
+            ("a ball must cross a gap", 1),
+            ("lift a ball onto a shelf", 2),
+        ],
+    );
+    wait_until("the new theme's benchmarks", LONG, || {
+        index_ids(&data).len() == 3
+    });
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("\n# saved again\n");
+    std::fs::write(&config, &text).unwrap();
+    wait_until("the re-read", LONG, || {
+        log_text(&data).matches("config reloaded").count() >= 2
+    });
+
+    // A broken edit: reported with file and line, the daemon keeps running on the last good one.
+    std::fs::write(&config, text.replace("count = 2", "count = \"two\"")).unwrap();
+    wait_until("the error report", LONG, || {
+        log_text(&data).contains("config edit is invalid")
+    });
+    let log = log_text(&data);
+    let line = log
+        .lines()
+        .find(|l| l.contains("config edit is invalid"))
+        .unwrap();
+    assert!(line.contains("benchforge.toml:"), "{line}");
+    wait_until("the last error in status", LONG, || {
+        status_json(&data)["last_error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("config edit ignored")
+    });
+    // Fixed again with one more theme: it still works.
+    write_config(
+        &dir,
+        &data,
+        &[
+            ("a ball must cross a gap", 1),
+            ("lift a ball onto a shelf", 2),
+            ("a gate in a wall", 1),
+        ],
+    );
+    wait_until("the third theme's benchmark", LONG, || {
+        index_ids(&data).len() == 4
+    });
+    sigterm(&child);
+    let out = wait_output(child, Duration::from_secs(10));
+    assert!(out.status.success());
+    check_dataset(&data, 4);
+    assert_eq!(status_json(&data)["themes"], 3);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn refused_and_retried_sessions_end_in_the_right_stage_and_status_counts_them() {
+    let dir = temp_dir("mixed");
+    let data = dir.join("data");
+    let config = write_config(
+        &dir,
+        &data,
+        &[
+            ("an impossible theme", 1),
+            ("retry once: a gate in a wall", 1),
+        ],
+    );
+    let out = run_to_end(
+        {
+            let mut c = benchforge(&[]);
+            c.args(["run", "--until-idle", "--log-format", "json", "--config"])
+                .arg(&config);
+            c
+        },
+        LONG,
+    );
+    assert!(out.status.success());
+    let status = status_json(&data);
+    assert_eq!(status["accepted"], 1, "{status}");
+    assert_eq!(status["rejected"], 1, "{status}");
+    let dirs = check_dataset(&data, 1);
+    let journal = std::fs::read_to_string(dirs[0].join("journal.md")).unwrap();
+    assert!(journal.contains("failed geometry"), "{journal}");
+    // JSON log lines carry the session span's id, theme and stage.
+    let log = log_text(&data);
+    let stage_line = log.lines().find(|l| l.contains("stage changed")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(stage_line).unwrap();
+    assert!(
+        v["span"]["id"].is_string()
+            && v["span"]["theme"].is_string()
+            && v["span"]["stage"].is_string(),
+        "{v}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Steps whose simulation always panics and whose planner is unreachable for one theme: the
+/// sessions must end failed with the reason, not hang nor restart forever.
+struct Hostile;
+
+impl benchforge::steps::Steps for Hostile {
+    fn plan(&self, session: &benchforge::store::Session) -> benchforge::steps::StepFuture {
+        let toy = benchforge::steps::ToySteps {
+            step_delay: Duration::from_millis(1),
+        };
+        if session.theme.prompt.contains("offline") {
+            return Box::pin(async {
+                benchforge::session::StepResult::StepFailed {
+                    role: benchforge::session::Role::Planner,
+                    unreachable: true,
+                    message: "connection refused at http://127.0.0.1:9/v1".into(),
+                }
+            });
+        }
+        toy.plan(session)
+    }
+    fn code(&self, session: &benchforge::store::Session) -> benchforge::steps::StepFuture {
+        benchforge::steps::ToySteps {
+            step_delay: Duration::from_millis(1),
+        }
+        .code(session)
+    }
+    fn simulate(
+        &self,
+        _session: &benchforge::store::Session,
+        _dir: &std::path::Path,
+    ) -> benchforge::session::StepResult {
+        panic!("the physics world exploded")
+    }
+    fn review(&self, session: &benchforge::store::Session) -> benchforge::steps::StepFuture {
+        benchforge::steps::ToySteps {
+            step_delay: Duration::from_millis(1),
+        }
+        .review(session)
+    }
+}
+
+#[test]
+fn a_step_that_always_panics_or_an_agent_that_is_never_reachable_fails_the_session_with_its_reason()
+{
+    use benchforge::daemon::{self, DaemonOptions, Mode};
+    use benchforge::store::Stage;
+    let data = temp_dir("hostile");
+    for (theme, expect) in [
+        (
+            "a ball must cross a gap",
+            "the simulator panicked: the physics world exploded",
+        ),
+        ("offline planner theme", "could not be reached"),
+    ] {
+        let config = benchforge::config::Config::with_data_dir(data.clone());
+        let spec = config.theme_spec(
+            &benchforge::config::ThemeConfig {
+                prompt: theme.into(),
+                count: 2,
+                seeds: Some(vec![0]),
+                scale: None,
+                tier: None,
+            },
+            "test",
+        );
+        let (_stop_tx, stop_rx) = daemon::stop_channel();
+        let summary = daemon::run(
+            DaemonOptions {
+                config,
+                mode: Mode::Generate { spec },
+                steps: std::sync::Arc::new(Hostile),
+                heartbeat: Duration::from_secs(1),
+                shutdown_grace: Duration::from_secs(1),
+            },
+            stop_rx,
+        )
+        .unwrap();
+        assert_eq!(summary.finished.len(), 2);
+        for s in &summary.finished {
+            match &s.stage {
+                Stage::Failed { reason } => assert!(reason.contains(expect), "{reason}"),
+                other => panic!("{theme}: expected failed, got {other}"),
+            }
+        }
+    }
+    // The store was released and reopens cleanly, holding both themes' sessions.
+    let store = benchforge::store::Store::open(&data).unwrap();
+    assert_eq!(store.sessions().unwrap().len(), 4);
+    let _ = std::fs::remove_dir_all(&data);
+}
