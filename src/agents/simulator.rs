@@ -62,6 +62,7 @@ impl Simulator for GateSimulator {
             seeds,
             scale_ranges: script.scale_ranges,
             parallel: true,
+            ..ValidateOptions::default()
         };
         let mut report = validate_script(&script.source, &options).map_err(|e| e.to_string())?;
         // While `validate` stops after gate 2, finish gates 3–6 here with the same calls it
