@@ -5,16 +5,8 @@
 //! wires the core into supervised actors. See `DESIGN.md` in the shared folder for the
 //! pipeline and the gates.
 
-pub mod render;
-pub mod report;
-pub mod rng;
-pub mod scene;
-pub mod variant;
-
-pub mod agents;
-pub mod journal;
-pub mod plan;
 pub mod actors;
+pub mod agents;
 pub mod cli;
 pub mod config;
 pub mod daemon;
@@ -23,20 +15,19 @@ pub mod export;
 pub mod fault;
 pub mod gates;
 pub mod guard;
+pub mod journal;
+pub mod llm;
 pub mod logging;
 pub mod messages;
-pub mod llm;
 pub mod physics;
-pub mod report;
-pub mod rng;
-pub mod scene;
-pub mod session;
-pub mod steps;
-pub mod store;
-pub mod gates;
+pub mod plan;
+pub mod render;
 pub mod report;
 pub mod rng;
 pub mod scene;
 pub mod script;
+pub mod session;
+pub mod steps;
+pub mod store;
 pub mod validate;
 pub mod variant;

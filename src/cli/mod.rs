@@ -5,11 +5,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-pub mod validate;
 pub mod check_config;
 pub mod generate;
+pub mod render;
 pub mod run;
 pub mod status;
+pub mod validate;
 
 /// Exit code when every gate held.
 pub const EXIT_OK: u8 = 0;
@@ -40,6 +41,8 @@ pub enum Command {
     CheckConfig(check_config::CheckConfigArgs),
     /// Make N benchmarks of one theme, print their folders and exit.
     Generate(generate::GenerateArgs),
+    /// Render one variant of a scene script: 24 views and the simulation media.
+    Render(render::RenderArgs),
 }
 
 /// Arguments of `benchforge validate`.
@@ -63,6 +66,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Status(args) => status::run(args),
         Command::CheckConfig(args) => check_config::run(args),
         Command::Generate(args) => generate::run(args),
+        Command::Render(args) => render::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
