@@ -9,6 +9,8 @@
 //! problem: counts against the attempt budget), and a budget ran out.
 
 pub mod procedural;
+pub mod run;
+pub mod simulator;
 
 use std::ops::{Add, AddAssign};
 
