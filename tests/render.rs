@@ -317,7 +317,10 @@ fn a_real_passive_run_and_a_solution_run_become_media() {
 #[test]
 fn every_example_shows_its_payload_and_goal_in_most_views() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("actors/coder/examples");
-    let mut examples: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut examples: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     examples.retain(|p| p.extension().is_some_and(|e| e == "rhai"));
     examples.sort();
     assert!(!examples.is_empty(), "no examples in {}", dir.display());
@@ -330,19 +333,29 @@ fn every_example_shows_its_payload_and_goal_in_most_views() {
     for path in &examples {
         let script = SceneScript::compile(&std::fs::read_to_string(path).unwrap()).unwrap();
         for seed in [0, 1] {
-            let scene = script.build(seed, ScaleRanges::default().sample(seed)).unwrap();
+            let scene = script
+                .build(seed, ScaleRanges::default().sample(seed))
+                .unwrap();
             let spawn = PayloadSpawn::sample(&scene.payload, seed);
             let views = render::render_views(&scene, &spawn, &BodyPoses::new(), &options).unwrap();
             for view in &views {
                 let seg = view.segmentation.as_ref().unwrap();
-                let goal = seg.labels.iter().find(|l| l.role == Role::GoalZone).unwrap().id;
+                let goal = seg
+                    .labels
+                    .iter()
+                    .find(|l| l.role == Role::GoalZone)
+                    .unwrap()
+                    .id;
                 let counted = seg.ids.iter().filter(|id| **id == goal).count() as u32;
                 assert_eq!(counted, view.pixels.goal_zone);
             }
             let vis = Visibility::measure(&views, scene.forbid_zones.len());
             let name = path.file_name().unwrap().to_string_lossy();
             assert!(vis.payload_fraction >= 0.75, "{name} seed {seed}: {vis:?}");
-            assert!(vis.goal_zone_fraction >= 0.75, "{name} seed {seed}: {vis:?}");
+            assert!(
+                vis.goal_zone_fraction >= 0.75,
+                "{name} seed {seed}: {vis:?}"
+            );
         }
     }
 }
