@@ -305,10 +305,10 @@ pub fn build_plan(theme: &str, read: &Read, archetype: &'static Archetype, attem
         }
     }
     let scale_ranges = ScaleRanges {
-        x: if pin_x { [1.0, 1.0] } else { [0.85, 1.25] },
+        x: if pin_x { [1.0, 1.0] } else { [0.5, 2.0] },
         // Widths follow the payload's size, not the scale.
         y: [1.0, 1.0],
-        z: if pin_z { [1.0, 1.0] } else { [0.9, 1.2] },
+        z: if pin_z { [1.0, 1.0] } else { [0.5, 2.0] },
     };
     let half = payload.shape.max_half_extent_m();
     if !sphere {
