@@ -154,3 +154,29 @@ fn a_refused_theme_ends_the_session_with_the_refusal() {
     }
     assert!(out.script.is_none());
 }
+
+#[test]
+fn boxes_and_cylinders_are_accepted_too() {
+    let rt = rt();
+    for theme in [
+        "an aluminium cylinder r 35 x 120 must pass under a low bar",
+        "a 50 mm wooden cube through a window in a wall",
+        "a rubber cube onto a shelf",
+        "a glass puck over a speed bump",
+    ] {
+        let out = rt.block_on(run_session(
+            theme,
+            &ProceduralPlanner,
+            &ProceduralCoder,
+            &ProceduralReviewer::default(),
+            &GateSimulator::gates_only(),
+            &SessionSettings::default(),
+        ));
+        assert_eq!(
+            out.status,
+            SessionStatus::Accepted,
+            "{theme}: {:#?}",
+            out.attempts
+        );
+    }
+}
