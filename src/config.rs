@@ -134,26 +134,9 @@ impl Default for RenderConfig {
     }
 }
 
-/// Settings of the OpenAI-compatible endpoint (used by roles whose backend is `llm`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LlmConfig {
-    /// Base URL, e.g. `http://127.0.0.1:8000/v1`.
-    pub base_url: String,
-    /// Default model name.
-    pub model: String,
-    /// Name of the environment variable holding the API key (the key itself never goes in
-    /// the config).
-    #[serde(default)]
-    pub api_key_env: Option<String>,
-    /// Request timeout in seconds.
-    #[serde(default = "default_timeout_s")]
-    pub timeout_s: f64,
-}
-
-fn default_timeout_s() -> f64 {
-    120.0
-}
+/// Settings of the OpenAI-compatible endpoint (used by roles whose backend is `llm`): the
+/// `[llm]` section, defined and validated by the LLM layer.
+pub use crate::llm::LlmConfig;
 
 /// One `[[themes]]` entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -321,6 +304,10 @@ impl Config {
                     format!("agents.{name} uses the llm backend but there is no [llm] section with base_url and model"),
                 ));
             }
+        }
+        if let Some(llm) = &self.llm {
+            llm.validate()
+                .map_err(|reason| err(find_key_line(text, "[llm", 0), reason))?;
         }
         for (i, theme) in self.themes.iter().enumerate() {
             let line = theme_line(text, i);

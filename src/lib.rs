@@ -5,12 +5,6 @@
 //! wires the core into supervised actors. See `DESIGN.md` in the shared folder for the
 //! pipeline and the gates.
 
-pub mod render;
-pub mod report;
-pub mod rng;
-pub mod scene;
-pub mod variant;
-
 pub mod actors;
 pub mod agents;
 pub mod cli;
@@ -27,8 +21,13 @@ pub mod logging;
 pub mod messages;
 pub mod physics;
 pub mod plan;
+pub mod render;
+pub mod report;
+pub mod rng;
+pub mod scene;
 pub mod script;
 pub mod session;
 pub mod steps;
 pub mod store;
 pub mod validate;
+pub mod variant;
