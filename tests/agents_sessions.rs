@@ -180,3 +180,51 @@ fn boxes_and_cylinders_are_accepted_too() {
         );
     }
 }
+
+/// A Planner that picks the wrong archetype on its first attempt, then plans properly.
+struct WrongFirst;
+
+#[async_trait::async_trait]
+impl Planner for WrongFirst {
+    fn backend(&self) -> String {
+        "wrong-first".into()
+    }
+    async fn plan(
+        &self,
+        request: PlanRequest,
+    ) -> Result<benchforge::agents::Answer<PlanOutcome>, benchforge::agents::AgentError> {
+        if request.attempt > 1 {
+            assert!(
+                !request.comments.is_empty(),
+                "re-plan carries the review comments"
+            );
+            return ProceduralPlanner.plan(request).await;
+        }
+        let read = benchforge::agents::procedural::theme::read(&request.theme);
+        let wrong = archetypes::by_id("speed_bump").unwrap();
+        let plan =
+            benchforge::agents::procedural::planner::build_plan(&request.theme, &read, wrong, 1);
+        Ok(benchforge::agents::Answer::free(
+            PlanOutcome::Planned(plan),
+            vec![],
+        ))
+    }
+}
+
+#[test]
+fn a_plan_of_the_wrong_archetype_goes_back_to_the_planner() {
+    let out = rt().block_on(run_session(
+        "a ball must cross a gap between two decks",
+        &WrongFirst,
+        &ProceduralCoder,
+        &ProceduralReviewer::default(),
+        &GateSimulator::gates_only(),
+        &SessionSettings::default(),
+    ));
+    assert_eq!(out.status, SessionStatus::Accepted, "{:#?}", out.reviews);
+    assert_eq!(out.reviews.len(), 2);
+    assert_eq!(out.reviews[0].decision, Decision::RejectToPlanner);
+    assert!(out.reviews[0].comments[0].contains("gap_crossing"));
+    assert_eq!(out.reviews[1].decision, Decision::Approve);
+    assert_eq!(out.plan.unwrap().archetype, "gap_crossing");
+}
