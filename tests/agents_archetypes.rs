@@ -220,3 +220,33 @@ fn dump_renders_of_every_archetype() {
         }
     }
 }
+
+/// Every archetype with a cube and a cylinder payload through a whole session (with the
+/// Coder's revisions); prints one line per run. Ignored by default: a survey, not a gate.
+#[test]
+#[ignore]
+fn survey_cubes_and_cylinders_on_every_archetype() {
+    use benchforge::agents::procedural::ProceduralReviewer;
+    let rt = rt();
+    for payload in ["a 50 mm HDPE cube", "a wooden cylinder r 25 x 50"] {
+        for (theme, id) in THEMES {
+            let theme = format!("{payload}: {theme}");
+            let out = rt.block_on(run_session(
+                &theme,
+                &ProceduralPlanner,
+                &ProceduralCoder,
+                &ProceduralReviewer::default(),
+                &GateSimulator::gates_only(),
+                &SessionSettings::default(),
+            ));
+            println!(
+                "SURVEY {payload} | {id} | {:?} | attempts {}",
+                match &out.status {
+                    SessionStatus::Accepted => "accepted".to_string(),
+                    other => format!("{other:?}").chars().take(160).collect(),
+                },
+                out.attempts.len()
+            );
+        }
+    }
+}
