@@ -5,12 +5,6 @@
 //! wires the core into supervised actors. See `DESIGN.md` in the shared folder for the
 //! pipeline and the gates.
 
-pub mod render;
-pub mod report;
-pub mod rng;
-pub mod scene;
-pub mod variant;
-
 pub mod actors;
 pub mod agents;
 pub mod cli;
@@ -20,7 +14,6 @@ pub mod dataset;
 pub mod export;
 pub mod fault;
 pub mod gates;
-pub mod gates;
 pub mod guard;
 pub mod journal;
 pub mod llm;
@@ -28,11 +21,9 @@ pub mod logging;
 pub mod messages;
 pub mod physics;
 pub mod plan;
-pub mod report;
+pub mod render;
 pub mod report;
 pub mod rng;
-pub mod rng;
-pub mod scene;
 pub mod scene;
 pub mod script;
 pub mod session;

@@ -8,6 +8,7 @@
 //! problem: retry later, it says nothing about the model), the agent answered badly (a model
 //! problem: counts against the attempt budget), and a budget ran out.
 
+pub mod llm;
 pub mod procedural;
 
 use std::ops::{Add, AddAssign};
