@@ -9,7 +9,7 @@
 use rayon::prelude::*;
 
 use crate::gates;
-use crate::report::{GateId, SeedReport, ValidationReport};
+use crate::report::{Finding, GateId, SeedReport, ValidationReport};
 use crate::scene::short_hash;
 use crate::script::{SceneScript, ScriptError};
 use crate::variant::{PayloadSpawn, ScaleRanges};
@@ -52,11 +52,21 @@ pub fn validate_compiled(
     options: &ValidateOptions,
 ) -> ValidationReport {
     let run = |seed| validate_seed(script, seed, options);
-    let seeds: Vec<SeedReport> = if options.parallel {
-        (0..options.seeds).into_par_iter().map(run).collect()
+    let mut seeds = Vec::with_capacity(options.seeds as usize);
+    if options.seeds > 0 {
+        seeds.push(run(0));
+    }
+    // A script that breaks a sandbox limit on seed 0 would burn the same time and memory on
+    // every other seed; report those seeds as not run instead.
+    let first_broke_limit = seeds.first().is_some_and(broke_limit);
+    let rest = 1..options.seeds;
+    if first_broke_limit {
+        seeds.extend(rest.map(|seed| skipped_seed(script, seed, options)));
+    } else if options.parallel {
+        seeds.par_extend(rest.into_par_iter().map(run));
     } else {
-        (0..options.seeds).map(run).collect()
-    };
+        seeds.extend(rest.map(run));
+    }
     let randomized = gates::randomized(&seeds);
     ValidationReport {
         script_hash: short_hash(source.as_bytes()),
@@ -65,19 +75,47 @@ pub fn validate_compiled(
     }
 }
 
-/// Runs the gates for one seed, in order, stopping at the first that fails.
-pub fn validate_seed(script: &SceneScript, seed: u64, options: &ValidateOptions) -> SeedReport {
-    let scale = options.scale_ranges.sample(seed);
-    let mut report = SeedReport {
+/// Rule id: the seed was not run because seed 0 already broke a sandbox limit.
+pub const RULE_SKIPPED_AFTER_LIMIT: &str = "skipped_after_limit";
+
+fn broke_limit(report: &SeedReport) -> bool {
+    report
+        .gates
+        .iter()
+        .flat_map(|g| &g.findings)
+        .any(|f| f.rule == ScriptError::LIMIT_RULE)
+}
+
+fn skipped_seed(script: &SceneScript, seed: u64, options: &ValidateOptions) -> SeedReport {
+    let mut report = empty_seed_report(script, seed, options);
+    gates::record(
+        &mut report,
+        GateId::Script,
+        vec![Finding::new(
+            RULE_SKIPPED_AFTER_LIMIT,
+            "not run: seed 0 already exceeded a sandbox limit; fix that first",
+        )],
+    );
+    report
+}
+
+fn empty_seed_report(script: &SceneScript, seed: u64, options: &ValidateOptions) -> SeedReport {
+    SeedReport {
         seed,
-        scale,
+        scale: options.scale_ranges.sample(seed),
         scene_hash: None,
         payload_spawn: None,
         has_solution: script.has_solve(),
         gates: Vec::new(),
         passive: None,
         solution: None,
-    };
+    }
+}
+
+/// Runs the gates for one seed, in order, stopping at the first that fails.
+pub fn validate_seed(script: &SceneScript, seed: u64, options: &ValidateOptions) -> SeedReport {
+    let mut report = empty_seed_report(script, seed, options);
+    let scale = report.scale;
 
     // Gate 1: the script builds this seed within the limits, deterministically.
     let built = match gates::script::check(script, seed, scale) {

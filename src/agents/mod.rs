@@ -10,6 +10,8 @@
 
 pub mod llm;
 pub mod procedural;
+pub mod run;
+pub mod simulator;
 
 use std::ops::{Add, AddAssign};
 

@@ -133,23 +133,40 @@ impl Canvas {
             -(p[0].y - p[2].y) * inv_area,
             -(p[1].y - p[0].y) * inv_area,
         ];
+        let span_max = (x1 - x0) as f32;
         for y in y0..=y1 {
             let py = y as f32 + 0.5;
             let px = x0 as f32 + 0.5;
-            let mut b = [
+            let b0 = [
                 edge(p[1], p[2], px, py) * inv_area,
                 edge(p[2], p[0], px, py) * inv_area,
                 edge(p[0], p[1], px, py) * inv_area,
             ];
-            let row = (y * self.width) as usize;
-            for x in x0..=x1 {
-                if b[0] >= 0.0 && b[1] >= 0.0 && b[2] >= 0.0 {
-                    let iz = b[0] * p[0].inv_depth + b[1] * p[1].inv_depth + b[2] * p[2].inv_depth;
-                    visit(self, row + x as usize, b, iz);
+            // The covered span of this row, solved from the three edge functions instead of
+            // testing every pixel of the bounding box.
+            let (mut lo, mut hi) = (0.0f32, span_max);
+            for (step, start) in steps.iter().zip(b0) {
+                if *step > 0.0 {
+                    lo = lo.max((-start / step).ceil());
+                } else if *step < 0.0 {
+                    hi = hi.min((start / -step).floor());
+                } else if start < 0.0 {
+                    hi = -1.0;
                 }
-                b[0] += steps[0];
-                b[1] += steps[1];
-                b[2] += steps[2];
+            }
+            if lo.is_nan() || hi.is_nan() || lo > hi {
+                continue;
+            }
+            let row = (y * self.width + x0) as usize;
+            for k in lo as u32..=hi as u32 {
+                let kf = k as f32;
+                let b = [
+                    b0[0] + steps[0] * kf,
+                    b0[1] + steps[1] * kf,
+                    b0[2] + steps[2] * kf,
+                ];
+                let iz = b[0] * p[0].inv_depth + b[1] * p[1].inv_depth + b[2] * p[2].inv_depth;
+                visit(self, row + k as usize, b, iz);
             }
         }
     }
@@ -161,23 +178,22 @@ impl Canvas {
         let keep = 1.0 - strength;
         let plain = |id: u16| id == BACKGROUND_ID || id == GROUND_ID;
         let mut marks = vec![false; w * h];
+        let ids = &self.solid_id;
+        let depth = &self.inv_depth;
+        // Mark the nearer of two differing neighbours so the outline hugs the front body.
+        let mut mark = |i: usize, j: usize| {
+            if ids[i] != ids[j] && !(plain(ids[i]) && plain(ids[j])) {
+                marks[if depth[i] >= depth[j] { i } else { j }] = true;
+            }
+        };
         for y in 0..h {
-            for x in 0..w {
-                let i = y * w + x;
-                let a = self.solid_id[i];
-                let right = if x + 1 < w { self.solid_id[i + 1] } else { a };
-                let down = if y + 1 < h { self.solid_id[i + w] } else { a };
-                for b in [right, down] {
-                    if a != b && !(plain(a) && plain(b)) {
-                        // Mark the nearer side so the outline hugs the front body.
-                        let j = if b == right { i + 1 } else { i + w };
-                        let near = if self.inv_depth[i] >= self.inv_depth[j] {
-                            i
-                        } else {
-                            j
-                        };
-                        marks[near] = true;
-                    }
+            let row = y * w;
+            for x in 0..w.saturating_sub(1) {
+                mark(row + x, row + x + 1);
+            }
+            if y + 1 < h {
+                for x in 0..w {
+                    mark(row + x, row + x + w);
                 }
             }
         }
@@ -295,11 +311,11 @@ impl Canvas {
 
     /// The image as 8-bit RGB bytes.
     pub fn rgb_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.rgb.len() * 3);
-        for c in &self.rgb {
-            out.extend(c.map(to_byte));
-        }
-        out
+        self.rgb
+            .as_flattened()
+            .iter()
+            .map(|v| to_byte(*v))
+            .collect()
     }
 }
 
@@ -314,7 +330,8 @@ pub fn mix(a: Rgb, b: Rgb, t: f32) -> Rgb {
 
 /// A 0..=1 channel as a byte.
 pub fn to_byte(v: f32) -> u8 {
-    (v.clamp(0.0, 1.0) * 255.0 + 0.5) as u8
+    // `as` saturates, and NaN becomes 0.
+    (v * 255.0 + 0.5) as u8
 }
 
 /// A colour from 8-bit channels.

@@ -72,13 +72,16 @@ pub enum ScriptError {
 }
 
 impl ScriptError {
+    /// The rule id of [`ScriptError::LimitExceeded`].
+    pub const LIMIT_RULE: &'static str = "limit_exceeded";
+
     /// A short stable id of the error kind, used as a gate finding's rule id.
     pub fn rule(&self) -> &'static str {
         match self {
             ScriptError::Syntax { .. } => "syntax_error",
             ScriptError::MissingBuild(_) => "missing_build",
             ScriptError::WrongReturnType { .. } => "wrong_return_type",
-            ScriptError::LimitExceeded { .. } => "limit_exceeded",
+            ScriptError::LimitExceeded { .. } => Self::LIMIT_RULE,
             ScriptError::ApiMisuse { .. } => "api_misuse",
             ScriptError::BadValue { .. } => "bad_value",
             ScriptError::Runtime { .. } => "runtime_error",
@@ -263,6 +266,12 @@ pub(crate) fn from_eval_error(err: &EvalAltResult) -> ScriptError {
     }
 }
 
+/// The first line of Rhai's message without its " (line N, position M)" suffix: the line
+/// is already in front of the message.
 fn first_line(text: &str) -> String {
-    text.lines().next().unwrap_or("").to_string()
+    let line = text.lines().next().unwrap_or("");
+    match line.rfind(" (line ") {
+        Some(at) if line.ends_with(')') => line[..at].to_string(),
+        _ => line.to_string(),
+    }
 }

@@ -162,3 +162,76 @@ fn take(update: impl FnOnce(&mut CallBudget) -> bool) -> bool {
     // Outside a budgeted call (never the case for scripts) nothing is counted.
     BUDGET.with(|b| b.borrow_mut().as_mut().map(update).unwrap_or(true))
 }
+
+thread_local! {
+    static STEPS: Cell<u32> = const { Cell::new(0) };
+}
+
+/// How often (in script steps) the live variables are measured.
+const DATA_CHECK_EVERY_STEPS: u32 = 256;
+
+/// True once every [`DATA_CHECK_EVERY_STEPS`] steps.
+pub(crate) fn data_check_due() -> bool {
+    STEPS.with(|s| {
+        let n = s.get().wrapping_add(1);
+        s.set(n);
+        n % DATA_CHECK_EVERY_STEPS == 0
+    })
+}
+
+/// Rhai checks sizes only at some points (not, e.g., on `map[key] = value`), so the runtime
+/// also measures every live variable together: array elements, map entries and string
+/// characters summed over the whole scope. Returns the limit broken, if any.
+pub(crate) fn scope_data_excess(scope: &rhai::Scope) -> Option<(Limit, String)> {
+    let mut totals = DataTotals::default();
+    for (name, _, value) in scope.iter_raw() {
+        totals.add(value);
+        if let Some(limit) = totals.excess() {
+            return Some((
+                limit,
+                format!("the variables together (last measured: `{name}`) hold too much data"),
+            ));
+        }
+    }
+    None
+}
+
+#[derive(Default)]
+struct DataTotals {
+    array_elements: usize,
+    map_entries: usize,
+    string_chars: usize,
+}
+
+impl DataTotals {
+    fn add(&mut self, value: &rhai::Dynamic) {
+        if self.excess().is_some() {
+            return;
+        }
+        if let Ok(array) = value.as_array_ref() {
+            self.array_elements += array.len();
+            for item in array.iter() {
+                self.add(item);
+            }
+        } else if let Ok(map) = value.as_map_ref() {
+            self.map_entries += map.len();
+            for item in map.values() {
+                self.add(item);
+            }
+        } else if let Ok(text) = value.as_immutable_string_ref() {
+            self.string_chars += text.len();
+        }
+    }
+
+    fn excess(&self) -> Option<Limit> {
+        if self.array_elements > MAX_ARRAY_ELEMENTS {
+            Some(Limit::ArraySize)
+        } else if self.map_entries > MAX_MAP_ENTRIES {
+            Some(Limit::MapSize)
+        } else if self.string_chars > MAX_STRING_CHARS {
+            Some(Limit::StringSize)
+        } else {
+            None
+        }
+    }
+}

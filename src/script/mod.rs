@@ -72,14 +72,20 @@ fn engine() -> &'static Engine {
                 None
             }
         });
-        // Step through every node only to note its line for limit errors (see `note_line`).
+        // Step through every node to note its line for limit errors (see `note_line`) and to
+        // measure the live variables now and then (see `scope_data_excess`).
         #[allow(deprecated)]
         engine.register_debugger(
             |_, debugger| debugger,
-            |_, event, _, _, position| {
+            |context, event, _, _, position| {
                 if let (rhai::debugger::DebuggerEvent::Step, Some(line)) = (event, position.line())
                 {
                     limits::note_line(line);
+                }
+                if limits::data_check_due() {
+                    if let Some((limit, detail)) = limits::scope_data_excess(context.scope()) {
+                        return Err(error::Fault::Limit(limit, detail).into_rhai());
+                    }
                 }
                 Ok(rhai::debugger::DebuggerCommand::StepInto)
             },

@@ -1,179 +1,143 @@
-//! Helpers shared by the integration tests: temporary data dirs, running the real binary,
-//! waiting on its log, and checking the dataset on disk.
+//! Helpers shared by the integration tests: running the real binary with a hang guard, and
+//! a small scene that passes gates 1–2 for tests to break one rule at a time.
+
 #![allow(dead_code)]
 
+pub mod daemon;
 pub mod scenes;
 
+#[allow(unused_imports)]
+pub use daemon::*;
+
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A fresh, empty folder under the system temp dir.
-pub fn temp_dir(name: &str) -> PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let dir = std::env::temp_dir().join(format!("bf-{name}-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+use benchforge::scene::{Aabb, BodyKind, Fixture, Material, Part, Payload, Pose, Scene, Shape};
+
+/// What one run of the binary produced.
+#[derive(Debug)]
+pub struct RunOutput {
+    /// Exit code (None when killed by the hang guard).
+    pub code: Option<i32>,
+    /// Everything on stdout.
+    pub stdout: String,
+    /// Everything on stderr.
+    pub stderr: String,
 }
 
-/// The benchforge binary with the given environment (stand-in steps unless overridden).
-pub fn benchforge(env: &[(&str, &str)]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_benchforge"));
-    cmd.env("BENCHFORGE_STEPS", "toy")
-        .env("BENCHFORGE_HEARTBEAT_S", "0.5")
-        .env_remove("BENCHFORGE_FAULT")
-        .env_remove("RUST_LOG");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd
-}
+/// Generous guard against a hung process; not a timing assertion.
+pub const HANG_GUARD: Duration = Duration::from_secs(60);
 
-/// Runs to the end, with a timeout.
-pub fn run_to_end(mut cmd: Command, timeout: Duration) -> Output {
-    let child = cmd
+/// Runs `benchforge` with `args`, killing it if it outlives [`HANG_GUARD`].
+pub fn run_benchforge(args: &[&str]) -> RunOutput {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_benchforge"))
+        .args(args)
+        .current_dir(repo_root())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap();
-    wait_output(child, timeout)
-}
-
-/// Waits for `child` to exit (killing it after `timeout`) and collects its output.
-pub fn wait_output(mut child: Child, timeout: Duration) -> Output {
+        .expect("the benchforge binary starts");
+    let mut stdout_pipe = child.stdout.take().expect("piped stdout");
+    let mut stderr_pipe = child.stderr.take().expect("piped stderr");
+    let out_reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stdout_pipe.read_to_string(&mut s);
+        s
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr_pipe.read_to_string(&mut s);
+        s
+    });
     let start = Instant::now();
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            return child.wait_with_output().unwrap();
+    let code = loop {
+        if let Some(status) = child.try_wait().expect("waiting on benchforge") {
+            break status.code();
         }
-        if start.elapsed() > timeout {
+        if start.elapsed() > HANG_GUARD {
             let _ = child.kill();
-            let out = child.wait_with_output().unwrap();
-            panic!(
-                "process did not finish within {timeout:?}; stderr tail:\n{}",
-                tail(&String::from_utf8_lossy(&out.stderr), 40)
-            );
+            let _ = child.wait();
+            break None;
         }
-        std::thread::sleep(Duration::from_millis(20));
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    RunOutput {
+        code,
+        stdout: out_reader.join().unwrap_or_default(),
+        stderr: err_reader.join().unwrap_or_default(),
     }
 }
 
-/// The last `n` lines of `text`.
-pub fn tail(text: &str, n: usize) -> String {
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(n)..].join("\n")
+/// The repository root (where Cargo.toml is).
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The daemon's log file under `data_dir`.
-pub fn log_text(data_dir: &Path) -> String {
-    std::fs::read_to_string(data_dir.join("logs").join("benchforge.log")).unwrap_or_default()
+/// Every `*.rhai` file in a folder of the repository, sorted.
+pub fn rhai_files(folder: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(repo_root().join(folder))
+        .expect("folder exists")
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rhai"))
+        .collect();
+    files.sort();
+    files
 }
 
-/// Waits until `cond` holds (panics with `what` after `timeout`).
-pub fn wait_until(what: &str, timeout: Duration, mut cond: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !cond() {
-        if start.elapsed() > timeout {
-            panic!("timed out waiting for {what}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
+/// The path relative to the repository root, as a string.
+pub fn relative(path: &Path) -> String {
+    path.strip_prefix(repo_root())
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+/// A scene that passes gate 2: a floor, a ball resting on it inside the build zone, a goal
+/// beside it, one forbid zone away from both.
+pub fn valid_scene() -> Scene {
+    Scene {
+        bounds: Aabb::new([-1.0, -1.0, -0.1], [1.0, 1.0, 1.0]),
+        fixtures: vec![Fixture {
+            label: "floor".into(),
+            body: BodyKind::Fixed,
+            material: Material::Concrete,
+            pose: Pose::at([0.0, 0.0, -0.025]),
+            parts: vec![Part {
+                shape: Shape::Box {
+                    size_m: [2.0, 2.0, 0.05],
+                },
+                local_pose: Pose::default(),
+            }],
+        }],
+        joints: vec![],
+        payload: Payload {
+            shape: Shape::Sphere { radius_m: 0.03 },
+            size_factor_range: [0.9, 1.1],
+            material: Material::Steel,
+            start_m: [0.0, 0.0, 0.04],
+            jitter_m: [0.01, 0.01, 0.0],
+        },
+        goal_zone: Aabb::new([0.4, -0.2, 0.0], [0.8, 0.2, 0.3]),
+        forbid_zones: vec![benchforge::scene::ForbidZone {
+            name: "pit".into(),
+            zone: Aabb::new([-0.6, 0.5, 0.0], [-0.3, 0.8, 0.2]),
+        }],
+        build_zone: Aabb::new([-0.8, -0.8, 0.0], [0.8, 0.8, 0.9]),
     }
 }
 
-/// Writes a daemon config with the given themes (prompt, count) into `dir/benchforge.toml`.
-pub fn write_config(dir: &Path, data_dir: &Path, themes: &[(&str, u32)]) -> PathBuf {
-    let mut text = format!(
-        "data_dir = {:?}\nconcurrency = 2\nwatch_interval_s = 0.1\n\n[gates]\nseeds = 2\npassive_time_s = 4.0\nmax_speed_mps = 100.0\npenetration_tolerance_m = 0.002\n",
-        data_dir.display().to_string()
-    );
-    for (prompt, count) in themes {
-        text.push_str(&format!(
-            "\n[[themes]]\nprompt = {prompt:?}\ncount = {count}\n"
-        ));
+/// A solution part: a box of `size_m` centred at `center_m`.
+pub fn solution_box(label: &str, size_m: [f64; 3], center_m: [f64; 3]) -> Fixture {
+    Fixture {
+        label: label.into(),
+        body: BodyKind::Fixed,
+        material: Material::Wood,
+        pose: Pose::at(center_m),
+        parts: vec![Part {
+            shape: Shape::Box { size_m },
+            local_pose: Pose::default(),
+        }],
     }
-    let path = dir.join("benchforge.toml");
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-/// Index lines' ids.
-pub fn index_ids(data_dir: &Path) -> Vec<String> {
-    std::fs::read_to_string(data_dir.join("index.jsonl"))
-        .unwrap_or_default()
-        .lines()
-        .map(|l| {
-            let v: serde_json::Value =
-                serde_json::from_str(l).unwrap_or_else(|e| panic!("torn index line {l:?}: {e}"));
-            v["id"].as_str().unwrap().to_string()
-        })
-        .collect()
-}
-
-/// Checks the dataset: exactly `expected` benchmarks, each complete, each indexed once, no
-/// temporary folder left. Returns the benchmark folders.
-pub fn check_dataset(data_dir: &Path, expected: usize) -> Vec<PathBuf> {
-    let root = data_dir.join("benchmarks");
-    let mut dirs = Vec::new();
-    for entry in std::fs::read_dir(&root).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().to_string();
-        assert!(
-            !name.starts_with(".tmp-"),
-            "leftover temporary folder {name}"
-        );
-        for f in [
-            "benchmark.json",
-            "plan.md",
-            "todo.md",
-            "journal.md",
-            "script.rhai",
-            "solution.rhai",
-            "reviews/round-1.md",
-        ] {
-            assert!(
-                path.join(f).is_file(),
-                "{name}: {f} missing (half-written benchmark)"
-            );
-        }
-        let json: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(path.join("benchmark.json")).unwrap())
-                .unwrap();
-        let id = json["id"].as_str().unwrap().to_string();
-        assert!(name.ends_with(&id), "{name} vs {id}");
-        dirs.push(path);
-    }
-    let mut ids = index_ids(data_dir);
-    assert_eq!(dirs.len(), expected, "benchmark folders: {dirs:?}");
-    assert_eq!(ids.len(), expected, "index lines: {ids:?}");
-    ids.sort();
-    ids.dedup();
-    assert_eq!(ids.len(), expected, "an index line appears twice");
-    dirs
-}
-
-/// `benchforge status --json` for `data_dir`.
-pub fn status_json(data_dir: &Path) -> serde_json::Value {
-    let out = benchforge(&[])
-        .args(["status", "--json", "--data-dir"])
-        .arg(data_dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-/// Sends SIGTERM to `child`.
-pub fn sigterm(child: &Child) {
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
 }

@@ -1,0 +1,157 @@
+//! Times validation (gates 3–6, rapier) per variant and for 8 seeds, and steps the same
+//! exported scene in MuJoCo side by side, printing the ratio.
+//!
+//! Run: `cargo bench --bench validate` (release, one thread). MuJoCo's side needs `python3`
+//! with the `mujoco` package on PATH (e.g. `PATH=$PWD/.venv-ci/bin:$PATH`); without it that
+//! column is skipped.
+
+#[path = "../tests/common/scenes.rs"]
+#[allow(dead_code)]
+mod scenes;
+
+use std::process::Command;
+use std::time::Instant;
+
+use benchforge::export::mjcf::to_mjcf;
+use benchforge::gates::physical::run_physical_gates;
+use benchforge::physics::{build_world, simulate, PhysicsSettings};
+use benchforge::scene::{Fixture, Scene};
+use benchforge::variant::PayloadSpawn;
+
+const SEEDS: u64 = 8;
+
+/// One variant to time: the scene, its payload spawn and the reference solution.
+struct Variant {
+    scene: Scene,
+    spawn: PayloadSpawn,
+    solution: Option<Vec<Fixture>>,
+}
+
+fn hand_built() -> Vec<(String, Box<dyn Fn(u64) -> Variant>)> {
+    vec![
+        (
+            "pit (hand-built)".to_string(),
+            Box::new(|seed| {
+                let scene = scenes::pit();
+                Variant {
+                    spawn: PayloadSpawn::sample(&scene.payload, seed),
+                    scene,
+                    solution: Some(vec![scenes::ramp("ramp", true)]),
+                }
+            }),
+        ),
+        (
+            "mechanism (hand-built)".to_string(),
+            Box::new(|seed| {
+                let scene = scenes::mechanism();
+                Variant {
+                    spawn: PayloadSpawn::sample(&scene.payload, seed),
+                    scene,
+                    solution: None,
+                }
+            }),
+        ),
+    ]
+}
+
+fn mujoco_available() -> bool {
+    Command::new("python3")
+        .args(["-c", "import mujoco"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+/// Wall time of stepping the exported variant in MuJoCo for `duration_s`.
+fn mujoco_wall_s(variant: &Variant, duration_s: f64) -> Option<f64> {
+    let path = std::env::temp_dir().join(format!("benchforge-bench-{}.xml", std::process::id()));
+    std::fs::write(
+        &path,
+        to_mjcf(&variant.scene, &variant.spawn, "bench").ok()?,
+    )
+    .ok()?;
+    let out = Command::new("python3")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scripts/mujoco_check.py"
+        ))
+        .arg(&path)
+        .args(["--duration-s", &duration_s.to_string(), "--json"])
+        .output()
+        .ok()?;
+    std::fs::remove_file(&path).ok();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
+    report["wall_s"].as_f64()
+}
+
+fn main() {
+    let settings = PhysicsSettings::default();
+    let mujoco = mujoco_available();
+    if !mujoco {
+        println!("(python3 cannot import mujoco: MuJoCo column skipped)");
+    }
+    println!(
+        "timestep {:.4} s, {} s simulated per run, early stop when settled: {}",
+        settings.timestep_s, settings.duration_s, settings.stop_when_settled
+    );
+    for (name, make) in hand_built() {
+        println!("\n== {name}");
+        let all = Instant::now();
+        let mut passed = 0;
+        for seed in 0..SEEDS {
+            let variant = make(seed);
+            let started = Instant::now();
+            let gates = run_physical_gates(
+                &variant.scene,
+                &variant.spawn,
+                variant.solution.as_deref(),
+                &settings,
+                None,
+            );
+            let took = started.elapsed().as_secs_f64();
+            passed += gates.passed() as usize;
+            let simulated = gates.passive.as_ref().map_or(0.0, |p| p.simulated_s);
+            println!(
+                "seed {seed}: gates 3-6 {} in {:.2} ms (passive run stopped at {:.2} s simulated)",
+                if gates.passed() { "pass" } else { "FAIL" },
+                took * 1e3,
+                simulated
+            );
+        }
+        println!(
+            "all {SEEDS} seeds: {:.1} ms ({passed}/{SEEDS} passed)",
+            all.elapsed().as_secs_f64() * 1e3
+        );
+
+        // Side by side: the full 10 s, no early stop, in both engines.
+        let variant = make(0);
+        let full = PhysicsSettings {
+            stop_when_settled: false,
+            ..settings.clone()
+        };
+        let mut world = build_world(&variant.scene, &variant.spawn, &[]).expect("scene builds");
+        let started = Instant::now();
+        let outcome = simulate(&mut world, &variant.scene, &full, None);
+        let rapier_s = started.elapsed().as_secs_f64();
+        print!(
+            "seed 0, {:.0} s simulated without early stop: rapier {:.2} ms ({} steps of {:.4} s)",
+            outcome.simulated_s,
+            rapier_s * 1e3,
+            outcome.steps,
+            full.timestep_s
+        );
+        if mujoco {
+            match mujoco_wall_s(&variant, full.duration_s) {
+                Some(mujoco_s) => println!(
+                    ", MuJoCo {:.2} ms ({} steps of 0.002 s); rapier/MuJoCo = {:.2}",
+                    mujoco_s * 1e3,
+                    (full.duration_s / 0.002).round(),
+                    rapier_s / mujoco_s
+                ),
+                None => println!(", MuJoCo: export or run failed"),
+            }
+        } else {
+            println!();
+        }
+    }
+}

@@ -1,0 +1,333 @@
+//! The thirteen archetypes (twelve task shapes and the generic fallback).
+
+use super::{Archetype, Axis, ParamSpec};
+
+const fn p(
+    name: &'static str,
+    description: &'static str,
+    unit: &'static str,
+    nominal: f64,
+    spread: f64,
+    axis: Axis,
+) -> ParamSpec {
+    ParamSpec {
+        name,
+        description,
+        unit,
+        nominal,
+        spread,
+        axis,
+    }
+}
+
+const RUN: ParamSpec = p(
+    "run_m",
+    "horizontal run from the start to the goal bin",
+    "m",
+    0.6,
+    0.15,
+    Axis::X,
+);
+const POS: ParamSpec = p(
+    "obstacle_pos",
+    "where the obstacle sits between start and bin (fraction)",
+    "1",
+    0.5,
+    0.2,
+    Axis::None,
+);
+
+/// Placement shared by archetypes whose bin stands on the floor `run_m` away.
+const PLACE_FLOOR: &str = "g.x_end = ph + g.run_m; g.gf = 0.0;";
+
+/// Every archetype of the library; the last one is the generic fallback.
+pub const CATALOG: &[Archetype] = &[
+    Archetype {
+        id: "gap_crossing",
+        title: "Cross the gap between two decks",
+        keywords: &[("gap", 3.0), ("deck", 2.0), ("across", 1.0), ("cross", 1.5), ("bridge", 2.0), ("between", 0.5), ("chasm", 2.0)],
+        objective: "Bridge a gap between two decks so the payload reaches the far deck without falling into the pit.",
+        solution_idea: "a sloped bridge chute from under the payload across the gap into the goal bin on the far deck",
+        params: &[
+            p("gap_m", "width of the gap between the decks", "m", 0.2, 0.25, Axis::X),
+            p("deck_height_m", "height of the goal deck's top", "m", 0.12, 0.2, Axis::Z),
+            p("landing_m", "length of goal deck before the bin", "m", 0.1, 0.2, Axis::X),
+        ],
+        uses_pad: false,
+        place: "g.x_gl = ph + 0.03; g.x_gr = g.x_gl + g.gap_m; g.x_end = g.x_gr + g.landing_m + 2.0 * g.hx; g.gf = g.deck_height_m;",
+        fixtures: r#"
+    let ltop = bottom(g, g.x_gl) - g.clear;
+    let x0 = g.lo[0] + 0.1;
+    let ld = scene.fixed_part("start_deck", "wood");
+    ld.box([g.x_gl - x0, 2.0 * g.bw + 0.1, ltop], [(g.x_gl + x0) * 0.5, 0.0, ltop * 0.5]);
+    let x1 = g.hi[0] - 0.1;
+    let rd = scene.fixed_part("goal_deck", "wood");
+    rd.box([x1 - g.x_gr, 2.0 * (g.bw + g.wt) + 0.1, g.gf], [(x1 + g.x_gr) * 0.5, 0.0, g.gf * 0.5]);
+    scene.forbid_zone("gap_pit", [g.x_gl + 0.01, 0.0 - g.bw, 0.0], [g.x_gr - 0.01, g.bw, g.gf * 0.6]);
+"#,
+        base_difficulty: 0.35,
+        parts: &[("start_deck", "the deck the payload starts above"), ("goal_deck", "the far deck carrying the goal bin")],
+    },
+    Archetype {
+        id: "deflector_side_bin",
+        title: "Deflect a falling payload into a side bin",
+        keywords: &[("deflector", 3.0), ("deflect", 3.0), ("side", 1.0), ("bin", 1.0), ("drop", 1.0), ("below", 0.5), ("falling", 1.0)],
+        objective: "Catch a payload falling from rest and deflect it sideways into a goal bin, away from the forbid zone below the drop.",
+        solution_idea: "a deflector ramp some way under the spawn that turns the fall into a roll towards the side bin",
+        params: &[RUN],
+        uses_pad: false,
+        place: PLACE_FLOOR,
+        fixtures: r#"
+    let py = g.hy + g.jy + 0.05;
+    scene.forbid_zone("below_spawn", [0.0 - g.ph, 0.0 - py, 0.0], [g.ph, py, bottom(g, g.ph) - g.clear]);
+"#,
+        base_difficulty: 0.4,
+        parts: &[],
+    },
+    Archetype {
+        id: "shelf_lift",
+        title: "Bring the payload onto a raised shelf",
+        keywords: &[("shelf", 3.0), ("lift", 2.0), ("raise", 2.0), ("higher", 1.5), ("onto", 1.0), ("up", 0.5), ("ledge", 2.0)],
+        objective: "Get the payload onto a shelf well above the floor, without letting it end on the floor.",
+        solution_idea: "a chute from the start tower down onto the shelf, ending in the bin on the shelf",
+        params: &[
+            p("shelf_height_m", "height of the shelf's top above the floor", "m", 0.25, 0.15, Axis::Z),
+            p("run_m", "horizontal run from the start to the goal bin", "m", 0.45, 0.2, Axis::X),
+        ],
+        uses_pad: true,
+        place: "g.x_end = ph + g.run_m; g.gf = g.shelf_height_m;",
+        fixtures: r#"
+    let x0 = g.bin_in - 0.08;
+    let x1 = g.hi[0] - 0.1;
+    let sh = scene.fixed_part("shelf", "wood");
+    sh.box([x1 - x0, 2.0 * (g.bw + g.wt) + 0.06, g.gf], [(x0 + x1) * 0.5, 0.0, g.gf * 0.5]);
+    scene.forbid_zone("floor_below_shelf", [g.ph + 0.02, 0.0 - g.bw, 0.0], [x0 - 0.02, g.bw, 2.0 * g.hz + 0.01]);
+"#,
+        base_difficulty: 0.45,
+        parts: &[("shelf", "the raised shelf carrying the goal bin")],
+    },
+    Archetype {
+        id: "wall_window",
+        title: "Pass a window in a wall",
+        keywords: &[("wall", 2.5), ("window", 3.0), ("gate", 1.5), ("opening", 2.0), ("hole", 2.0), ("through", 1.0), ("pass", 0.5)],
+        objective: "Guide the payload through the opening in a wall that stands between the start and the goal.",
+        solution_idea: "a chute threaded through the window, from under the payload into the bin behind the wall",
+        params: &[RUN, POS, p("wall_height_m", "height of the wall's top", "m", 0.4, 0.15, Axis::Z)],
+        uses_pad: true,
+        place: PLACE_FLOOR,
+        fixtures: r#"
+    let th = 0.03;
+    let xw = g.ph + 0.03 + th + g.obstacle_pos * (g.bin_in - g.ph - 0.15);
+    let wb = bottom(g, xw + th * 0.5) - g.clear;
+    let wtp = top(g, xw - th * 0.5) + ride(g) + 0.02;
+    let hw = g.cw + g.clear + 0.01;
+    let ww = g.bw + g.wt + 0.12;
+    let wall_top = mn(mx(wtp + 0.08, g.wall_height_m), g.hi[2] - 0.02);
+    let wall = scene.fixed_part("wall", "concrete");
+    let jb = 0.0;
+    if wb > 0.01 { wall.box([th, 2.0 * ww, wb], [xw, 0.0, wb * 0.5]); jb = wb; }
+    wall.box([th, ww - hw, wtp - jb], [xw, (ww + hw) * 0.5, (wtp + jb) * 0.5]);
+    wall.box([th, ww - hw, wtp - jb], [xw, 0.0 - (ww + hw) * 0.5, (wtp + jb) * 0.5]);
+    wall.box([th, 2.0 * ww, wall_top - wtp], [xw, 0.0, (wall_top + wtp) * 0.5]);
+"#,
+        base_difficulty: 0.5,
+        parts: &[("wall", "the wall with the window the payload must pass")],
+    },
+    Archetype {
+        id: "shielded_lower_bin",
+        title: "Drop into a lower bin past a shield",
+        keywords: &[("shield", 3.0), ("lower", 1.5), ("bin", 1.0), ("past", 1.0), ("into", 0.5), ("cover", 1.5), ("roof", 1.5)],
+        objective: "Bring the payload down into a low bin whose approach is covered by a shield, without ending on the shield.",
+        solution_idea: "a chute that runs under the shield into the low bin",
+        params: &[RUN, p("shield_len_m", "length of the shield over the approach", "m", 0.18, 0.2, Axis::X)],
+        uses_pad: true,
+        place: PLACE_FLOOR,
+        fixtures: r#"
+    let x1 = g.bin_in - 0.01;
+    let x0 = mx(x1 - g.shield_len_m, g.ph + 0.05);
+    let sb = top(g, x0) + ride(g);
+    let sw = g.bw + g.wt;
+    let sh = scene.fixed_part("shield", "aluminium");
+    sh.box([x1 - x0, 2.0 * sw, 0.01], [(x0 + x1) * 0.5, 0.0, sb + 0.005]);
+    scene.forbid_zone("on_shield", [x0, 0.0 - sw, sb + 0.011], [x1, sw, sb + 0.031 + 2.0 * g.hz]);
+"#,
+        base_difficulty: 0.45,
+        parts: &[("shield", "the plate covering the approach to the bin")],
+    },
+    Archetype {
+        id: "sideways_move",
+        title: "Move the payload sideways over a distance",
+        keywords: &[("sideways", 3.0), ("move", 1.0), ("distance", 1.5), ("along", 1.0), ("carry", 1.0), ("transport", 1.5), ("metre", 0.5)],
+        objective: "Transport the payload a set distance sideways and stop it in the goal bin.",
+        solution_idea: "a long, gently sloped chute from the start tower to the far bin",
+        params: &[p("distance_m", "horizontal distance from start to goal", "m", 0.8, 0.1, Axis::X)],
+        uses_pad: true,
+        place: "g.x_end = mx(g.distance_m - 2.0 * g.hx, ph + 0.2); g.gf = 0.0;",
+        fixtures: "",
+        base_difficulty: 0.3,
+        parts: &[],
+    },
+    Archetype {
+        id: "slope_climb",
+        title: "Get up a slope onto a plateau",
+        keywords: &[("slope", 3.0), ("climb", 3.0), ("hill", 2.0), ("incline", 2.0), ("plateau", 2.0), ("uphill", 3.0), ("up", 0.5)],
+        objective: "Get the payload up past a slope onto the plateau at its top.",
+        solution_idea: "a chute from the start tower over the slope onto the plateau's bin",
+        params: &[
+            RUN,
+            p("plateau_height_m", "height of the plateau at the top of the slope", "m", 0.18, 0.2, Axis::Z),
+            p("slope_length_m", "horizontal length of the slope", "m", 0.3, 0.2, Axis::X),
+        ],
+        uses_pad: true,
+        place: "g.x_end = ph + g.run_m; g.gf = g.plateau_height_m;",
+        fixtures: r#"
+    let xp = g.bin_in - 0.08;
+    let xs0 = mx(xp - g.slope_length_m, g.ph + 0.04);
+    let w = g.bw + g.wt + 0.03;
+    let sl = scene.fixed_part("slope", "wood");
+    sl.hull([[xs0, 0.0 - w, 0.0], [xp, 0.0 - w, 0.0], [xp, 0.0 - w, g.gf], [xs0, w, 0.0], [xp, w, 0.0], [xp, w, g.gf]]);
+    let x1 = g.hi[0] - 0.1;
+    let pl = scene.fixed_part("plateau", "wood");
+    pl.box([x1 - xp, 2.0 * w, g.gf], [(xp + x1) * 0.5, 0.0, g.gf * 0.5]);
+"#,
+        base_difficulty: 0.4,
+        parts: &[("slope", "the wedge rising to the plateau"), ("plateau", "the plateau carrying the goal bin")],
+    },
+    Archetype {
+        id: "staggered_corridor",
+        title: "Go through a staggered (S-shaped) corridor",
+        keywords: &[("corridor", 3.0), ("s-shaped", 3.0), ("around", 1.5), ("zigzag", 2.5), ("maze", 2.0), ("channel", 1.5), ("bend", 1.5)],
+        objective: "Guide the payload along a corridor of staggered walls without touching the walls' outside.",
+        solution_idea: "a chute running down the corridor between the staggered walls",
+        params: &[RUN, p("corridor_extra_height_m", "how far the corridor walls rise above the path", "m", 0.06, 0.25, Axis::Z)],
+        uses_pad: true,
+        place: PLACE_FLOOR,
+        fixtures: r#"
+    let x0 = g.ph + 0.03;
+    let x1 = g.bin_in - 0.03;
+    let xm = (x0 + x1) * 0.5;
+    let yw = g.cw + g.clear + 0.02;
+    let h = top(g, x0) + ride(g) + g.corridor_extra_height_m;
+    let left = scene.fixed_part("corridor_left", "wood");
+    left.box([xm + 0.05 - x0, 0.02, h], [(xm + 0.05 + x0) * 0.5, yw, h * 0.5]);
+    left.box([0.02, 0.1, h], [x0 + 0.01, yw + 0.06, h * 0.5]);
+    let right = scene.fixed_part("corridor_right", "wood");
+    right.box([x1 - xm + 0.05, 0.02, h], [(x1 + xm - 0.05) * 0.5, 0.0 - yw, h * 0.5]);
+    right.box([0.02, 0.1, h], [x1 - 0.01, 0.0 - yw - 0.06, h * 0.5]);
+"#,
+        base_difficulty: 0.45,
+        parts: &[("corridor_left", "the first, left-hand corridor wall"), ("corridor_right", "the second, right-hand corridor wall")],
+    },
+    Archetype {
+        id: "speed_bump",
+        title: "Cross a speed bump",
+        keywords: &[("bump", 3.0), ("speed", 1.0), ("hump", 3.0), ("over", 1.0), ("ridge", 2.0), ("kerb", 2.0), ("curb", 2.0)],
+        objective: "Get the payload over a bump lying across its path.",
+        solution_idea: "a chute passing over the bump into the bin",
+        params: &[RUN, p("bump_radius_m", "radius of the bump", "m", 0.04, 0.25, Axis::None)],
+        uses_pad: true,
+        place: PLACE_FLOOR,
+        fixtures: r#"
+    let xb = (g.ph + g.bin_in) * 0.5;
+    let rb = mx(mn(g.bump_radius_m, (bottom(g, xb + g.bump_radius_m) - g.clear) * 0.5), 0.004);
+    let bump = scene.fixed_part("speed_bump", "rubber");
+    bump.cylinder(rb, 2.0 * (g.bw + g.wt), [xb, 0.0, rb], [90.0, 0.0, 0.0]);
+"#,
+        base_difficulty: 0.3,
+        parts: &[("speed_bump", "the bump across the path")],
+    },
+    Archetype {
+        id: "low_gate",
+        title: "Pass under a low gate",
+        keywords: &[("under", 2.5), ("low", 2.0), ("gate", 1.5), ("beam", 1.5), ("bar", 1.5), ("limbo", 3.0), ("below", 0.5)],
+        objective: "Keep the payload low enough to pass under a gate bar, never over it.",
+        solution_idea: "a chute that passes under the gate bar into the bin",
+        params: &[RUN, POS],
+        uses_pad: true,
+        place: PLACE_FLOOR,
+        fixtures: r#"
+    let xg = g.ph + 0.05 + g.obstacle_pos * (g.bin_in - g.ph - 0.15);
+    let rbar = 0.012;
+    let zb = top(g, xg - rbar) + ride(g) + rbar;
+    let yp = g.cw + g.clear + 0.02;
+    let gate = scene.fixed_part("low_gate", "steel");
+    gate.cylinder(rbar, 2.0 * (yp + 0.01), [xg, 0.0, zb], [90.0, 0.0, 0.0]);
+    gate.box([0.02, 0.02, zb], [xg, yp, zb * 0.5]);
+    gate.box([0.02, 0.02, zb], [xg, 0.0 - yp, zb * 0.5]);
+    scene.forbid_zone("over_gate", [xg - 0.04, 0.0 - yp, zb + rbar + 0.002], [xg + 0.04, yp, zb + rbar + 0.12]);
+"#,
+        base_difficulty: 0.4,
+        parts: &[("low_gate", "the bar on two posts the payload must pass under")],
+    },
+    Archetype {
+        id: "post_ring",
+        title: "Thread a ring on a post",
+        keywords: &[("ring", 3.0), ("post", 2.0), ("thread", 3.0), ("hoop", 3.0), ("loop", 2.0), ("eye", 1.5)],
+        objective: "Thread the payload through a ring standing on a post.",
+        solution_idea: "a chute passing through the ring into the bin",
+        params: &[RUN, POS],
+        uses_pad: true,
+        place: PLACE_FLOOR,
+        fixtures: r#"
+    let xr = g.ph + 0.05 + g.obstacle_pos * (g.bin_in - g.ph - 0.15);
+    let bar = 0.012;
+    let rb = bottom(g, xr + 0.01) - g.clear;
+    let rt = top(g, xr - 0.01) + ride(g);
+    let hw = g.cw + g.clear + 0.006;
+    let ring = scene.fixed_part("ring", "aluminium");
+    ring.box([0.02, 2.0 * hw + 2.0 * bar, bar], [xr, 0.0, rb - bar * 0.5]);
+    ring.box([0.02, 2.0 * hw + 2.0 * bar, bar], [xr, 0.0, rt + bar * 0.5]);
+    ring.box([0.02, bar, rt - rb], [xr, hw + bar * 0.5, (rt + rb) * 0.5]);
+    ring.box([0.02, bar, rt - rb], [xr, 0.0 - hw - bar * 0.5, (rt + rb) * 0.5]);
+    if rb - bar > 0.01 {
+        let post = scene.fixed_part("ring_post", "aluminium");
+        post.box([0.02, 0.02, rb - bar], [xr, 0.0, (rb - bar) * 0.5]);
+    }
+"#,
+        base_difficulty: 0.5,
+        parts: &[("ring", "the ring the payload must pass through"), ("ring_post", "the post holding the ring")],
+    },
+    Archetype {
+        id: "hinged_flap",
+        title: "Push through a hinged flap",
+        keywords: &[("flap", 3.0), ("lever", 3.0), ("hinge", 3.0), ("hinged", 3.0), ("door", 2.0), ("swing", 2.0), ("revolute", 3.0), ("pivot", 2.5)],
+        objective: "Bring the payload through a hinged flap (a revolute joint) hanging across its path.",
+        solution_idea: "a chute under the flap; the rolling payload swings the flap open and passes into the bin",
+        params: &[RUN, POS],
+        uses_pad: true,
+        place: PLACE_FLOOR,
+        fixtures: r#"
+    let xf = g.ph + 0.05 + g.obstacle_pos * (g.bin_in - g.ph - 0.15);
+    let ft = 0.006;
+    let fb = top(g, xf - ft) + g.rh + g.clear + 0.004;
+    let fl = 2.0 * g.hz + 0.03;
+    let fz = fb + fl;
+    let bar = scene.fixed_part("hinge_bar", "steel");
+    bar.cylinder(0.006, 2.0 * g.cw + 0.06, [xf, 0.0, fz + 0.006], [90.0, 0.0, 0.0]);
+    let flap = scene.dynamic_part("flap", "wood");
+    flap.box([ft, 2.0 * g.cw, fl], [xf, 0.0, fb + fl * 0.5]);
+    scene.revolute_joint("hinge_bar", "flap", [xf, 0.0, fz], [0.0, 1.0, 0.0], FLAP_LOWER, FLAP_UPPER);
+"#,
+        base_difficulty: 0.55,
+        parts: &[("hinge_bar", "the fixed bar the flap hangs from"), ("flap", "the hinged flap (revolute joint) across the path")],
+    },
+    Archetype {
+        id: "generic",
+        title: "Carry the payload past an obstacle",
+        keywords: &[],
+        objective: "Carry the payload from its start past an obstacle into the goal bin.",
+        solution_idea: "a chute from under the payload over the obstacle into the bin",
+        params: &[RUN, p("obstacle_height_m", "height of the obstacle block", "m", 0.06, 0.25, Axis::Z)],
+        uses_pad: true,
+        place: PLACE_FLOOR,
+        fixtures: r#"
+    let xo = (g.ph + g.bin_in) * 0.5;
+    let ow = 0.06;
+    let oh = mx(mn(g.obstacle_height_m, bottom(g, xo + ow * 0.5) - g.clear), 0.01);
+    let ob = scene.fixed_part("obstacle", "concrete");
+    ob.box([ow, 2.0 * g.bw, oh], [xo, 0.0, oh * 0.5]);
+"#,
+        base_difficulty: 0.25,
+        parts: &[("obstacle", "the block between start and goal")],
+    },
+];

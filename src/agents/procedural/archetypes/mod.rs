@@ -1,0 +1,82 @@
+//! The archetype library: each archetype is a task shape (cross a gap, pass a window...) with
+//! its randomized parameters and the Rhai that places its fixtures around one shared layout.
+//!
+//! Every archetype shares one layout (`core.rhai`): the payload starts at rest above a start
+//! support, the goal is a three-walled bin, and the reference solution is a straight chute
+//! (plank + two rails) from just under the payload onto the bin's floor. The archetype's
+//! fixtures are placed relative to that chute line, so the solution never cuts into them and
+//! gravity alone leaves the payload on its start support.
+
+mod catalog;
+
+pub use catalog::CATALOG;
+
+/// Which scale axis a parameter follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Axis {
+    /// Multiplied by `scale[0]` (lengths along the task).
+    X,
+    /// Multiplied by `scale[1]` (widths).
+    Y,
+    /// Multiplied by `scale[2]` (heights).
+    Z,
+    /// Not scaled (angles, fractions).
+    None,
+}
+
+/// A randomized parameter of an archetype, at its default.
+#[derive(Debug, Clone, Copy)]
+pub struct ParamSpec {
+    /// snake_case name ending in its unit; the script reads it as `g.<name>`.
+    pub name: &'static str,
+    /// What it controls.
+    pub description: &'static str,
+    /// Unit in words.
+    pub unit: &'static str,
+    /// Default nominal value.
+    pub nominal: f64,
+    /// Relative half-width of the drawn range (0.2 = ±20 %).
+    pub spread: f64,
+    /// Which scale axis multiplies it.
+    pub axis: Axis,
+}
+
+/// One task shape of the library.
+#[derive(Debug, Clone, Copy)]
+pub struct Archetype {
+    /// Stable id, written into the plan.
+    pub id: &'static str,
+    /// Short title.
+    pub title: &'static str,
+    /// Words in a theme that point at this archetype, with their weights.
+    pub keywords: &'static [(&'static str, f64)],
+    /// What an agent solving it must learn.
+    pub objective: &'static str,
+    /// How the reference solution works.
+    pub solution_idea: &'static str,
+    /// The archetype's own parameters (besides the shared path angle and drop).
+    pub params: &'static [ParamSpec],
+    /// Whether the shared start pad holds the payload (else the archetype provides a support).
+    pub uses_pad: bool,
+    /// Rhai run inside `layout` after the parameters are drawn: sets `g.x_end` (where the
+    /// chute ends, m) and `g.gf` (the goal bin's floor height, m). `ph` is the pad half length.
+    pub place: &'static str,
+    /// Rhai run inside `build` after the shared parts: adds the archetype's fixtures, joints
+    /// and forbid zones to `scene` from the layout `g`.
+    pub fixtures: &'static str,
+    /// Base difficulty in [0, 1] before the parameters are considered.
+    pub base_difficulty: f64,
+    /// Fixture labels the archetype adds, with what each is for.
+    pub parts: &'static [(&'static str, &'static str)],
+}
+
+/// The archetype with `id`, if the library has it.
+pub fn by_id(id: &str) -> Option<&'static Archetype> {
+    CATALOG.iter().find(|a| a.id == id)
+}
+
+/// The shared layout arithmetic, solution and helpers every script carries.
+pub const CORE_RHAI: &str = include_str!("core.rhai");
+
+/// The id of the fallback archetype for themes that fit nothing else.
+pub const GENERIC_ID: &str = "generic";

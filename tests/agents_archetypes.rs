@@ -1,0 +1,161 @@
+//! Every archetype of the procedural library, planned from a theme, written as a script by
+//! the procedural Coder and run through every gate (real Rhai, real rapier) on 8 seeds.
+
+use benchforge::agents::procedural::{ProceduralCoder, ProceduralPlanner, ProceduralReviewer};
+use benchforge::agents::run::{run_session, SessionSettings, SessionStatus, Simulator};
+use benchforge::agents::simulator::GateSimulator;
+use benchforge::agents::{CodeRequest, Coder, PlanRequest, Planner};
+use benchforge::plan::PlanOutcome;
+
+/// One theme per archetype, with the archetype it must pick.
+pub const THEMES: &[(&str, &str)] = &[
+    ("a ball must cross a gap between two decks", "gap_crossing"),
+    ("drop an ABS sphere from 120 mm onto a 30° deflector ramp so it ends in a side goal bin while avoiding a forbid zone below the spawn", "deflector_side_bin"),
+    ("lift a 90 mm ABS ball onto a shelf 250 mm higher", "shelf_lift"),
+    ("a gate in a wall that the ball must pass", "wall_window"),
+    ("drop a ball into a lower bin past a shield", "shielded_lower_bin"),
+    ("move a steel ball 40mm radius, 1m sideways", "sideways_move"),
+    ("a rubber ball must climb a slope onto a plateau", "slope_climb"),
+    ("a marble goes through an S-shaped corridor", "staggered_corridor"),
+    ("roll a wooden ball over a speed bump", "speed_bump"),
+    ("a glass ball must pass under a low bar", "low_gate"),
+    ("thread a ball through a ring on a post", "post_ring"),
+    ("a ball pushes through a hinged flap", "hinged_flap"),
+    ("get the thing from here to there", "generic"),
+];
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+}
+
+/// Plans and codes `theme` once, validates on 8 seeds, and returns the failures in words.
+fn first_attempt_failures(theme: &str, archetype: &str) -> String {
+    let rt = rt();
+    let plan = match rt
+        .block_on(ProceduralPlanner.plan(PlanRequest::new(theme)))
+        .unwrap()
+        .value
+    {
+        PlanOutcome::Planned(p) => p,
+        PlanOutcome::Refused(r) => panic!("{theme}: refused {r:?}"),
+    };
+    assert_eq!(plan.archetype, archetype, "{theme}");
+    let draft = rt
+        .block_on(ProceduralCoder.code(CodeRequest {
+            plan,
+            attempt: 1,
+            feedback: None,
+            previous_script: None,
+        }))
+        .unwrap()
+        .value;
+    let report = GateSimulator::gates_only()
+        .validate(&draft, 8)
+        .unwrap_or_else(|e| {
+            panic!(
+                "{archetype}: script does not compile: {e}\n{}",
+                draft.source
+            )
+        });
+    let mut out = String::new();
+    for s in &report.seeds {
+        assert!(
+            s.gates.len() >= 6 || !s.passed(),
+            "{archetype}: seed {} ran only {} gates",
+            s.seed,
+            s.gates.len()
+        );
+        for g in s.failures() {
+            for f in &g.findings {
+                out.push_str(&format!(
+                    "seed {} {} {}: {}\n",
+                    s.seed, g.gate, f.rule, f.message
+                ));
+            }
+        }
+    }
+    out
+}
+
+macro_rules! archetype_test {
+    ($name:ident, $index:expr) => {
+        #[test]
+        fn $name() {
+            let (theme, id) = THEMES[$index];
+            let failures = first_attempt_failures(theme, id);
+            assert!(
+                failures.is_empty(),
+                "{id} fails on its first attempt:\n{failures}"
+            );
+        }
+    };
+}
+
+archetype_test!(gap_crossing_passes_every_gate_on_8_seeds, 0);
+archetype_test!(deflector_side_bin_passes_every_gate_on_8_seeds, 1);
+archetype_test!(shelf_lift_passes_every_gate_on_8_seeds, 2);
+archetype_test!(wall_window_passes_every_gate_on_8_seeds, 3);
+archetype_test!(shielded_lower_bin_passes_every_gate_on_8_seeds, 4);
+archetype_test!(sideways_move_passes_every_gate_on_8_seeds, 5);
+archetype_test!(slope_climb_passes_every_gate_on_8_seeds, 6);
+archetype_test!(staggered_corridor_passes_every_gate_on_8_seeds, 7);
+archetype_test!(speed_bump_passes_every_gate_on_8_seeds, 8);
+archetype_test!(low_gate_passes_every_gate_on_8_seeds, 9);
+archetype_test!(post_ring_passes_every_gate_on_8_seeds, 10);
+archetype_test!(hinged_flap_passes_every_gate_on_8_seeds, 11);
+archetype_test!(generic_passes_every_gate_on_8_seeds, 12);
+
+#[test]
+fn a_cube_crosses_a_gap_through_a_whole_session() {
+    let rt = rt();
+    let out = rt.block_on(run_session(
+        "a 60 mm HDPE cube must cross a 180 mm gap",
+        &ProceduralPlanner,
+        &ProceduralCoder,
+        &ProceduralReviewer::default(),
+        &GateSimulator::gates_only(),
+        &SessionSettings::default(),
+    ));
+    assert_eq!(out.status, SessionStatus::Accepted, "{:#?}", out.attempts);
+}
+
+#[test]
+fn the_gates_really_ran_the_passive_and_solution_simulations() {
+    let rt = rt();
+    let plan = match rt
+        .block_on(ProceduralPlanner.plan(PlanRequest::new(THEMES[0].0)))
+        .unwrap()
+        .value
+    {
+        PlanOutcome::Planned(p) => p,
+        PlanOutcome::Refused(r) => panic!("refused {r:?}"),
+    };
+    let draft = rt
+        .block_on(ProceduralCoder.code(CodeRequest {
+            plan,
+            attempt: 1,
+            feedback: None,
+            previous_script: None,
+        }))
+        .unwrap()
+        .value;
+    let report = GateSimulator::gates_only().validate(&draft, 8).unwrap();
+    let mut hashes = std::collections::BTreeSet::new();
+    for s in &report.seeds {
+        let passive = s.passive.as_ref().expect("passive run");
+        let solution = s.solution.as_ref().expect("solution run");
+        // Passive: the payload fell onto its start deck and stayed far from the goal.
+        assert!(!passive.payload_in_goal);
+        assert!(passive.payload_distance_to_goal_m > 0.1, "{passive:?}");
+        assert!(passive.settle_time_s.is_some());
+        // Solution: it travelled into the goal.
+        assert!(solution.reached_goal, "{solution:?}");
+        let travelled = (solution.payload_final_m[0] - passive.payload_start_m[0]).abs();
+        assert!(travelled > 0.2, "moved only {travelled} m");
+        hashes.insert(s.scene_hash.clone());
+    }
+    assert_eq!(hashes.len(), 8, "every seed builds a different scene");
+    assert!(report.passed());
+}
