@@ -172,7 +172,7 @@ impl Coder for LlmCoder {
                             source,
                             attempt: request.attempt,
                             changes,
-                            scale_ranges: request.plan.scale_ranges.clone(),
+                            scale_ranges: request.plan.scale_ranges,
                         },
                         usage: turn.usage,
                         journal: turn.journal,
