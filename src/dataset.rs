@@ -349,6 +349,7 @@ mod tests {
         s.script = Some(ScriptRecord {
             source: "fn build(seed, scale) {}".into(),
             solution: None,
+            draft_json: String::new(),
         });
         s.report = Some(ReportSummary {
             passed: true,
