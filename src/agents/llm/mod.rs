@@ -23,7 +23,7 @@ pub use coder::LlmCoder;
 pub use planner::LlmPlanner;
 pub use prompts::RolePrompts;
 pub use reviewer::LlmReviewer;
-pub use steps::{session_work_dir, LlmAgents, SessionScopedSteps};
+pub use steps::{agent_steps, session_work_dir, LlmAgents, SessionScopedSteps};
 
 use crate::agents::{AgentError, Usage};
 use crate::journal::JournalEntry;

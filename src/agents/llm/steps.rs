@@ -83,3 +83,56 @@ impl Steps for SessionScopedSteps {
         self.scoped(session, self.inner.review(session))
     }
 }
+
+/// The daemon's steps for `config`: each role's backend as `agents.<role>.backend` selects
+/// (procedural or llm, mixed freely), and — when any role uses the llm backend — every
+/// agent call in its session's scope. `agents.<role>.model` overrides `llm.<role>.model`.
+pub fn agent_steps(config: &crate::config::Config) -> Result<Arc<dyn Steps>, LlmError> {
+    use crate::agents::procedural::{ProceduralCoder, ProceduralPlanner, ProceduralReviewer};
+    use crate::agents::{Coder, Planner, Reviewer};
+    use crate::config::Backend;
+
+    let a = &config.agents;
+    let any_llm = [&a.planner, &a.coder, &a.reviewer]
+        .iter()
+        .any(|r| r.backend == Backend::Llm);
+    let llm = if any_llm {
+        let mut llm_config = config.llm.clone().ok_or_else(|| {
+            LlmError::Config(
+                "a role uses the llm backend but the config has no [llm] section".into(),
+            )
+        })?;
+        for (role, settings) in [
+            (&a.planner, &mut llm_config.planner),
+            (&a.coder, &mut llm_config.coder),
+            (&a.reviewer, &mut llm_config.reviewer),
+        ] {
+            if let Some(model) = &role.model {
+                settings.model = Some(model.clone());
+            }
+        }
+        Some(LlmAgents::new(llm_config)?)
+    } else {
+        None
+    };
+    let planner: Arc<dyn Planner> = match (&llm, a.planner.backend) {
+        (Some(l), Backend::Llm) => l.planner.clone(),
+        _ => Arc::new(ProceduralPlanner),
+    };
+    let coder: Arc<dyn Coder> = match (&llm, a.coder.backend) {
+        (Some(l), Backend::Llm) => l.coder.clone(),
+        _ => Arc::new(ProceduralCoder),
+    };
+    let reviewer: Arc<dyn Reviewer> = match (&llm, a.reviewer.backend) {
+        (Some(l), Backend::Llm) => l.reviewer.clone(),
+        _ => Arc::new(ProceduralReviewer::default()),
+    };
+    let steps: Arc<dyn Steps> = Arc::new(crate::pipeline::AgentSteps::new(
+        config, planner, coder, reviewer,
+    ));
+    Ok(if any_llm {
+        Arc::new(SessionScopedSteps::new(steps, config.data_dir.clone()))
+    } else {
+        steps
+    })
+}
