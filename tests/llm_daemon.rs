@@ -88,13 +88,14 @@ fn the_daemon_with_llm_agents_accepts_a_benchmark_with_traces_and_tokens() {
     let benchmark: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("benchmark.json")).unwrap())
             .unwrap();
-    let usage = &benchmark["usage"];
+    let usage = &benchmark["telemetry"]["usage"];
     let traced: u64 = answers
         .iter()
         .map(|t| t.tokens.unwrap().prompt_tokens)
         .sum();
     assert_eq!(usage["prompt_tokens"].as_u64(), Some(traced), "{usage}");
     assert!(usage["completion_tokens"].as_u64().unwrap() > 0);
+    assert_eq!(usage["calls"].as_u64(), Some(answers.len() as u64));
     assert!(server.received().len() >= 3);
     drop(runtime);
 }
