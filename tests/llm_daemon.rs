@@ -99,3 +99,48 @@ fn the_daemon_with_llm_agents_accepts_a_benchmark_with_traces_and_tokens() {
     assert!(server.received().len() >= 3);
     drop(runtime);
 }
+
+#[test]
+fn the_readme_llm_config_parses_and_mixes_backends() {
+    let text = r#"
+data_dir = "data"
+
+[agents.coder]
+backend = "llm"
+attempts = 4
+
+[llm]
+base_url = "http://127.0.0.1:8000/v1"
+model = "Qwen/Qwen2.5-Coder-32B-Instruct"
+request_timeout_s = 300.0
+max_retries = 4
+max_concurrent_requests = 16
+json_schema = true
+
+[llm.reviewer]
+model = "Qwen/Qwen2.5-VL-7B-Instruct"
+vision = true
+max_images = 6
+
+[llm.caps]
+max_tokens = 400000
+max_requests = 60
+
+[llm.prices]
+input_usd_per_million_tokens = 0.15
+output_usd_per_million_tokens = 0.60
+"#;
+    let config = Config::parse(text, "readme.toml").expect("README config parses");
+    let llm = config.llm.as_ref().unwrap();
+    assert_eq!(
+        llm.model_for(benchforge::llm::LlmRole::Reviewer),
+        "Qwen/Qwen2.5-VL-7B-Instruct"
+    );
+    assert_eq!(llm.caps.max_requests, Some(60));
+    assert!(benchforge::agents::llm::agent_steps(&config).is_ok());
+
+    let broken = text.replace("http://127.0.0.1:8000/v1", "127.0.0.1:8000");
+    let err = Config::parse(&broken, "readme.toml").unwrap_err();
+    assert!(err.reason.contains("llm.base_url"), "{err}");
+    assert_eq!(err.line, 8, "{err}");
+}
