@@ -10,6 +10,7 @@
 
 #![warn(missing_docs)]
 
+pub mod llm;
 pub mod procedural;
 pub mod run;
 pub mod simulator;
