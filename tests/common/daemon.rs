@@ -1,7 +1,6 @@
 //! Helpers for the daemon tests: temporary data dirs, running the real binary, waiting on its
 //! log, and checking the dataset on disk.
 
-
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
