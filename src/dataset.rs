@@ -285,6 +285,15 @@ pub fn write_benchmark(data_dir: &Path, session: &Session) -> Result<PathBuf, Da
         script.source.clone()
     });
     write_file(&tmp.join("solution.rhai"), solution.as_bytes())?;
+    // The LLM agents' reasoning traces of the session, when it had any, are part of the
+    // dataset.
+    let traces = data_dir
+        .join("work")
+        .join(&session.id)
+        .join(crate::agents::llm::TRACES_FILE);
+    if let Ok(bytes) = fs::read(&traces) {
+        write_file(&tmp.join(crate::agents::llm::TRACES_FILE), &bytes)?;
+    }
     if let Some(dir) = session
         .report
         .as_ref()
@@ -340,6 +349,7 @@ mod tests {
         s.script = Some(ScriptRecord {
             source: "fn build(seed, scale) {}".into(),
             solution: None,
+            draft_json: String::new(),
         });
         s.report = Some(ReportSummary {
             passed: true,

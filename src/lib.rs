@@ -20,6 +20,7 @@ pub mod llm;
 pub mod logging;
 pub mod messages;
 pub mod physics;
+pub mod pipeline;
 pub mod plan;
 pub mod render;
 pub mod report;

@@ -70,6 +70,8 @@ pub enum StepResult {
         plan: PlanRecord,
         /// Tokens used.
         usage: TokenUsage,
+        /// The agent's own journal entries for the step.
+        journal: Vec<JournalEntry>,
     },
     /// The Planner refused the theme.
     PlanRefused {
@@ -84,6 +86,8 @@ pub enum StepResult {
         script: ScriptRecord,
         /// Tokens used.
         usage: TokenUsage,
+        /// The agent's own journal entries for the step.
+        journal: Vec<JournalEntry>,
     },
     /// The Simulator ran the gates.
     Simulated {
@@ -96,6 +100,8 @@ pub enum StepResult {
         review: ReviewRecord,
         /// Tokens used.
         usage: TokenUsage,
+        /// The agent's own journal entries for the step.
+        journal: Vec<JournalEntry>,
     },
     /// The Persister wrote the benchmark at `path`.
     Persisted {
@@ -130,7 +136,15 @@ pub fn advance(session: &Session, result: StepResult, limits: &Limits) -> Sessio
     let mut next = session.clone();
     match (session.stage.clone(), result) {
         (Stage::Queued, StepResult::Admitted) => next.stage = Stage::Planning,
-        (Stage::Planning, StepResult::Planned { plan, usage }) => {
+        (
+            Stage::Planning,
+            StepResult::Planned {
+                plan,
+                usage,
+                journal: entries,
+            },
+        ) => {
+            next.journal.extend(entries);
             next.usage.add(usage);
             next.attempts.plans += 1;
             next.attempts.consecutive_errors = 0;
@@ -162,7 +176,15 @@ pub fn advance(session: &Session, result: StepResult, limits: &Limits) -> Sessio
             );
             next.stage = Stage::Rejected { reason };
         }
-        (Stage::Coding { attempt }, StepResult::Coded { script, usage }) => {
+        (
+            Stage::Coding { attempt },
+            StepResult::Coded {
+                script,
+                usage,
+                journal: entries,
+            },
+        ) => {
+            next.journal.extend(entries);
             next.usage.add(usage);
             next.attempts.scripts += 1;
             next.attempts.scripts_for_plan = attempt;
@@ -204,7 +226,15 @@ pub fn advance(session: &Session, result: StepResult, limits: &Limits) -> Sessio
                 retry_after_failure(&mut next, attempt, limits, &format!("gate {gate} failed"));
             }
         }
-        (Stage::Reviewing { round }, StepResult::Reviewed { mut review, usage }) => {
+        (
+            Stage::Reviewing { round },
+            StepResult::Reviewed {
+                mut review,
+                usage,
+                journal: entries,
+            },
+        ) => {
+            next.journal.extend(entries);
             next.usage.add(usage);
             next.attempts.reviews += 1;
             next.attempts.consecutive_errors = 0;
@@ -365,6 +395,7 @@ mod tests {
                 completion_tokens: 5,
                 calls: 1,
             },
+            journal: Vec::new(),
         }
     }
 
@@ -373,8 +404,10 @@ mod tests {
             script: ScriptRecord {
                 source: "fn build(seed, scale) {}".into(),
                 solution: None,
+                draft_json: String::new(),
             },
             usage: TokenUsage::default(),
+            journal: Vec::new(),
         }
     }
 
@@ -399,6 +432,7 @@ mod tests {
                 markdown: String::new(),
             },
             usage: TokenUsage::default(),
+            journal: Vec::new(),
         }
     }
 

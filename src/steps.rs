@@ -81,6 +81,7 @@ impl Steps for ToySteps {
                     difficulty: Some(0.5),
                 },
                 usage: usage(),
+                journal: Vec::new(),
             }
         })
     }
@@ -94,8 +95,10 @@ impl Steps for ToySteps {
                 script: ScriptRecord {
                     source: format!("// attempt {attempt}\nfn build(seed, scale) {{ scene() }}\n"),
                     solution: None,
+                    draft_json: String::new(),
                 },
                 usage: usage(),
+                journal: Vec::new(),
             }
         })
     }
@@ -144,6 +147,7 @@ impl Steps for ToySteps {
                     markdown: String::new(),
                 },
                 usage: usage(),
+                journal: Vec::new(),
             }
         })
     }

@@ -245,6 +245,8 @@ pub struct ScriptRecord {
     pub source: String,
     /// A separate reference-solution script, if the Coder wrote one.
     pub solution: Option<String>,
+    /// The Coder's whole draft as JSON (attempt, changes, scale ranges), empty if none.
+    pub draft_json: String,
 }
 
 /// What the Simulator found, in the shape the store keeps.

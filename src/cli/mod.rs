@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 pub mod check_config;
 pub mod export;
 pub mod generate;
+pub mod render;
 pub mod run;
 pub mod status;
 pub mod validate;
@@ -43,6 +44,8 @@ pub enum Command {
     Generate(generate::GenerateArgs),
     /// Write one variant of a scene script in another tool's format (MJCF for MuJoCo).
     Export(export::ExportArgs),
+    /// Render one variant of a scene script: 24 views and the simulation media.
+    Render(render::RenderArgs),
 }
 
 /// Arguments of `benchforge validate`.
@@ -67,6 +70,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::CheckConfig(args) => check_config::run(args),
         Command::Generate(args) => generate::run(args),
         Command::Export(args) => export::run(args),
+        Command::Render(args) => render::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -27,14 +27,12 @@ pub struct RunArgs {
 
 /// The work behind the stages, as the config selects it. `BENCHFORGE_STEPS=toy` selects the
 /// small built-in stand-in the daemon's own crash tests use.
-pub fn steps_for(_config: &Config) -> anyhow::Result<Arc<dyn Steps>> {
+pub fn steps_for(config: &Config) -> anyhow::Result<Arc<dyn Steps>> {
     if std::env::var("BENCHFORGE_STEPS").as_deref() == Ok("toy") {
         tracing::warn!("BENCHFORGE_STEPS=toy: using the toy stand-in steps (tests only)");
         return Ok(Arc::new(ToySteps::from_env()));
     }
-    anyhow::bail!(
-        "the procedural agents are not built into this benchforge yet; set BENCHFORGE_STEPS=toy to exercise the daemon with its stand-in steps"
-    )
+    crate::agents::llm::agent_steps(config).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// Heartbeat period: `BENCHFORGE_HEARTBEAT_S` (for tests) or 30 s.
