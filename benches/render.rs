@@ -108,5 +108,27 @@ fn main() {
     pool.install(|| {
         bench_scene("ramp (hand-built)", &render_scenes::ramp_scene());
         bench_scene("busy (ramp + 100 parts)", &render_scenes::busy_scene(100));
+        // The Coder's examples, seed 0, largest (most triangles' worth of parts) last.
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("actors/coder/examples");
+        let mut examples: Vec<(usize, String, Scene)> = std::fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "rhai"))
+            .filter_map(|p| {
+                let script =
+                    benchforge::script::SceneScript::compile(&std::fs::read_to_string(&p).ok()?)
+                        .ok()?;
+                let scene = script
+                    .build(0, benchforge::variant::ScaleRanges::default().sample(0))
+                    .ok()?;
+                let parts = scene.fixtures.iter().map(|f| f.parts.len()).sum();
+                Some((parts, p.file_stem()?.to_string_lossy().into_owned(), scene))
+            })
+            .collect();
+        examples.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+        for (_, name, scene) in &examples {
+            bench_scene(name, scene);
+        }
     });
 }

@@ -16,7 +16,9 @@ use benchforge::export::mjcf::to_mjcf;
 use benchforge::gates::physical::run_physical_gates;
 use benchforge::physics::{build_world, simulate, PhysicsSettings};
 use benchforge::scene::{Fixture, Scene};
-use benchforge::variant::PayloadSpawn;
+use benchforge::script::SceneScript;
+use benchforge::validate::{validate_script, ValidateOptions};
+use benchforge::variant::{PayloadSpawn, ScaleRanges};
 
 const SEEDS: u64 = 8;
 
@@ -25,6 +27,35 @@ struct Variant {
     scene: Scene,
     spawn: PayloadSpawn,
     solution: Option<Vec<Fixture>>,
+}
+
+/// Every example script, built per seed the way `validate` builds it.
+fn examples() -> Vec<(String, Box<dyn Fn(u64) -> Variant>, String)> {
+    let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/actors/coder/examples");
+    let mut paths: Vec<_> = std::fs::read_dir(folder)
+        .expect("examples folder")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rhai"))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            let source = std::fs::read_to_string(&path).expect("readable example");
+            let script = SceneScript::compile(&source).expect("example compiles");
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            let make = move |seed: u64| {
+                let scale = ScaleRanges::default().sample(seed);
+                let scene = script.build(seed, scale).expect("example builds");
+                Variant {
+                    spawn: PayloadSpawn::sample(&scene.payload, seed),
+                    solution: script.solve(seed, scale).expect("example solves"),
+                    scene,
+                }
+            };
+            (name, Box::new(make) as Box<dyn Fn(u64) -> Variant>, source)
+        })
+        .collect()
 }
 
 fn hand_built() -> Vec<(String, Box<dyn Fn(u64) -> Variant>)> {
@@ -94,7 +125,24 @@ fn main() {
         "timestep {:.4} s, {} s simulated per run, early stop when settled: {}",
         settings.timestep_s, settings.duration_s, settings.stop_when_settled
     );
-    for (name, make) in hand_built() {
+    // The target: `validate` (gates 1-7, script included) on one thread for all 8 seeds.
+    let sequential = ValidateOptions {
+        parallel: false,
+        ..ValidateOptions::default()
+    };
+    let mut cases: Vec<(String, Box<dyn Fn(u64) -> Variant>)> = Vec::new();
+    for (name, make, source) in examples() {
+        let started = Instant::now();
+        let report = validate_script(&source, &sequential).expect("example compiles");
+        println!(
+            "validate {name}: all {SEEDS} seeds (gates 1-7, one thread) {:.1} ms, passed: {}",
+            started.elapsed().as_secs_f64() * 1e3,
+            report.passed()
+        );
+        cases.push((name, make));
+    }
+    cases.extend(hand_built());
+    for (name, make) in cases {
         println!("\n== {name}");
         let all = Instant::now();
         let mut passed = 0;

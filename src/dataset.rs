@@ -285,6 +285,15 @@ pub fn write_benchmark(data_dir: &Path, session: &Session) -> Result<PathBuf, Da
         script.source.clone()
     });
     write_file(&tmp.join("solution.rhai"), solution.as_bytes())?;
+    // The LLM agents' reasoning traces of the session, when it had any, are part of the
+    // dataset.
+    let traces = data_dir
+        .join("work")
+        .join(&session.id)
+        .join(crate::agents::llm::TRACES_FILE);
+    if let Ok(bytes) = fs::read(&traces) {
+        write_file(&tmp.join(crate::agents::llm::TRACES_FILE), &bytes)?;
+    }
     if let Some(dir) = session
         .report
         .as_ref()

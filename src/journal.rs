@@ -2,6 +2,8 @@
 //! attempts included, so the struggle is kept for training and debugging. Rendered as
 //! `journal.md`.
 
+#![warn(missing_docs)]
+
 use serde::{Deserialize, Serialize};
 
 use crate::plan::Role;

@@ -250,7 +250,7 @@ impl Steps for AgentSteps {
         let options = ValidateOptions {
             seeds: session.theme.seeds.len().max(1) as u64,
             scale_ranges,
-            parallel: true,
+            ..ValidateOptions::default()
         };
         let report = match validate_script(&script.source, &options) {
             Ok(report) => report,

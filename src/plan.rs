@@ -3,6 +3,8 @@
 //! so they use only plain structs, externally tagged enums and `Option` (no flatten, no
 //! untagged enums, no skipped fields).
 
+#![warn(missing_docs)]
+
 use serde::{Deserialize, Serialize};
 
 use crate::scene::{Aabb, Material, Vec3};

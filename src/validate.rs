@@ -9,6 +9,7 @@
 use rayon::prelude::*;
 
 use crate::gates;
+use crate::physics::PhysicsSettings;
 use crate::report::{Finding, GateId, SeedReport, ValidationReport};
 use crate::scene::short_hash;
 use crate::script::{SceneScript, ScriptError};
@@ -23,6 +24,8 @@ pub struct ValidateOptions {
     pub scale_ranges: ScaleRanges,
     /// Evaluate seeds on several threads (rayon).
     pub parallel: bool,
+    /// Duration, timestep and thresholds of gates 3–6.
+    pub physics: PhysicsSettings,
 }
 
 impl Default for ValidateOptions {
@@ -32,6 +35,7 @@ impl Default for ValidateOptions {
             seeds: 8,
             scale_ranges: ScaleRanges::default(),
             parallel: true,
+            physics: PhysicsSettings::default(),
         }
     }
 }
@@ -138,7 +142,16 @@ pub fn validate_seed(script: &SceneScript, seed: u64, options: &ValidateOptions)
         return report;
     }
 
-    // Gates 3–6 (geometry, physics, non-trivial, solvable) follow here, using `built`
-    // and `spawn`.
+    // Gates 3–6: geometry, passive physics, non-trivial, solvable (each stops the rest).
+    let physical = gates::physical::run_physical_gates(
+        &built.scene,
+        &spawn,
+        built.solution.as_deref(),
+        &options.physics,
+        None,
+    );
+    report.gates.extend(physical.gates);
+    report.passive = physical.passive;
+    report.solution = physical.solution;
     report
 }

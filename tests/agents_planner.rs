@@ -91,13 +91,20 @@ fn the_themes_numbers_reach_the_plan() {
 
     let cyl = planned("an aluminium cylinder r 35 x 120 must pass under a low bar");
     assert_eq!(cyl.payload.material, Material::Aluminium);
+    // Read as radius 35 mm and length 120 mm; a standing cylinder that tall topples off
+    // its start support, so the plan caps the length and says so.
     assert_eq!(
         cyl.payload.shape,
         PayloadShape::Cylinder {
             radius_m: 0.035,
-            length_m: 0.12
+            length_m: 0.035 * 2.2
         }
     );
+    assert!(cyl
+        .difficulty
+        .reasons
+        .iter()
+        .any(|r| r.contains("120 mm was capped to 77 mm")));
 }
 
 #[test]

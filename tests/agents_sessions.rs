@@ -154,3 +154,77 @@ fn a_refused_theme_ends_the_session_with_the_refusal() {
     }
     assert!(out.script.is_none());
 }
+
+#[test]
+fn boxes_and_cylinders_are_accepted_too() {
+    let rt = rt();
+    for theme in [
+        "an aluminium cylinder r 35 x 120 must pass under a low bar",
+        "a 50 mm wooden cube through a window in a wall",
+        "a rubber cube onto a shelf",
+        "a glass puck over a speed bump",
+    ] {
+        let out = rt.block_on(run_session(
+            theme,
+            &ProceduralPlanner,
+            &ProceduralCoder,
+            &ProceduralReviewer::default(),
+            &GateSimulator::gates_only(),
+            &SessionSettings::default(),
+        ));
+        assert_eq!(
+            out.status,
+            SessionStatus::Accepted,
+            "{theme}: {:#?}",
+            out.attempts
+        );
+    }
+}
+
+/// A Planner that picks the wrong archetype on its first attempt, then plans properly.
+struct WrongFirst;
+
+#[async_trait::async_trait]
+impl Planner for WrongFirst {
+    fn backend(&self) -> String {
+        "wrong-first".into()
+    }
+    async fn plan(
+        &self,
+        request: PlanRequest,
+    ) -> Result<benchforge::agents::Answer<PlanOutcome>, benchforge::agents::AgentError> {
+        if request.attempt > 1 {
+            assert!(
+                !request.comments.is_empty(),
+                "re-plan carries the review comments"
+            );
+            return ProceduralPlanner.plan(request).await;
+        }
+        let read = benchforge::agents::procedural::theme::read(&request.theme);
+        let wrong = archetypes::by_id("speed_bump").unwrap();
+        let plan =
+            benchforge::agents::procedural::planner::build_plan(&request.theme, &read, wrong, 1);
+        Ok(benchforge::agents::Answer::free(
+            PlanOutcome::Planned(plan),
+            vec![],
+        ))
+    }
+}
+
+#[test]
+fn a_plan_of_the_wrong_archetype_goes_back_to_the_planner() {
+    let out = rt().block_on(run_session(
+        "a ball must cross a gap between two decks",
+        &WrongFirst,
+        &ProceduralCoder,
+        &ProceduralReviewer::default(),
+        &GateSimulator::gates_only(),
+        &SessionSettings::default(),
+    ));
+    assert_eq!(out.status, SessionStatus::Accepted, "{:#?}", out.reviews);
+    assert_eq!(out.reviews.len(), 2);
+    assert_eq!(out.reviews[0].decision, Decision::RejectToPlanner);
+    assert!(out.reviews[0].comments[0].contains("gap_crossing"));
+    assert_eq!(out.reviews[1].decision, Decision::Approve);
+    assert_eq!(out.plan.unwrap().archetype, "gap_crossing");
+}

@@ -416,3 +416,61 @@ fn gate7_variants_identical_and_differ() {
     let seeds: Vec<SeedReport> = report.seeds;
     assert!(gates::randomized(&seeds).passed);
 }
+
+// ---- validate: the per-seed flow ----
+
+#[test]
+fn a_limit_on_seed_0_skips_the_other_seeds_with_a_reason() {
+    let looping = with_build_body("    let n = 0;\n    while n >= 0 { n += 1; }");
+    let report = validate_script(&looping, &ValidateOptions::default()).unwrap();
+    assert_eq!(report.seeds.len(), 8);
+    assert_eq!(report.seeds[0].gates[0].findings[0].rule, "limit_exceeded");
+    for seed in &report.seeds[1..] {
+        assert_eq!(
+            seed.gates[0].findings[0].rule,
+            benchforge::validate::RULE_SKIPPED_AFTER_LIMIT
+        );
+    }
+    assert!(!report.passed());
+}
+
+#[test]
+fn a_consistent_script_runs_gates_1_and_2_on_every_seed_with_sampled_scales() {
+    let report = validate_script(
+        GOOD,
+        &ValidateOptions {
+            seeds: 3,
+            ..ValidateOptions::default()
+        },
+    )
+    .unwrap();
+    for (i, seed) in report.seeds.iter().enumerate() {
+        assert_eq!(seed.seed, i as u64);
+        assert_eq!(
+            seed.scale,
+            benchforge::variant::ScaleRanges::default().sample(i as u64)
+        );
+        let gates: Vec<GateId> = seed.gates.iter().map(|g| g.gate).collect();
+        assert_eq!(gates, vec![GateId::Script, GateId::Consistency]);
+        assert!(seed.scene_hash.is_some() && seed.payload_spawn.is_some());
+    }
+}
+
+#[test]
+fn oversized_source_is_refused_before_parsing() {
+    let huge = format!(
+        "{GOOD}\n// {}",
+        "x".repeat(benchforge::script::MAX_SOURCE_BYTES)
+    );
+    let err = SceneScript::compile(&huge).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ScriptError::LimitExceeded {
+                limit: Limit::SourceSize,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}

@@ -166,3 +166,68 @@ fn mujoco_loads_and_steps_the_export_without_warnings() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn every_example_exports_through_the_cli_and_mujoco_steps_it_cleanly() {
+    use benchforge::script::SceneScript;
+    use benchforge::variant::ScaleRanges;
+    let dir = std::env::temp_dir().join(format!("benchforge-export-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let check_mujoco = mujoco_available();
+    for path in common::rhai_files("actors/coder/examples") {
+        let name = path.file_stem().unwrap().to_string_lossy().to_string();
+        let out_file = dir.join(format!("{name}.xml"));
+        let out = common::run_benchforge(&[
+            "export",
+            &common::relative(&path),
+            "--seed",
+            "3",
+            "--format",
+            "mjcf",
+            "--out",
+            out_file.to_str().unwrap(),
+        ]);
+        assert_eq!(out.code, Some(0), "{name}: {}", out.stderr);
+        let xml = std::fs::read_to_string(&out_file).unwrap();
+        let script = SceneScript::compile(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let scene = script.build(3, ScaleRanges::default().sample(3)).unwrap();
+        assert_eq!(count(&xml, "<body "), scene.fixtures.len() + 1, "{name}");
+        let primitives: usize = scene.fixtures.iter().map(|f| f.parts.len()).sum();
+        assert_eq!(count(&xml, "<geom "), primitives + 1, "{name}");
+        if check_mujoco {
+            let run = Command::new("python3")
+                .arg(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/scripts/mujoco_check.py"
+                ))
+                .arg(&out_file)
+                .args(["--duration-s", "2"])
+                .output()
+                .unwrap();
+            assert!(
+                run.status.success(),
+                "{name}: {}",
+                String::from_utf8_lossy(&run.stderr)
+            );
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn export_of_a_missing_script_is_one_clear_line() {
+    let out = common::run_benchforge(&[
+        "export",
+        "no/such.rhai",
+        "--seed",
+        "0",
+        "--out",
+        "/tmp/x.xml",
+    ]);
+    assert_ne!(out.code, Some(0));
+    assert!(
+        out.stderr.contains("no/such.rhai") && out.stderr.lines().count() == 1,
+        "{}",
+        out.stderr
+    );
+}

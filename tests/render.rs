@@ -9,7 +9,8 @@ use benchforge::render::{
     Visibility,
 };
 use benchforge::scene::{BodyKind, Fixture, Material, Pose, Scene, Shape};
-use benchforge::variant::PayloadSpawn;
+use benchforge::script::SceneScript;
+use benchforge::variant::{PayloadSpawn, ScaleRanges};
 
 mod render_scenes;
 use render_scenes::{fixture, part, ramp_scene};
@@ -309,6 +310,54 @@ fn a_real_passive_run_and_a_solution_run_become_media() {
     assert_eq!(paths.len(), 4);
     assert!(dir.join("solution_sim.gif").exists());
     std::fs::remove_dir_all(dir).ok();
+}
+
+/// Every example script of the Coder, seed 0 and 1: the payload and the goal zone are
+/// visible in most of the 24 views, measured from the segmentation images.
+#[test]
+fn every_example_shows_its_payload_and_goal_in_most_views() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("actors/coder/examples");
+    let mut examples: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    examples.retain(|p| p.extension().is_some_and(|e| e == "rhai"));
+    examples.sort();
+    assert!(!examples.is_empty(), "no examples in {}", dir.display());
+    let options = RenderOptions {
+        width_px: 256,
+        height_px: 192,
+        segmentation: true,
+        ..RenderOptions::default()
+    };
+    for path in &examples {
+        let script = SceneScript::compile(&std::fs::read_to_string(path).unwrap()).unwrap();
+        for seed in [0, 1] {
+            let scene = script
+                .build(seed, ScaleRanges::default().sample(seed))
+                .unwrap();
+            let spawn = PayloadSpawn::sample(&scene.payload, seed);
+            let views = render::render_views(&scene, &spawn, &BodyPoses::new(), &options).unwrap();
+            for view in &views {
+                let seg = view.segmentation.as_ref().unwrap();
+                let goal = seg
+                    .labels
+                    .iter()
+                    .find(|l| l.role == Role::GoalZone)
+                    .unwrap()
+                    .id;
+                let counted = seg.ids.iter().filter(|id| **id == goal).count() as u32;
+                assert_eq!(counted, view.pixels.goal_zone);
+            }
+            let vis = Visibility::measure(&views, scene.forbid_zones.len());
+            let name = path.file_name().unwrap().to_string_lossy();
+            assert!(vis.payload_fraction >= 0.75, "{name} seed {seed}: {vis:?}");
+            assert!(
+                vis.goal_zone_fraction >= 0.75,
+                "{name} seed {seed}: {vis:?}"
+            );
+        }
+    }
 }
 
 fn tempdir(tag: &str) -> std::path::PathBuf {

@@ -8,6 +8,9 @@
 //! problem: retry later, it says nothing about the model), the agent answered badly (a model
 //! problem: counts against the attempt budget), and a budget ran out.
 
+#![warn(missing_docs)]
+
+pub mod llm;
 pub mod procedural;
 pub mod run;
 pub mod simulator;
@@ -407,6 +410,49 @@ mod tests {
         assert!(md.starts_with("---\nround: 2\ndecision: reject_to_coder\ncomments:\n  - "));
         assert!(md.contains("\\\"deck\\\""));
         assert!(md.contains("  - item: \"gates\"\n    passed: false\n"));
+    }
+
+    #[test]
+    fn answers_and_errors_survive_bincode_as_the_daemon_checkpoints_them() {
+        let cfg = bincode::config::standard();
+        let answer = Answer {
+            value: Review {
+                decision: Decision::RejectToPlanner,
+                comments: vec!["re-plan".into()],
+                checklist: vec![],
+                round: 3,
+            },
+            usage: Usage {
+                calls: 2,
+                input_tokens: 7,
+                output_tokens: 9,
+                cost_usd: 0.25,
+            },
+            journal: vec![JournalEntry::new(Role::Reviewer, "r", "i", "o", "x")],
+        };
+        let bytes = bincode::serde::encode_to_vec(&answer, cfg).unwrap();
+        let (back, _): (Answer<Review>, usize) =
+            bincode::serde::decode_from_slice(&bytes, cfg).unwrap();
+        assert_eq!(back, answer);
+        let err = AgentError::BudgetExceeded {
+            role: Role::Coder,
+            what: "attempts".into(),
+            limit: "4".into(),
+        };
+        let bytes = bincode::serde::encode_to_vec(&err, cfg).unwrap();
+        let (back, _): (AgentError, usize) =
+            bincode::serde::decode_from_slice(&bytes, cfg).unwrap();
+        assert_eq!(back, err);
+        let draft = ScriptDraft {
+            source: "fn build(seed, scale) {}".into(),
+            attempt: 2,
+            changes: vec!["x".into()],
+            scale_ranges: crate::variant::ScaleRanges::default(),
+        };
+        let bytes = bincode::serde::encode_to_vec(&draft, cfg).unwrap();
+        let (back, _): (ScriptDraft, usize) =
+            bincode::serde::decode_from_slice(&bytes, cfg).unwrap();
+        assert_eq!(back, draft);
     }
 
     #[test]

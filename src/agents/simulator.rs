@@ -3,10 +3,9 @@
 
 use crate::agents::run::Simulator;
 use crate::agents::{RoleVisibility, ScriptDraft, ViewRender};
-use crate::gates::physical::run_physical_gates;
 use crate::physics::PhysicsSettings;
 use crate::render::{render_views, BodyPoses, RenderOptions, RenderedView};
-use crate::report::{GateId, ValidationReport};
+use crate::report::ValidationReport;
 use crate::script::SceneScript;
 use crate::validate::{validate_script, ValidateOptions};
 use crate::variant::PayloadSpawn;
@@ -62,33 +61,9 @@ impl Simulator for GateSimulator {
             seeds,
             scale_ranges: script.scale_ranges,
             parallel: true,
+            physics: self.physics.clone(),
         };
-        let mut report = validate_script(&script.source, &options).map_err(|e| e.to_string())?;
-        // While `validate` stops after gate 2, finish gates 3–6 here with the same calls it
-        // will make, so sessions are judged by the real physics either way.
-        let compiled = SceneScript::compile(&script.source).map_err(|e| e.to_string())?;
-        let mut completed = false;
-        for seed in &mut report.seeds {
-            let ran_physics = seed.gates.iter().any(|g| g.gate == GateId::Geometry);
-            if ran_physics || !seed.passed() {
-                continue;
-            }
-            let Ok(scene) = compiled.build(seed.seed, seed.scale) else {
-                continue;
-            };
-            let solution = compiled.solve(seed.seed, seed.scale).ok().flatten();
-            let spawn = PayloadSpawn::sample(&scene.payload, seed.seed);
-            let gates =
-                run_physical_gates(&scene, &spawn, solution.as_deref(), &self.physics, None);
-            seed.gates.extend(gates.gates);
-            seed.passive = gates.passive;
-            seed.solution = gates.solution;
-            completed = true;
-        }
-        if completed {
-            report.randomized = crate::gates::randomized(&report.seeds);
-        }
-        Ok(report)
+        validate_script(&script.source, &options).map_err(|e| e.to_string())
     }
 
     fn render(&self, script: &ScriptDraft, report: &ValidationReport) -> Vec<ViewRender> {

@@ -6,7 +6,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod check_config;
+pub mod export;
 pub mod generate;
+pub mod render;
 pub mod run;
 pub mod status;
 pub mod validate;
@@ -40,6 +42,10 @@ pub enum Command {
     CheckConfig(check_config::CheckConfigArgs),
     /// Make N benchmarks of one theme, print their folders and exit.
     Generate(generate::GenerateArgs),
+    /// Write one variant of a scene script in another tool's format (MJCF for MuJoCo).
+    Export(export::ExportArgs),
+    /// Render one variant of a scene script: 24 views and the simulation media.
+    Render(render::RenderArgs),
 }
 
 /// Arguments of `benchforge validate`.
@@ -63,6 +69,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Status(args) => status::run(args),
         Command::CheckConfig(args) => check_config::run(args),
         Command::Generate(args) => generate::run(args),
+        Command::Export(args) => export::run(args),
+        Command::Render(args) => render::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -28,29 +28,11 @@ pub struct RunArgs {
 /// The work behind the stages, as the config selects it. `BENCHFORGE_STEPS=toy` selects the
 /// small built-in stand-in the daemon's own crash tests use.
 pub fn steps_for(config: &Config) -> anyhow::Result<Arc<dyn Steps>> {
-    use crate::agents::procedural::{ProceduralCoder, ProceduralPlanner, ProceduralReviewer};
-    use crate::config::Backend;
     if std::env::var("BENCHFORGE_STEPS").as_deref() == Ok("toy") {
         tracing::warn!("BENCHFORGE_STEPS=toy: using the toy stand-in steps (tests only)");
         return Ok(Arc::new(ToySteps::from_env()));
     }
-    for (role, backend) in [
-        ("planner", config.agents.planner.backend),
-        ("coder", config.agents.coder.backend),
-        ("reviewer", config.agents.reviewer.backend),
-    ] {
-        if backend == Backend::Llm {
-            anyhow::bail!(
-                "agents.{role}.backend = \"llm\" is not wired into the daemon yet; use \"procedural\""
-            );
-        }
-    }
-    Ok(Arc::new(crate::pipeline::AgentSteps::new(
-        config,
-        Arc::new(ProceduralPlanner),
-        Arc::new(ProceduralCoder),
-        Arc::new(ProceduralReviewer::default()),
-    )))
+    crate::agents::llm::agent_steps(config).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// Heartbeat period: `BENCHFORGE_HEARTBEAT_S` (for tests) or 30 s.

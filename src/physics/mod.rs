@@ -61,6 +61,10 @@ pub struct PhysicsSettings {
     pub settle_window_s: f64,
     /// Stop stepping once the scene has settled (a settled scene no longer changes).
     pub stop_when_settled: bool,
+    /// Angular damping (1/s) on every dynamic body: a stand-in for rolling resistance, which
+    /// rapier does not model — without it a ball on a flat floor rolls forever and the scene
+    /// never settles.
+    pub rolling_damping_per_s: f64,
 }
 
 impl Default for PhysicsSettings {
@@ -78,6 +82,7 @@ impl Default for PhysicsSettings {
             settle_angular_speed_radps: 0.05,
             settle_window_s: 0.25,
             stop_when_settled: true,
+            rolling_damping_per_s: 0.3,
         }
     }
 }

@@ -225,6 +225,10 @@ pub fn simulate(
     let dynamic: Vec<usize> = (0..world.bodies.len())
         .filter(|&i| world.bodies[i].kind == BodyKind::Dynamic)
         .collect();
+    for &i in &dynamic {
+        let rb = &mut world.world.bodies[world.bodies[i].handle];
+        rb.set_angular_damping(settings.rolling_damping_per_s.max(0.0) as Real);
+    }
     let start_com_z: Vec<f64> = dynamic
         .iter()
         .map(|&i| {

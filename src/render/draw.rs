@@ -130,6 +130,56 @@ impl SceneGeometry {
         }
     }
 
+    /// The part of the bounds where the action is, for framing simulation media: the zones,
+    /// every dynamic body and the payload over all of `frames` (padded by 10 %), clipped to
+    /// the bounds. Large fixed parts such as floors are left out on purpose.
+    pub fn action_box(&self, frames: &[&BTreeMap<String, BodyPose>]) -> Aabb {
+        let mut out = self.build_zone;
+        for zone in &self.zones {
+            out = out.union(&zone.aabb);
+        }
+        for poses in frames {
+            let posed = self.posed(poses);
+            for ((id, _, mesh), body) in posed.solids.iter().zip(&self.bodies) {
+                let moving = self.labels.get(*id as usize).is_some_and(|l| {
+                    matches!(
+                        l.role,
+                        Role::Payload | Role::DynamicFixture | Role::SolutionPart
+                    )
+                });
+                if !moving && body.label != PAYLOAD_LABEL {
+                    continue;
+                }
+                for tri in &mesh.triangles {
+                    for p in tri.positions {
+                        if p.is_finite() {
+                            let q = [p.x as f64, p.y as f64, p.z as f64];
+                            out = out.union(&Aabb::new(q, q));
+                        }
+                    }
+                }
+            }
+        }
+        let size = out.size_m();
+        let pad = [0.1 * size[0], 0.1 * size[1], 0.1 * size[2]];
+        let padded = Aabb::new(
+            [
+                out.min_m[0] - pad[0],
+                out.min_m[1] - pad[1],
+                out.min_m[2] - pad[2],
+            ],
+            [
+                out.max_m[0] + pad[0],
+                out.max_m[1] + pad[1],
+                out.max_m[2] + pad[2],
+            ],
+        );
+        padded
+            .intersection(&self.bounds)
+            .filter(Aabb::is_proper)
+            .unwrap_or(self.bounds)
+    }
+
     /// The segment table: id → label and role.
     pub fn labels(&self) -> &[SegmentLabel] {
         &self.labels
@@ -162,6 +212,8 @@ pub struct Overlay {
     pub stamp: Option<String>,
     /// Write each zone's caption next to it.
     pub captions: bool,
+    /// The box the camera frames; `None` frames the whole simulation bounds.
+    pub framed: Option<Aabb>,
 }
 
 /// Pixels of the legend band at the top of the image.
@@ -191,7 +243,7 @@ pub fn draw_view(
         0
     };
     let cam = Camera::framing(
-        &geometry.bounds,
+        overlay.framed.as_ref().unwrap_or(&geometry.bounds),
         view,
         [
             4.0,
@@ -495,6 +547,7 @@ pub fn legend_strip(geometry: &SceneGeometry, width: u32) -> Canvas {
         legend: true,
         stamp: None,
         captions: false,
+        framed: None,
     };
     draw_band(&mut canvas, geometry, &overlay, scale, band);
     canvas

@@ -50,10 +50,14 @@ pub struct MediaOptions {
 }
 
 impl Default for MediaOptions {
-    /// A 3×4 sheet of 256×192 frames and a 384×288 GIF of up to 60 frames at real time.
+    /// A 60° three-quarter view; a 3×4 sheet of 256×192 frames and a 384×288 GIF of up to 60 frames at real time.
     fn default() -> Self {
         MediaOptions {
-            view: ViewAngle::hero(),
+            // Steeper than the standard views so the payload stays visible inside bins.
+            view: ViewAngle {
+                elevation_deg: 60,
+                azimuth_deg: 225,
+            },
             sheet_columns: 3,
             sheet_rows: 4,
             sheet_frame_width_px: 256,
@@ -161,6 +165,15 @@ pub fn render_simulation_media(
             frames.len(),
             (options.sheet_columns * options.sheet_rows) as usize,
         );
+        let gif_picks = spread(frames.len(), options.gif_max_frames.max(1));
+        // One camera for the whole run, framed on where things happen rather than on the
+        // (often much larger) bounds, so the payload stays readable in small frames.
+        let moments: Vec<_> = gif_picks
+            .iter()
+            .chain(&sheet_picks)
+            .map(|&i| &frames[i].poses)
+            .collect();
+        let framed = Some(geometry.action_box(&moments));
         let sheet_frames: Vec<Canvas> = sheet_picks
             .par_iter()
             .map(|&i| {
@@ -168,6 +181,7 @@ pub fn render_simulation_media(
                     legend: false,
                     stamp: Some(time_stamp(frames[i].time_s)),
                     captions: false,
+                    framed,
                 };
                 draw::draw_view(
                     &geometry,
@@ -182,7 +196,6 @@ pub fn render_simulation_media(
         let sheet = compose_sheet(&geometry, &sheet_frames, options);
         let contact_sheet_png = encode::png_rgb(sheet.width, sheet.height, &sheet.rgb_bytes())?;
 
-        let gif_picks = spread(frames.len(), options.gif_max_frames.max(1));
         let gif_frames: Vec<Vec<u8>> = gif_picks
             .par_iter()
             .map(|&i| {
@@ -190,6 +203,7 @@ pub fn render_simulation_media(
                     legend: true,
                     stamp: Some(time_stamp(frames[i].time_s)),
                     captions: false,
+                    framed,
                 };
                 draw::draw_view(
                     &geometry,

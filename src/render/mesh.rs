@@ -68,8 +68,8 @@ impl Mesh {
     }
 }
 
-/// Tessellates a shape in its local frame. A convex hull that has no volume (fewer than
-/// four points, or all in one plane) yields an empty mesh.
+/// Tessellates a shape in its local frame. A convex hull of fewer than four finite points,
+/// or one the hull algorithm rejects, yields an empty mesh (a flat hull draws flat).
 pub fn tessellate(shape: &Shape) -> Mesh {
     match shape {
         Shape::Box { size_m } => box_mesh(V3::from_scene(*size_m) * 0.5),
@@ -275,7 +275,7 @@ mod tests {
     }
 
     #[test]
-    fn a_flat_hull_draws_nothing_instead_of_failing() {
+    fn flat_and_tiny_hulls_tessellate_without_failing() {
         let flat = Shape::ConvexHull {
             points_m: vec![
                 [0.0, 0.0, 0.0],
@@ -284,6 +284,14 @@ mod tests {
                 [1.0, 1.0, 0.0],
             ],
         };
-        assert!(tessellate(&flat).triangles.is_empty());
+        let mesh = tessellate(&flat);
+        assert!(mesh
+            .triangles
+            .iter()
+            .all(|t| t.positions.iter().all(|p| p.is_finite())));
+        let three = Shape::ConvexHull {
+            points_m: vec![[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]],
+        };
+        assert!(tessellate(&three).triangles.is_empty());
     }
 }

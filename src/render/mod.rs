@@ -310,6 +310,7 @@ pub fn render_views(
                     legend: true,
                     stamp: Some(format!("E{} A{:03}", view.elevation_deg, view.azimuth_deg)),
                     captions: true,
+                    framed: None,
                 };
                 let canvas = draw::draw_view(
                     &geometry,

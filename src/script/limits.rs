@@ -57,6 +57,8 @@ pub enum Limit {
     WallClock,
     /// Rhai's nesting limit on expressions (parse time).
     ExpressionDepth,
+    /// `crate::script::MAX_SOURCE_BYTES`.
+    SourceSize,
 }
 
 impl Limit {
@@ -79,6 +81,10 @@ impl Limit {
                 MAX_WALL_CLOCK.as_secs_f64()
             ),
             Limit::ExpressionDepth => "expression nesting limit".to_string(),
+            Limit::SourceSize => format!(
+                "script size limit ({} bytes)",
+                crate::script::MAX_SOURCE_BYTES
+            ),
         }
     }
 }

@@ -101,12 +101,9 @@ impl SceneScript {
     pub fn compile(source: &str) -> Result<SceneScript, ScriptError> {
         if source.len() > MAX_SOURCE_BYTES {
             return Err(ScriptError::LimitExceeded {
-                limit: Limit::StringSize,
+                limit: Limit::SourceSize,
                 line: None,
-                detail: format!(
-                    "the script is {} bytes; scripts may be at most {MAX_SOURCE_BYTES} bytes",
-                    source.len()
-                ),
+                detail: format!("the script is {} bytes; shorten it", source.len()),
             });
         }
         let ast = engine().compile(source).map_err(error::from_parse_error)?;

@@ -75,14 +75,20 @@ async fn check_script(source: String) -> Result<(), AnswerError> {
         Err(join) => Err(format!("the sandbox worker failed: {join}")),
     };
     result.map_err(|message| {
-        AnswerError::Invalid(format!("the script does not work in the sandbox: {message}"))
+        AnswerError::Invalid(format!(
+            "the script does not work in the sandbox: {message}"
+        ))
     })
 }
 
 /// Replaces all but the last assistant answer with a one-line summary while the
 /// conversation is estimated above `budget_tokens`.
 pub fn compact_history(messages: &mut [ChatMessage], budget_tokens: u32) {
-    let total = |m: &[ChatMessage]| m.iter().map(|m| estimate_tokens(&m.text_content())).sum::<u32>();
+    let total = |m: &[ChatMessage]| {
+        m.iter()
+            .map(|m| estimate_tokens(&m.text_content()))
+            .sum::<u32>()
+    };
     if total(messages) <= budget_tokens {
         return;
     }
@@ -166,7 +172,7 @@ impl Coder for LlmCoder {
                             source,
                             attempt: request.attempt,
                             changes,
-                            scale_ranges: request.plan.scale_ranges.clone(),
+                            scale_ranges: request.plan.scale_ranges,
                         },
                         usage: turn.usage,
                         journal: turn.journal,
@@ -174,7 +180,8 @@ impl Coder for LlmCoder {
                 }
                 Err(error) => {
                     turn.bad_answer(answer_no, &error);
-                    call.messages.push(ChatMessage::assistant(answer.content.clone()));
+                    call.messages
+                        .push(ChatMessage::assistant(answer.content.clone()));
                     call.messages.push(ChatMessage::user(format!(
                         "That script cannot be used: {error}\nUse only the functions of the API reference. Answer again with the whole corrected script in one ```rhai block."
                     )));
@@ -195,7 +202,10 @@ mod tests {
 
     #[test]
     fn history_is_summarised_beyond_the_budget_but_the_last_answer_stays() {
-        let script = "fn build(seed, scale) {\n".to_string() + &"    let x = 1;\n".repeat(400) + "}\n";
+        let script = format!(
+            "fn build(seed, scale) {{\n{}}}\n",
+            "    let x = 1;\n".repeat(400)
+        );
         let mut messages = vec![
             ChatMessage::system("sys"),
             ChatMessage::user("plan"),
@@ -208,7 +218,10 @@ mod tests {
         ];
         compact_history(&mut messages, 3000);
         assert!(messages[2].text_content().starts_with("[earlier answer 1"));
-        assert!(messages[6].text_content() == script, "the latest answer is kept whole");
+        assert!(
+            messages[6].text_content() == script,
+            "the latest answer is kept whole"
+        );
         assert_eq!(messages[3].text_content(), "error 1", "errors are kept");
         let mut small = messages[..2].to_vec();
         compact_history(&mut small, 3000);

@@ -8,10 +8,11 @@
 //! back from that file, so caps hold across restarts. Outside any scope a call is traced
 //! nowhere and counted under the session id `unscoped`.
 
-mod coder;
+pub mod coder;
 pub mod planner;
 pub mod prompts;
-mod reviewer;
+pub mod reviewer;
+pub mod steps;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -22,6 +23,7 @@ pub use coder::LlmCoder;
 pub use planner::LlmPlanner;
 pub use prompts::RolePrompts;
 pub use reviewer::LlmReviewer;
+pub use steps::{agent_steps, session_work_dir, LlmAgents, SessionScopedSteps};
 
 use crate::agents::{AgentError, Usage};
 use crate::journal::JournalEntry;
@@ -222,12 +224,7 @@ impl<'a> Turn<'a> {
         match error {
             LlmError::Endpoint(e) => AgentError::Unreachable {
                 role,
-                endpoint: self
-                    .shared
-                    .client
-                    .endpoint(self.role)
-                    .url()
-                    .to_string(),
+                endpoint: self.shared.client.endpoint(self.role).url().to_string(),
                 message: e.to_string(),
             },
             LlmError::Answer(e) => AgentError::BadAnswer {

@@ -135,7 +135,10 @@ pub fn validate_plan(plan: &Plan) -> Result<(), String> {
     }
     for f in &z.forbid {
         if f.zone.intersects(&envelope) {
-            return Err(format!("the payload's spawn envelope touches forbid zone {:?}", f.name));
+            return Err(format!(
+                "the payload's spawn envelope touches forbid zone {:?}",
+                f.name
+            ));
         }
     }
     let goal = z.goal.size_m();
@@ -145,12 +148,14 @@ pub fn validate_plan(plan: &Plan) -> Result<(), String> {
     let mut labels = std::collections::BTreeSet::new();
     for f in &plan.fixtures {
         let ok = !f.label.is_empty()
-            && f
-                .label
+            && f.label
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
         if !ok {
-            return Err(format!("fixture label {:?} must be lowercase letters, digits and _", f.label));
+            return Err(format!(
+                "fixture label {:?} must be lowercase letters, digits and _",
+                f.label
+            ));
         }
         if RESERVED_LABELS.contains(&f.label.as_str()) {
             return Err(format!("fixture label {:?} is reserved", f.label));
@@ -159,7 +164,10 @@ pub fn validate_plan(plan: &Plan) -> Result<(), String> {
             return Err(format!("fixture label {:?} is used twice", f.label));
         }
         if f.size_m.iter().any(|s| !(s.is_finite() && *s > 0.0)) {
-            return Err(format!("fixture {:?}: size_m must be positive metres", f.label));
+            return Err(format!(
+                "fixture {:?}: size_m must be positive metres",
+                f.label
+            ));
         }
     }
     for q in &plan.parameters {
@@ -170,7 +178,9 @@ pub fn validate_plan(plan: &Plan) -> Result<(), String> {
     let s = &plan.scale_ranges;
     for (axis, [lo, hi]) in [("x", s.x), ("y", s.y), ("z", s.z)] {
         if !(lo > 0.0 && lo <= hi && hi <= 10.0) {
-            return Err(format!("scale_ranges.{axis} must be [min, max] with 0 < min ≤ max ≤ 10"));
+            return Err(format!(
+                "scale_ranges.{axis} must be [min, max] with 0 < min ≤ max ≤ 10"
+            ));
         }
     }
     if !(0.0..=1.0).contains(&plan.difficulty.score) {
@@ -207,7 +217,12 @@ impl Planner for LlmPlanner {
                 Ok(outcome) => {
                     let result = match &outcome {
                         PlanOutcome::Planned(p) => {
-                            format!("plan `{}` ({}), {} fixture(s)", p.title, p.archetype, p.fixtures.len())
+                            format!(
+                                "plan `{}` ({}), {} fixture(s)",
+                                p.title,
+                                p.archetype,
+                                p.fixtures.len()
+                            )
                         }
                         PlanOutcome::Refused(r) => format!("refused ({}): {}", r.code, r.reason),
                     };
@@ -230,7 +245,8 @@ impl Planner for LlmPlanner {
                 }
                 Err(error) => {
                     turn.bad_answer(attempt, &error);
-                    call.messages.push(ChatMessage::assistant(answer.content.clone()));
+                    call.messages
+                        .push(ChatMessage::assistant(answer.content.clone()));
                     call.messages.push(ChatMessage::user(format!(
                         "Your answer could not be used: {error}\nAnswer again with the whole corrected JSON object only."
                     )));

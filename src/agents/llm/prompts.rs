@@ -15,10 +15,24 @@ pub const CODER_SYSTEM: &str = include_str!("../../../actors/coder/system.md");
 /// The scene-script API reference the sandbox enforces.
 pub const CODER_API: &str = include_str!("../../../actors/coder/api.md");
 /// The example scripts shown to the Coder: (file name, source).
-pub const CODER_EXAMPLES: &[(&str, &str)] = &[(
-    "gap_crossing.rhai",
-    include_str!("../../../actors/coder/examples/gap_crossing.rhai"),
-)];
+pub const CODER_EXAMPLES: &[(&str, &str)] = &[
+    (
+        "ball_gap_bridge.rhai",
+        include_str!("../../../actors/coder/examples/ball_gap_bridge.rhai"),
+    ),
+    (
+        "ball_deflector_bin.rhai",
+        include_str!("../../../actors/coder/examples/ball_deflector_bin.rhai"),
+    ),
+    (
+        "ball_wall_gate.rhai",
+        include_str!("../../../actors/coder/examples/ball_wall_gate.rhai"),
+    ),
+    (
+        "cube_tray_shelf.rhai",
+        include_str!("../../../actors/coder/examples/cube_tray_shelf.rhai"),
+    ),
+];
 /// The Reviewer's built-in system prompt.
 pub const REVIEWER_SYSTEM: &str = include_str!("../../../actors/reviewer/system.md");
 /// The JSON schema of the Reviewer's answer.
@@ -79,7 +93,9 @@ fn fill_coder(template: &str) -> String {
     let api = CODER_API.trim();
     // A custom prompt without the placeholders still gets the API reference: the model must
     // write against the contract the sandbox enforces.
-    let mut text = template.replace("{{API}}", api).replace("{{EXAMPLES}}", &examples);
+    let mut text = template
+        .replace("{{API}}", api)
+        .replace("{{EXAMPLES}}", &examples);
     if !template.contains("{{API}}") {
         text.push_str("\n\n");
         text.push_str(api);
@@ -96,7 +112,7 @@ mod tests {
         let p = RolePrompts::builtin();
         assert!(p.coder.contains("fn build(seed, scale)"));
         assert!(p.coder.contains(CODER_API.trim()));
-        assert!(p.coder.contains("gap_crossing.rhai"));
+        assert!(p.coder.contains("ball_gap_bridge.rhai"));
         assert!(!p.coder.contains("{{"));
         assert!(!p.planner.contains("{{"));
     }
@@ -120,6 +136,9 @@ mod tests {
         let err = RolePrompts::load(&config).unwrap_err();
         assert!(err.to_string().contains("custom-coder.md"), "{err}");
         config.coder.prompt_path = None;
-        assert_eq!(RolePrompts::load(&config).unwrap().reviewer, "custom reviewer");
+        assert_eq!(
+            RolePrompts::load(&config).unwrap().reviewer,
+            "custom reviewer"
+        );
     }
 }

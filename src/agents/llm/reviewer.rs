@@ -41,10 +41,18 @@ pub fn report_in_words(report: &ValidationReport) -> String {
     let _ = writeln!(
         t,
         "Overall: {} on {} seed(s); {}: {}.",
-        if report.passed() { "every gate passed" } else { "some gates FAILED" },
+        if report.passed() {
+            "every gate passed"
+        } else {
+            "some gates FAILED"
+        },
         report.seeds.len(),
         report.randomized.gate,
-        if report.randomized.passed { "passed" } else { "FAILED" }
+        if report.randomized.passed {
+            "passed"
+        } else {
+            "FAILED"
+        }
     );
     for f in &report.randomized.findings {
         let _ = writeln!(t, "  - {}: {}", f.rule, f.message);
@@ -57,7 +65,11 @@ pub fn report_in_words(report: &ValidationReport) -> String {
             s.scale[0],
             s.scale[1],
             s.scale[2],
-            if s.passed() { "all gates passed" } else { "FAILED" }
+            if s.passed() {
+                "all gates passed"
+            } else {
+                "FAILED"
+            }
         );
         for g in s.failures() {
             for f in &g.findings {
@@ -82,7 +94,8 @@ pub fn report_in_words(report: &ValidationReport) -> String {
                 t,
                 "  with the reference solution: reached goal: {}{}, final {}",
                 r.reached_goal,
-                r.time_to_goal_s.map_or(String::new(), |t| format!(" after {t:.2} s")),
+                r.time_to_goal_s
+                    .map_or(String::new(), |t| format!(" after {t:.2} s")),
                 fmt_m(r.payload_final_m)
             );
         }
@@ -94,8 +107,9 @@ pub fn report_in_words(report: &ValidationReport) -> String {
 /// spread evenly over the list (so different azimuths and elevations are seen).
 pub fn pick_renders(renders: &[ViewRender], max_views: usize) -> Vec<&ViewRender> {
     let with_png: Vec<&ViewRender> = renders.iter().filter(|r| !r.png.is_empty()).collect();
-    let (sheets, views): (Vec<&ViewRender>, Vec<&ViewRender>) =
-        with_png.into_iter().partition(|r| r.name.contains("contact"));
+    let (sheets, views): (Vec<&ViewRender>, Vec<&ViewRender>) = with_png
+        .into_iter()
+        .partition(|r| r.name.contains("contact"));
     let mut picked: Vec<&ViewRender> = sheets.into_iter().take(1).collect();
     if max_views > 0 && !views.is_empty() {
         let n = max_views.min(views.len());
@@ -150,9 +164,9 @@ pub fn read_review(json: &Value) -> Result<(Decision, Vec<String>), AnswerError>
         (Some("approve"), Some(_)) => return invalid("`target` must be null when approving"),
         (Some("reject"), Some("coder")) => Decision::RejectToCoder,
         (Some("reject"), Some("planner")) => Decision::RejectToPlanner,
-        (Some("reject"), _) => {
-            return invalid("a rejection needs `target`: \"coder\" (script problem) or \"planner\" (plan problem)")
-        }
+        (Some("reject"), _) => return invalid(
+            "a rejection needs `target`: \"coder\" (script problem) or \"planner\" (plan problem)",
+        ),
         _ => return invalid("`decision` must be \"approve\" or \"reject\""),
     };
     let comments: Vec<String> = match json.get("comments") {
@@ -225,7 +239,10 @@ impl Reviewer for LlmReviewer {
                         format!("review round {}", request.round),
                         "judge the benchmark from its report and renders",
                         format!("{}: {}", decision.name(), comments.join(" ")),
-                        format!("{} image(s) shown, {answer_no} answer(s) needed", images.len()),
+                        format!(
+                            "{} image(s) shown, {answer_no} answer(s) needed",
+                            images.len()
+                        ),
                     ));
                     return Ok(Answer {
                         value: Review {
@@ -240,7 +257,8 @@ impl Reviewer for LlmReviewer {
                 }
                 Err(error) => {
                     turn.bad_answer(answer_no, &error);
-                    call.messages.push(ChatMessage::assistant(answer.content.clone()));
+                    call.messages
+                        .push(ChatMessage::assistant(answer.content.clone()));
                     call.messages.push(ChatMessage::user(format!(
                         "Your answer could not be used: {error}\nAnswer again with the JSON object only: {{\"decision\": ..., \"target\": ..., \"comments\": [...]}}."
                     )));
@@ -286,7 +304,10 @@ mod tests {
         };
         let mut renders: Vec<ViewRender> = (0..24).map(|i| view(&format!("v{i:02}"))).collect();
         renders.push(view("contact_sheet"));
-        renders.push(ViewRender { png: vec![], ..view("empty") });
+        renders.push(ViewRender {
+            png: vec![],
+            ..view("empty")
+        });
         let picked = pick_renders(&renders, 6);
         assert_eq!(picked.len(), 7);
         assert_eq!(picked[0].name, "contact_sheet");

@@ -415,3 +415,87 @@ pub fn write_script(plan: &Plan, archetype: &Archetype, tuning: &Tuning, attempt
     s.push_str("    place_payload(scene, g);\n    scene\n}\n");
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{Finding, GateId, GateResult, SeedReport, ValidationReport};
+
+    fn seed(seed: u64, scale: [f64; 3], failure: Option<(GateId, &str)>) -> SeedReport {
+        let mut gates = vec![GateResult::from_findings(GateId::Script, vec![])];
+        if let Some((gate, rule)) = failure {
+            gates.push(GateResult::from_findings(
+                gate,
+                vec![Finding::new(rule, "it failed")],
+            ));
+        }
+        SeedReport {
+            seed,
+            scale,
+            scene_hash: None,
+            payload_spawn: None,
+            has_solution: true,
+            gates,
+            passive: None,
+            solution: None,
+        }
+    }
+
+    fn report(seeds: Vec<SeedReport>) -> ValidationReport {
+        ValidationReport {
+            script_hash: "x".into(),
+            randomized: crate::gates::randomized(&seeds),
+            seeds,
+        }
+    }
+
+    fn start() -> Tuning {
+        Tuning {
+            clear_m: 0.004,
+            wall_factor: 1.0,
+            range_keep: 1.0,
+            angle_factor: 1.0,
+            drop_factor: 1.0,
+            bounds_extra_m: 0.0,
+            scale: ScaleRanges::default(),
+            flap_sign: -1.0,
+        }
+    }
+
+    #[test]
+    fn failures_at_the_scale_extremes_narrow_the_ranges() {
+        let r = report(vec![
+            seed(0, [1.0, 1.0, 1.0], None),
+            seed(
+                1,
+                [1.95, 1.0, 0.52],
+                Some((GateId::Solvable, "solution_misses_goal")),
+            ),
+        ]);
+        let (t, changes) = revise(start(), Some(&r), &[]);
+        assert_eq!(t.scale.x, [0.75, 1.5]);
+        assert!(t.range_keep < 1.0);
+        assert!(
+            t.drop_factor < 1.0 && t.wall_factor > 1.0,
+            "a missed goal lowers the drop"
+        );
+        assert!(
+            changes.iter().any(|c| c.contains("[1.95, 1.00, 0.52]")),
+            "{changes:?}"
+        );
+    }
+
+    #[test]
+    fn an_overlap_widens_the_clearance_and_the_knobs_survive_the_script() {
+        let r = report(vec![seed(
+            0,
+            [1.0; 3],
+            Some((GateId::Geometry, "fixture_overlap")),
+        )]);
+        let (t, changes) = revise(start(), Some(&r), &[]);
+        assert_eq!(t.clear_m, 0.008);
+        assert!(changes[0].contains("clearance"));
+        let back = Tuning::from_source(&format!("// x\n{}\nfn build() {{}}", t.header())).unwrap();
+        assert_eq!(back, t);
+    }
+}

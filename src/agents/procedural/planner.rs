@@ -23,6 +23,10 @@ pub const MAX_DISTANCE_M: f64 = 3.0;
 /// Highest height a scene is built for, in metres.
 pub const MAX_HEIGHT_M: f64 = 1.5;
 
+/// Longest standing cylinder, as a multiple of its radius, that lands upright on its start
+/// support; longer ones are capped (and the plan says so).
+pub const MAX_CYLINDER_ASPECT: f64 = 2.2;
+
 /// The procedural Planner.
 #[derive(Debug, Clone, Default)]
 pub struct ProceduralPlanner;
@@ -208,7 +212,12 @@ fn payload_from(read: &Read) -> PayloadPlan {
         }
         Some("cylinder") => {
             let r = read.payload_size_m.unwrap_or(0.025);
-            let l = read.payload_length_m.unwrap_or(2.0 * r).min(4.0 * r);
+            // A cylinder standing taller than this topples off its start support when it
+            // lands; the plan says so when it caps the theme's length.
+            let l = read
+                .payload_length_m
+                .unwrap_or(2.0 * r)
+                .min(MAX_CYLINDER_ASPECT * r);
             PayloadShape::Cylinder {
                 radius_m: r,
                 length_m: l,
@@ -305,11 +314,22 @@ pub fn build_plan(theme: &str, read: &Read, archetype: &'static Archetype, attem
         }
     }
     let scale_ranges = ScaleRanges {
-        x: if pin_x { [1.0, 1.0] } else { [0.85, 1.25] },
+        x: if pin_x { [1.0, 1.0] } else { [0.5, 2.0] },
         // Widths follow the payload's size, not the scale.
         y: [1.0, 1.0],
-        z: if pin_z { [1.0, 1.0] } else { [0.9, 1.2] },
+        z: if pin_z { [1.0, 1.0] } else { [0.5, 2.0] },
     };
+    if let (Some(asked), PayloadShape::Cylinder { length_m, .. }) =
+        (read.payload_length_m, payload.shape)
+    {
+        if asked > length_m + 1e-9 {
+            reasons.push(format!(
+                "the theme's cylinder length {:.0} mm was capped to {:.0} mm ({MAX_CYLINDER_ASPECT} × radius): a taller cylinder topples off its start support",
+                asked * 1e3,
+                length_m * 1e3
+            ));
+        }
+    }
     let half = payload.shape.max_half_extent_m();
     if !sphere {
         difficulty += 0.1;

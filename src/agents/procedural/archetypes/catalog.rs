@@ -101,7 +101,9 @@ pub const CATALOG: &[Archetype] = &[
     let x1 = g.hi[0] - 0.1;
     let sh = scene.fixed_part("shelf", "wood");
     sh.box([x1 - x0, 2.0 * (g.bw + g.wt) + 0.06, g.gf], [(x0 + x1) * 0.5, 0.0, g.gf * 0.5]);
-    scene.forbid_zone("floor_below_shelf", [g.ph + 0.02, 0.0 - g.bw, 0.0], [x0 - 0.02, g.bw, 2.0 * g.hz + 0.01]);
+    if x0 - 0.02 > g.ph + 0.05 {
+        scene.forbid_zone("floor_below_shelf", [g.ph + 0.02, 0.0 - g.bw, 0.0], [x0 - 0.02, g.bw, 2.0 * g.hz + 0.01]);
+    }
 "#,
         base_difficulty: 0.45,
         parts: &[("shelf", "the raised shelf carrying the goal bin")],
