@@ -22,6 +22,9 @@ use benchforge::variant::{PayloadSpawn, ScaleRanges};
 
 const SEEDS: u64 = 8;
 
+/// Builds the variant of one seed.
+type MakeVariant = Box<dyn Fn(u64) -> Variant>;
+
 /// One variant to time: the scene, its payload spawn and the reference solution.
 struct Variant {
     scene: Scene,
@@ -30,7 +33,7 @@ struct Variant {
 }
 
 /// Every example script, built per seed the way `validate` builds it.
-fn examples() -> Vec<(String, Box<dyn Fn(u64) -> Variant>, String)> {
+fn examples() -> Vec<(String, MakeVariant, String)> {
     let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/actors/coder/examples");
     let mut paths: Vec<_> = std::fs::read_dir(folder)
         .expect("examples folder")
@@ -53,12 +56,12 @@ fn examples() -> Vec<(String, Box<dyn Fn(u64) -> Variant>, String)> {
                     scene,
                 }
             };
-            (name, Box::new(make) as Box<dyn Fn(u64) -> Variant>, source)
+            (name, Box::new(make) as MakeVariant, source)
         })
         .collect()
 }
 
-fn hand_built() -> Vec<(String, Box<dyn Fn(u64) -> Variant>)> {
+fn hand_built() -> Vec<(String, MakeVariant)> {
     vec![
         (
             "pit (hand-built)".to_string(),
@@ -130,7 +133,7 @@ fn main() {
         parallel: false,
         ..ValidateOptions::default()
     };
-    let mut cases: Vec<(String, Box<dyn Fn(u64) -> Variant>)> = Vec::new();
+    let mut cases: Vec<(String, MakeVariant)> = Vec::new();
     for (name, make, source) in examples() {
         let started = Instant::now();
         let report = validate_script(&source, &sequential).expect("example compiles");

@@ -503,10 +503,10 @@ pub fn short_hash(bytes: &[u8]) -> String {
 
 fn normalize_negative_zero(value: &mut serde_json::Value) {
     match value {
-        serde_json::Value::Number(n) => {
-            if n.as_f64() == Some(0.0) && n.to_string().starts_with('-') {
-                *n = serde_json::Number::from_f64(0.0).expect("0.0 is finite");
-            }
+        serde_json::Value::Number(n)
+            if n.as_f64() == Some(0.0) && n.to_string().starts_with('-') =>
+        {
+            *n = serde_json::Number::from_f64(0.0).expect("0.0 is finite");
         }
         serde_json::Value::Array(items) => items.iter_mut().for_each(normalize_negative_zero),
         serde_json::Value::Object(map) => map.values_mut().for_each(normalize_negative_zero),
