@@ -31,6 +31,9 @@ pub struct Persister {
     store: Arc<Store>,
     events: tokio::sync::mpsc::UnboundedSender<SessionEvent>,
     routes: Option<Routes>,
+    /// Sessions recorded before the workers' routes were known (a worker resumed at start-up
+    /// and finished its step first); sent on when `SetRoutes` arrives, never dropped.
+    unrouted: Vec<Session>,
 }
 
 impl Persister {
@@ -45,6 +48,7 @@ impl Persister {
             store,
             events,
             routes: None,
+            unrouted: Vec::new(),
         }
     }
 
@@ -109,7 +113,7 @@ impl Persister {
     }
 
     /// Sends a recorded session to the actor owning its stage.
-    fn route(&self, session: Session, ctx: &mut Context<Self>, delay: Duration) {
+    fn route(&mut self, session: Session, ctx: &mut Context<Self>, delay: Duration) {
         if session.stage.is_terminal() {
             let _ = self.events.send(super::SessionEvent::Finished(session));
             ctx.notify(Admit);
@@ -119,6 +123,7 @@ impl Persister {
             return; // Recorded; a restart resumes it.
         }
         let Some(routes) = self.routes.clone() else {
+            self.unrouted.push(session);
             return;
         };
         let send = move |session: Session, ctx: &mut Context<Self>| match session.stage.kind() {
@@ -195,6 +200,9 @@ impl Handler<SetRoutes> for Persister {
     fn handle(&mut self, msg: SetRoutes, ctx: &mut Context<Self>) {
         self.routes = Some(msg.0);
         self.snapshot();
+        for session in std::mem::take(&mut self.unrouted) {
+            self.route(session, ctx, Duration::ZERO);
+        }
         self.resume_own_stage(ctx);
     }
 }

@@ -16,10 +16,11 @@ pub fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
-/// The benchforge binary with the given environment (stand-in steps unless overridden).
+/// The benchforge binary with the given environment, running the real procedural agents
+/// unless `env` sets `BENCHFORGE_STEPS=toy`.
 pub fn benchforge(env: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_benchforge"));
-    cmd.env("BENCHFORGE_STEPS", "toy")
+    cmd.env_remove("BENCHFORGE_STEPS")
         .env("BENCHFORGE_HEARTBEAT_S", "0.5")
         .env_remove("BENCHFORGE_FAULT")
         .env_remove("RUST_LOG");
