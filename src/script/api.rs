@@ -497,36 +497,26 @@ fn register_scene(engine: &mut Engine) {
             scene.new_part(&label, &material, BodyKind::Dynamic)
         },
     );
-    engine.register_fn(
-        "fixed_part",
-        |solution: &mut SolutionHandle,
-         label: Dynamic,
-         material: Dynamic|
-         -> ApiResult<PartHandle> {
-            let label = values::label(&label, "part label")?;
-            let material = values::material(&material)?;
-            let index = lock(&solution.0).add(label, BodyKind::Fixed, material)?;
-            Ok(PartHandle {
-                list: solution.0.clone(),
-                index,
-            })
-        },
-    );
-    engine.register_fn(
-        "dynamic_part",
-        |solution: &mut SolutionHandle,
-         label: Dynamic,
-         material: Dynamic|
-         -> ApiResult<PartHandle> {
-            let label = values::label(&label, "part label")?;
-            let material = values::material(&material)?;
-            let index = lock(&solution.0).add(label, BodyKind::Dynamic, material)?;
-            Ok(PartHandle {
-                list: solution.0.clone(),
-                index,
-            })
-        },
-    );
+    for (name, kind) in [
+        ("fixed_part", BodyKind::Fixed),
+        ("dynamic_part", BodyKind::Dynamic),
+    ] {
+        engine.register_fn(
+            name,
+            move |solution: &mut SolutionHandle,
+                  label: Dynamic,
+                  material: Dynamic|
+                  -> ApiResult<PartHandle> {
+                let label = values::label(&label, "part label")?;
+                let material = values::material(&material)?;
+                let index = lock(&solution.0).add(label, kind, material)?;
+                Ok(PartHandle {
+                    list: solution.0.clone(),
+                    index,
+                })
+            },
+        );
+    }
     engine.register_fn(
         "revolute_joint",
         |scene: &mut SceneHandle,
