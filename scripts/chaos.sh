@@ -5,9 +5,9 @@
 # folder left, and the store opens cleanly (the last run and `status` read it).
 #
 # Usage: scripts/chaos.sh [themes] [count-per-theme] [max-delay-ms]
-# Env:   BENCHFORGE_BIN (default target/debug/benchforge, built if missing),
-#        BENCHFORGE_STEPS (default toy: the daemon's stand-in steps; unset it for the real
-#        agents once they are built in), BENCHFORGE_TOY_STEP_MS (default 40),
+# Env:   BENCHFORGE_BIN (default target/release/benchforge, built first),
+#        BENCHFORGE_STEPS (default unset: the real procedural agents; `toy` for the daemon's
+#        stand-in steps), BENCHFORGE_TOY_STEP_MS (default 40, toy steps only),
 #        CHAOS_DIR (default a fresh temp dir), CHAOS_MAX_RUNS (default 500).
 set -euo pipefail
 
@@ -16,9 +16,11 @@ COUNT=${2:-2}
 MAX_DELAY_MS=${3:-800}
 EXPECTED=$((THEMES * COUNT))
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BIN=${BENCHFORGE_BIN:-$ROOT/target/debug/benchforge}
-[ -x "$BIN" ] || (cd "$ROOT" && cargo build --quiet)
-export BENCHFORGE_STEPS=${BENCHFORGE_STEPS-toy}
+if [ -z "${BENCHFORGE_BIN:-}" ]; then
+  (cd "$ROOT" && cargo build --release --quiet)
+fi
+BIN=${BENCHFORGE_BIN:-$ROOT/target/release/benchforge}
+if [ -n "${BENCHFORGE_STEPS:-}" ]; then export BENCHFORGE_STEPS; else unset BENCHFORGE_STEPS; fi
 export BENCHFORGE_TOY_STEP_MS=${BENCHFORGE_TOY_STEP_MS:-40}
 DIR=${CHAOS_DIR:-$(mktemp -d -t benchforge-chaos-XXXXXX)}
 DATA=$DIR/data
