@@ -446,30 +446,29 @@ fn register_scene(engine: &mut Engine) {
     engine.register_fn("new_solution", || {
         SolutionHandle(Arc::new(Mutex::new(PartList::default())))
     });
-    engine.register_fn(
-        "goal_zone",
-        |scene: &mut SceneHandle, min: Dynamic, max: Dynamic| -> ApiResult<()> {
-            let z = zone(&min, &max, "goal zone")?;
-            let mut draft = lock(&scene.0);
-            if draft.goal_zone.is_some() {
-                return misuse("the scene already has a goal zone; call `scene.goal_zone` once");
-            }
-            draft.goal_zone = Some(z);
-            Ok(())
-        },
-    );
-    engine.register_fn(
-        "build_zone",
-        |scene: &mut SceneHandle, min: Dynamic, max: Dynamic| -> ApiResult<()> {
-            let z = zone(&min, &max, "build zone")?;
-            let mut draft = lock(&scene.0);
-            if draft.build_zone.is_some() {
-                return misuse("the scene already has a build zone; call `scene.build_zone` once");
-            }
-            draft.build_zone = Some(z);
-            Ok(())
-        },
-    );
+    // The two single zones: set once each, with the same checks.
+    type ZoneSlot = fn(&mut SceneDraft) -> &mut Option<Aabb>;
+    let single_zones: [(&str, &str, ZoneSlot); 2] = [
+        ("goal_zone", "goal zone", |d| &mut d.goal_zone),
+        ("build_zone", "build zone", |d| &mut d.build_zone),
+    ];
+    for (function, what, slot) in single_zones {
+        engine.register_fn(
+            function,
+            move |scene: &mut SceneHandle, min: Dynamic, max: Dynamic| -> ApiResult<()> {
+                let z = zone(&min, &max, what)?;
+                let mut draft = lock(&scene.0);
+                let stored = slot(&mut draft);
+                if stored.is_some() {
+                    return misuse(format!(
+                        "the scene already has a {what}; call `scene.{function}` once"
+                    ));
+                }
+                *stored = Some(z);
+                Ok(())
+            },
+        );
+    }
     engine.register_fn(
         "forbid_zone",
         |scene: &mut SceneHandle, name: Dynamic, min: Dynamic, max: Dynamic| -> ApiResult<()> {
