@@ -5,10 +5,8 @@
 # folder left, and the store opens cleanly (the last run and `status` read it).
 #
 # Usage: scripts/chaos.sh [themes] [count-per-theme] [max-delay-ms]
-# Env:   BENCHFORGE_BIN (default target/release/benchforge, built first),
-#        BENCHFORGE_STEPS (default unset: the real procedural agents; `toy` for the daemon's
-#        stand-in steps), BENCHFORGE_TOY_STEP_MS (default 40, toy steps only),
-#        CHAOS_DIR (default a fresh temp dir), CHAOS_MAX_RUNS (default 500).
+# Env:   BENCHFORGE_BIN (default target/release/benchforge, built first; the real procedural
+#        agents), CHAOS_DIR (default a fresh temp dir), CHAOS_MAX_RUNS (default 500).
 set -euo pipefail
 
 THEMES=${1:-6}
@@ -20,8 +18,6 @@ if [ -z "${BENCHFORGE_BIN:-}" ]; then
   (cd "$ROOT" && cargo build --release --quiet)
 fi
 BIN=${BENCHFORGE_BIN:-$ROOT/target/release/benchforge}
-if [ -n "${BENCHFORGE_STEPS:-}" ]; then export BENCHFORGE_STEPS; else unset BENCHFORGE_STEPS; fi
-export BENCHFORGE_TOY_STEP_MS=${BENCHFORGE_TOY_STEP_MS:-40}
 DIR=${CHAOS_DIR:-$(mktemp -d -t benchforge-chaos-XXXXXX)}
 DATA=$DIR/data
 MAX_RUNS=${CHAOS_MAX_RUNS:-500}

@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
-use crate::session::Limits;
+use crate::session::AttemptLimits;
 use crate::store::ThemeSpec;
 use crate::variant::ScaleRanges;
 
@@ -108,7 +108,7 @@ impl Default for GatesConfig {
     fn default() -> Self {
         Self {
             seeds: 8,
-            passive_time_s: 4.0,
+            passive_time_s: 10.0,
             max_speed_mps: 100.0,
             penetration_tolerance_m: 0.002,
         }
@@ -351,12 +351,12 @@ impl Config {
     }
 
     /// The stage machine's limits from the agents' attempts.
-    pub fn limits(&self) -> Limits {
-        Limits {
+    pub fn limits(&self) -> AttemptLimits {
+        AttemptLimits {
             plan_attempts: self.agents.planner.attempts,
             code_attempts: self.agents.coder.attempts,
             review_rounds: self.agents.reviewer.attempts,
-            ..Limits::default()
+            ..AttemptLimits::default()
         }
     }
 

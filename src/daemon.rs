@@ -10,11 +10,13 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
-use crate::actors::{self, SessionEvent, Shared};
+use crate::actors::{self, Shared};
 use crate::config::{Config, ConfigWatcher, WatchEvent};
-use crate::messages::{QueueThemes, RecordError};
+use crate::messages::{QueueThemes, RecordError, SessionEvent};
+use crate::reload::{diff, ChangeClass, ConfigChange, ReloadOutcome};
+use crate::session::{Session, Stage, StageKind, ThemeSpec};
 use crate::steps::Steps;
-use crate::store::{Session, Stage, StageKind, Store, StoreError, ThemeSpec};
+use crate::store::{Store, StoreError};
 
 /// The daemon could not run.
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +50,9 @@ pub enum Mode {
     },
 }
 
+/// Builds the steps from a config: how a reload rebuilds them with new settings.
+pub type StepsFactory = Arc<dyn Fn(&Config) -> Result<Arc<dyn Steps>, String> + Send + Sync>;
+
 /// Everything the daemon needs.
 pub struct DaemonOptions {
     /// Settings (the data dir among them).
@@ -56,6 +61,9 @@ pub struct DaemonOptions {
     pub mode: Mode,
     /// The work behind each stage.
     pub steps: Arc<dyn Steps>,
+    /// Rebuilds the steps when a reload changes their settings; `None` keeps `steps` (tests
+    /// with stand-in steps), and such a change is then logged as needing a restart.
+    pub steps_factory: Option<StepsFactory>,
     /// How often a heartbeat line is logged while work is in flight.
     pub heartbeat: Duration,
     /// How long in-flight steps get to checkpoint after a stop request.
@@ -124,19 +132,9 @@ pub fn run(
     result
 }
 
-fn count_open(store: &Store) -> Result<(usize, usize), StoreError> {
-    let status = store.status()?;
-    let open = StageKind::ALL
-        .iter()
-        .filter(|k| {
-            !matches!(
-                k,
-                StageKind::Queued | StageKind::Accepted | StageKind::Rejected | StageKind::Failed
-            )
-        })
-        .map(|k| status.sessions_per_stage[k.name()])
-        .sum();
-    Ok((status.queue_length, open))
+/// Queued and open sessions, from the store's counters.
+fn count_open(store: &Store) -> Result<(u64, u64), StoreError> {
+    Ok((store.count_at(StageKind::Queued)?, store.open_count()?))
 }
 
 async fn run_inside(
@@ -148,6 +146,7 @@ async fn run_inside(
         mut config,
         mode,
         steps,
+        steps_factory,
         heartbeat,
         shutdown_grace,
     } = options;
@@ -248,23 +247,28 @@ async fn run_inside(
                 let Some(event) = watcher.as_mut().and_then(|w| w.poll()) else { continue };
                 match event {
                     WatchEvent::Changed(new_config) => {
-                        if new_config.data_dir != config.data_dir {
-                            tracing::warn!(old = %config.data_dir.display(), new = %new_config.data_dir.display(), "data_dir changes need a restart; keeping the old one");
-                        }
-                        shared.concurrency.store(new_config.concurrency.max(1), Ordering::SeqCst);
-                        *shared.limits.lock().unwrap_or_else(|e| e.into_inner()) = new_config.limits();
-                        let specs = new_config.theme_specs();
-                        match persister.send(QueueThemes(specs)).await {
-                            Ok(Ok(outcomes)) => {
-                                let new = outcomes.iter().filter(|o| o.newly_queued).count();
-                                tracing::info!(new_themes = new, "config reloaded");
+                        let outcome = apply_reload(&shared, steps_factory.as_ref(), &config, &new_config);
+                        // A higher concurrency may admit queued sessions now.
+                        persister.do_send(crate::messages::Admit);
+                        if let ReloadOutcome::Applied { applied, .. } = &outcome {
+                            if applied.iter().any(|c| c.class == ChangeClass::Live && c.key == "watch_interval_s") {
+                                watch_tick = tokio::time::interval(ConfigWatcher::interval(&new_config));
                             }
-                            Ok(Err(e)) => tracing::error!(error = %e, "themes of the reloaded config not queued"),
-                            Err(e) => tracing::error!(error = %e, "persister unreachable"),
+                            if applied.iter().any(|c| c.class == ChangeClass::Themes) {
+                                match persister.send(QueueThemes(new_config.theme_specs())).await {
+                                    Ok(Ok(outcomes)) => {
+                                        let new = outcomes.iter().filter(|o| o.newly_queued).count();
+                                        tracing::info!(new_themes = new, "theme queue reloaded");
+                                    }
+                                    Ok(Err(e)) => tracing::error!(error = %e, "themes of the reloaded config not queued"),
+                                    Err(e) => tracing::error!(error = %e, "persister unreachable"),
+                                }
+                            }
+                            // Keep what needs a restart as it was; take everything else.
+                            let data_dir = config.data_dir.clone();
+                            config = *new_config;
+                            config.data_dir = data_dir;
                         }
-                        let data_dir = config.data_dir.clone();
-                        config = *new_config;
-                        config.data_dir = data_dir;
                     }
                     WatchEvent::Invalid(e) => {
                         tracing::error!(error = %e, "config edit is invalid; keeping the last good config");
@@ -277,4 +281,60 @@ async fn run_inside(
     shared.shutting_down.store(true, Ordering::SeqCst);
     actors.stop(Duration::from_secs(2));
     Ok(summary)
+}
+
+/// Applies a config edit: one log line per changed key, saying how it took effect or that it
+/// needs a restart. The steps are rebuilt first when their settings changed; if that fails
+/// nothing changes (rolled back).
+fn apply_reload(
+    shared: &Shared,
+    factory: Option<&StepsFactory>,
+    old: &Config,
+    new: &Config,
+) -> ReloadOutcome {
+    let changes = diff(old, new);
+    if changes.is_empty() {
+        tracing::info!("config file saved without changes");
+        return ReloadOutcome::Applied {
+            applied: Vec::new(),
+            refused: Vec::new(),
+        };
+    }
+    let rebuild = changes.iter().any(|c| c.class == ChangeClass::NextSteps);
+    let (mut applied, mut refused): (Vec<ConfigChange>, Vec<ConfigChange>) = changes
+        .into_iter()
+        .partition(|c| c.class != ChangeClass::NeedsRestart);
+    if rebuild {
+        match factory {
+            Some(make) => match make(new) {
+                Ok(steps) => shared.set_steps(steps),
+                Err(reason) => {
+                    tracing::error!(%reason, "config reload rolled back: the new settings do not build; keeping the old ones");
+                    return ReloadOutcome::RolledBack { reason };
+                }
+            },
+            None => {
+                // Stand-in steps cannot be rebuilt: their settings wait for a restart.
+                let (kept, moved): (Vec<ConfigChange>, Vec<ConfigChange>) = applied
+                    .into_iter()
+                    .partition(|c| c.class != ChangeClass::NextSteps);
+                applied = kept;
+                refused.extend(moved.into_iter().map(|c| ConfigChange {
+                    class: ChangeClass::NeedsRestart,
+                    ..c
+                }));
+            }
+        }
+    }
+    shared.set_limits(new.limits());
+    shared
+        .concurrency
+        .store(new.concurrency.max(1), Ordering::SeqCst);
+    for change in &applied {
+        tracing::info!(key = %change.key, "config change {change}");
+    }
+    for change in &refused {
+        tracing::warn!(key = %change.key, "config change {change}");
+    }
+    ReloadOutcome::Applied { applied, refused }
 }

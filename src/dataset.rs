@@ -11,8 +11,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
-use crate::fault;
-use crate::store::{now_unix_ms, Decision, ReviewRecord, Session};
+use crate::fault::{self, FaultPoint};
+use crate::journal::render_journal;
+use crate::session::{now_unix_ms, Session};
 
 /// Why a benchmark could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -118,50 +119,6 @@ fn copy_tree(from: &Path, to: &Path) -> Result<(), DatasetError> {
     sync_dir(to)
 }
 
-fn parse_or_text(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string()))
-}
-
-/// `reviews/round-<k>.md`: the reviewer's own text, or front matter built from the record.
-pub fn review_markdown(review: &ReviewRecord) -> String {
-    if !review.markdown.trim().is_empty() {
-        return review.markdown.clone();
-    }
-    let decision = match review.decision {
-        Decision::Approve => "approve",
-        Decision::RejectToCoder => "reject_to_coder",
-        Decision::RejectToPlanner => "reject_to_planner",
-    };
-    let comments: String = review
-        .comments
-        .iter()
-        .map(|c| format!("  - {}\n", serde_json::to_string(c).unwrap_or_default()))
-        .collect();
-    format!(
-        "---\nround: {}\ndecision: {decision}\ncomments:\n{comments}---\n",
-        review.round
-    )
-}
-
-fn journal_markdown(session: &Session) -> String {
-    let mut out = format!(
-        "# Journal of session {}\n\nTheme: {}\n",
-        session.id, session.theme.prompt
-    );
-    for (i, e) in session.journal.iter().enumerate() {
-        out.push_str(&format!(
-            "\n## {}. {} (t = {} ms)\n\n- Intent: {}\n- Result: {}\n- Reflection: {}\n",
-            i + 1,
-            e.stage,
-            e.at_unix_ms,
-            e.intent,
-            e.result,
-            e.reflection
-        ));
-    }
-    out
-}
-
 fn benchmark_json(session: &Session, accepted_unix_ms: u64) -> Value {
     let plan = session.plan.as_ref();
     let report = session.report.as_ref();
@@ -170,11 +127,11 @@ fn benchmark_json(session: &Session, accepted_unix_ms: u64) -> Value {
         "theme": session.theme.prompt,
         "theme_key": session.theme_key,
         "tier": session.theme.tier,
-        "plan": plan.map(|p| parse_or_text(&p.json)),
+        "plan": plan,
         "seeds": session.theme.seeds,
         "scale_ranges": session.theme.scale,
-        "gate_results": report.map(|r| parse_or_text(&r.report_json)),
-        "difficulty": plan.and_then(|p| p.difficulty),
+        "gate_results": report.and_then(|r| r.report.as_ref()),
+        "difficulty": plan.map(|p| p.difficulty.score),
         "telemetry": {
             "usage": session.usage,
             "attempts": session.attempts,
@@ -245,7 +202,7 @@ pub fn write_benchmark(data_dir: &Path, session: &Session) -> Result<PathBuf, Da
         "id": session.id,
         "theme": session.theme.prompt,
         "path": target.strip_prefix(data_dir).unwrap_or(&target),
-        "difficulty": plan.difficulty,
+        "difficulty": plan.difficulty.score,
         "seeds": session.theme.seeds.len(),
         "accepted_unix_ms": accepted_unix_ms,
     });
@@ -266,25 +223,22 @@ pub fn write_benchmark(data_dir: &Path, session: &Session) -> Result<PathBuf, Da
     let json_text = serde_json::to_string_pretty(&benchmark_json(session, accepted_unix_ms))
         .unwrap_or_default();
     write_file(&tmp.join("benchmark.json"), json_text.as_bytes())?;
-    write_file(&tmp.join("plan.md"), plan.markdown.as_bytes())?;
-    write_file(&tmp.join("todo.md"), plan.todo_md.as_bytes())?;
+    write_file(&tmp.join("plan.md"), plan.to_markdown().as_bytes())?;
+    write_file(&tmp.join("todo.md"), plan.todo_markdown(&[]).as_bytes())?;
     write_file(
         &tmp.join("journal.md"),
-        journal_markdown(session).as_bytes(),
+        render_journal(&session.theme.prompt, &session.journal).as_bytes(),
     )?;
     for review in &session.reviews {
         write_file(
             &tmp.join("reviews")
                 .join(format!("round-{}.md", review.round)),
-            review_markdown(review).as_bytes(),
+            review.to_markdown().as_bytes(),
         )?;
     }
     write_file(&tmp.join("script.rhai"), script.source.as_bytes())?;
-    let solution = script.solution.clone().unwrap_or_else(|| {
-        // The reference solution is the script's own `solve`; keep it findable by name.
-        script.source.clone()
-    });
-    write_file(&tmp.join("solution.rhai"), solution.as_bytes())?;
+    // The reference solution is the script's own `solve`; keep it findable by name.
+    write_file(&tmp.join("solution.rhai"), script.source.as_bytes())?;
     // The LLM agents' reasoning traces of the session, when it had any, are part of the
     // dataset.
     let traces = data_dir
@@ -304,13 +258,13 @@ pub fn write_benchmark(data_dir: &Path, session: &Session) -> Result<PathBuf, Da
             copy_tree(dir, &tmp.join("variants"))?;
         }
     }
-    fault::hit("dataset.before_rename").map_err(DatasetError::Injected)?;
+    fault::hit(FaultPoint::DatasetBeforeRename).map_err(DatasetError::Injected)?;
     sync_dir(&tmp)?;
     fs::rename(&tmp, &target).map_err(io("rename", &tmp))?;
     sync_dir(&root)?;
-    fault::hit("dataset.after_rename").map_err(DatasetError::Injected)?;
+    fault::hit(FaultPoint::DatasetAfterRename).map_err(DatasetError::Injected)?;
     append_index_line(data_dir, &session.id, &index_line)?;
-    fault::hit("dataset.after_index").map_err(DatasetError::Injected)?;
+    fault::hit(FaultPoint::DatasetAfterIndex).map_err(DatasetError::Injected)?;
     Ok(target)
 }
 
@@ -326,7 +280,8 @@ pub fn read_index(data_dir: &Path) -> Vec<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{PlanRecord, ReportSummary, ScriptRecord, ThemeSpec};
+    use crate::agents::{Decision, Review, ScriptDraft};
+    use crate::session::{SimulationReport, ThemeSpec};
 
     fn session(artifacts: Option<&Path>) -> Session {
         let mut s = Session::new(
@@ -340,29 +295,25 @@ mod tests {
             },
             0,
         );
-        s.plan = Some(PlanRecord {
-            json: "{\"archetype\":\"gap\"}".into(),
-            markdown: "# Plan".into(),
-            todo_md: "- [x] deck".into(),
-            difficulty: Some(0.4),
-        });
-        s.script = Some(ScriptRecord {
+        s.plan = Some(crate::session::test_plan());
+        s.script = Some(ScriptDraft {
             source: "fn build(seed, scale) {}".into(),
-            solution: None,
-            draft_json: String::new(),
+            attempt: 1,
+            changes: Vec::new(),
+            scale_ranges: Default::default(),
         });
-        s.report = Some(ReportSummary {
+        s.report = Some(SimulationReport {
             passed: true,
             failing_gate: None,
             summary: "ok".into(),
-            report_json: "{\"seeds\":[]}".into(),
+            report: None,
             artifacts_dir: artifacts.map(|p| p.display().to_string()),
         });
-        s.reviews.push(ReviewRecord {
+        s.reviews.push(Review {
             round: 1,
             decision: Decision::Approve,
             comments: vec!["looks like a gap".into()],
-            markdown: String::new(),
+            checklist: Vec::new(),
         });
         s
     }
@@ -409,7 +360,7 @@ mod tests {
         assert!(review.starts_with("---\n") && review.contains("decision: approve"));
         let bench: Value =
             serde_json::from_str(&fs::read_to_string(dir.join("benchmark.json")).unwrap()).unwrap();
-        assert_eq!(bench["plan"]["archetype"], "gap");
+        assert_eq!(bench["plan"]["archetype"], "gap_crossing");
         // Again: nothing duplicated.
         assert_eq!(write_benchmark(&data, &s).unwrap(), dir);
         assert_eq!(read_index(&data).len(), 1);

@@ -6,11 +6,14 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::plan::Role;
+use crate::role::Role;
+use crate::session::now_unix_ms;
 
 /// One step of a session, as the role that took it saw it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JournalEntry {
+    /// When, in milliseconds since the Unix epoch.
+    pub at_unix_ms: u64,
     /// Who took the step.
     pub role: Role,
     /// Which step, e.g. "plan", "code attempt 2", "review round 1".
@@ -33,6 +36,7 @@ impl JournalEntry {
         reflection: impl Into<String>,
     ) -> Self {
         Self {
+            at_unix_ms: now_unix_ms(),
             role,
             step: step.into(),
             intent: intent.into(),

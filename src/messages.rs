@@ -1,11 +1,12 @@
 //! Every message the actors exchange, in one place. Sessions travel as whole checkpoints; a
 //! worker reports its step's result by session id and the revision it started from, so the
-//! Persister can drop results computed from a checkpoint that has moved on.
+//! Persister can drop results computed from a checkpoint that has moved on. This module
+//! depends on the session types only, never on the actors.
 
 use actix::prelude::*;
 
-use crate::session::StepResult;
-use crate::store::{QueueOutcome, Session, StageKind, StatusSnapshot, ThemeSpec};
+use crate::session::{Session, StageKind, StepResult, ThemeSpec};
+use crate::store::{QueueOutcome, StatusSnapshot};
 
 /// To a worker (Planner, Coder, Simulator, Reviewer): run your step on this session.
 #[derive(Debug, Clone, Message)]
@@ -36,10 +37,37 @@ pub struct WaitingAt(pub StageKind);
 #[rtype(result = "Result<Vec<QueueOutcome>, String>")]
 pub struct QueueThemes(pub Vec<ThemeSpec>);
 
+/// Where the Persister sends a session waiting at each worker's stage (stable across
+/// supervisor restarts).
+#[derive(Clone)]
+pub struct Routes {
+    /// The Planner.
+    pub planner: Recipient<Work>,
+    /// The Coder.
+    pub coder: Recipient<Work>,
+    /// The Simulator.
+    pub simulator: Recipient<Work>,
+    /// The Reviewer.
+    pub reviewer: Recipient<Work>,
+}
+
+impl Routes {
+    /// The worker serving `kind`, if a worker does.
+    pub fn to(&self, kind: StageKind) -> Option<&Recipient<Work>> {
+        match kind {
+            StageKind::Planning => Some(&self.planner),
+            StageKind::Coding => Some(&self.coder),
+            StageKind::Simulating => Some(&self.simulator),
+            StageKind::Reviewing => Some(&self.reviewer),
+            _ => None,
+        }
+    }
+}
+
 /// To the Persister: the workers' addresses, so it can route sessions; starts admission.
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct SetRoutes(pub crate::actors::Routes);
+pub struct SetRoutes(pub Routes);
 
 /// To the Persister: admit queued sessions while fewer than `concurrency` are open.
 #[derive(Debug, Clone, Copy, Message)]
@@ -60,3 +88,10 @@ pub struct RecordError(pub String);
 #[derive(Debug, Clone, Copy, Message)]
 #[rtype(result = "Option<StatusSnapshot>")]
 pub struct GetStatus;
+
+/// From the Persister to the daemon loop: something it wants to hear about.
+#[derive(Debug, Clone)]
+pub enum SessionEvent {
+    /// The session reached a terminal stage (accepted, rejected or failed).
+    Finished(Session),
+}

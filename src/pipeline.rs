@@ -1,28 +1,25 @@
-//! The real work behind the stages: the agent traits (procedural or LLM backends) for plan,
-//! code and review, and for simulate the validator (gates on every seed) plus the variant
-//! artifacts of DESIGN.md (`scene.json`, `scene.xml` MJCF, 24 renders, `sim.gif`,
-//! `contact_sheet.png`). Converts between the agents' typed values and the store's records,
-//! which keep plans, drafts and reports as JSON text.
+//! The one implementation of [`Steps`]: the agent traits (procedural or LLM backends) for
+//! plan, code and review, and for simulate the validator (gates on every seed, with the
+//! config's `[gates]` settings) plus the variant artifacts of DESIGN.md (`scene.json`,
+//! `scene.xml` MJCF, 24 renders, `sim.gif`, `contact_sheet.png`). It builds requests from the
+//! typed session record and wraps answers as [`StepResult`]s; the rules are `advance`'s.
 
 use std::path::Path;
 use std::sync::Arc;
 
 use crate::agents::{
-    AgentError, Answer, CodeRequest, Coder, Feedback, PlanRequest, Planner, ReviewRequest,
-    Reviewer, RoleVisibility, ScriptDraft, Usage, ViewRender,
+    AgentError, CodeRequest, Coder, Decision, Feedback, PlanRequest, Planner, ReviewRequest,
+    Reviewer, RoleVisibility, ViewRender,
 };
 use crate::config::Config;
 use crate::physics::PhysicsSettings;
-use crate::plan::{Plan, PlanOutcome};
+use crate::plan::PlanOutcome;
 use crate::render::{BodyPoses, MediaOptions, RenderOptions, RolePixels};
 use crate::report::ValidationReport;
+use crate::role::Role;
 use crate::script::SceneScript;
-use crate::session::{Role, StepResult};
+use crate::session::{Session, SimulationReport, Stage, StepResult};
 use crate::steps::{StepFuture, Steps};
-use crate::store::{
-    now_unix_ms, Decision, JournalEntry, PlanRecord, ReportSummary, ReviewRecord, ScriptRecord,
-    Session, Stage, TokenUsage,
-};
 use crate::validate::{validate_script, ValidateOptions};
 use crate::variant::PayloadSpawn;
 
@@ -64,28 +61,6 @@ impl AgentSteps {
     }
 }
 
-fn usage(u: Usage) -> TokenUsage {
-    TokenUsage {
-        prompt_tokens: u.input_tokens,
-        completion_tokens: u.output_tokens,
-        calls: u64::from(u.calls),
-    }
-}
-
-fn journal<T>(answer: &Answer<T>) -> Vec<JournalEntry> {
-    answer
-        .journal
-        .iter()
-        .map(|e| JournalEntry {
-            at_unix_ms: now_unix_ms(),
-            stage: format!("{} — {}", e.role.name(), e.step),
-            intent: e.intent.clone(),
-            result: e.result.clone(),
-            reflection: e.reflection.clone(),
-        })
-        .collect()
-}
-
 fn agent_failed(role: Role, e: AgentError) -> StepResult {
     StepResult::StepFailed {
         role,
@@ -102,39 +77,26 @@ fn bad_state(role: Role, message: String) -> StepResult {
     }
 }
 
-fn stored_plan(session: &Session) -> Result<Plan, String> {
-    let record = session.plan.as_ref().ok_or("the session has no plan")?;
-    serde_json::from_str(&record.json).map_err(|e| format!("stored plan unreadable: {e}"))
-}
+/// Most lines a failure summary keeps (the Coder sees the whole report besides).
+const SUMMARY_LINES: usize = 12;
 
-fn stored_draft(session: &Session) -> Option<ScriptDraft> {
-    session
-        .script
-        .as_ref()
-        .and_then(|s| serde_json::from_str(&s.draft_json).ok())
-}
-
-fn stored_report(session: &Session) -> Option<ValidationReport> {
-    session
-        .report
-        .as_ref()
-        .and_then(|r| serde_json::from_str(&r.report_json).ok())
-}
-
-/// The first failing gate and the failures in words (at most a few, with seeds).
+/// The first failing gate and the failures in words a person or a model can act on: per
+/// failing seed (with its scale) at most two findings of each failing gate, then gate 7's.
 pub fn summarize(report: &ValidationReport) -> (Option<String>, String) {
     let mut first_gate = None;
     let mut lines = Vec::new();
     for seed in &report.seeds {
         for gate in seed.failures() {
             first_gate.get_or_insert_with(|| gate.gate.name().to_string());
-            for f in &gate.findings {
-                if lines.len() < 6 {
-                    lines.push(format!("seed {}: {}: {}", seed.seed, gate.gate, f.message));
-                }
+            for f in gate.findings.iter().take(2) {
+                lines.push(format!(
+                    "seed {} (scale [{:.2}, {:.2}, {:.2}]) {}: {}",
+                    seed.seed, seed.scale[0], seed.scale[1], seed.scale[2], gate.gate, f.message
+                ));
             }
         }
     }
+    lines.truncate(SUMMARY_LINES);
     if !report.randomized.passed {
         first_gate.get_or_insert_with(|| report.randomized.gate.name().to_string());
         for f in &report.randomized.findings {
@@ -144,13 +106,12 @@ pub fn summarize(report: &ValidationReport) -> (Option<String>, String) {
     if lines.is_empty() {
         lines.push(format!("every gate passed on {} seeds", report.seeds.len()));
     }
-    (first_gate, lines.join("; "))
+    (first_gate, lines.join("\n"))
 }
 
 impl Steps for AgentSteps {
     fn plan(&self, session: &Session) -> StepFuture {
         let planner = self.planner.clone();
-        let previous = stored_plan(session).ok();
         let comments: Vec<String> = session
             .reviews
             .last()
@@ -160,31 +121,23 @@ impl Steps for AgentSteps {
         let request = PlanRequest {
             theme: session.theme.prompt.clone(),
             attempt: session.attempts.plans + 1,
-            previous,
+            previous: session.plan.clone(),
             comments,
         };
         Box::pin(async move {
             match planner.plan(request).await {
-                Ok(answer) => {
-                    let entries = journal(&answer);
-                    let used = usage(answer.usage);
-                    match answer.value {
-                        PlanOutcome::Planned(plan) => StepResult::Planned {
-                            plan: PlanRecord {
-                                json: serde_json::to_string(&plan).unwrap_or_default(),
-                                markdown: plan.to_markdown(),
-                                todo_md: plan.todo_markdown(&[]),
-                                difficulty: Some(plan.difficulty.score),
-                            },
-                            usage: used,
-                            journal: entries,
-                        },
-                        PlanOutcome::Refused(r) => StepResult::PlanRefused {
-                            reason: format!("{}: {}", r.code, r.reason),
-                            usage: used,
-                        },
-                    }
-                }
+                Ok(answer) => match answer.value {
+                    PlanOutcome::Planned(plan) => StepResult::Planned {
+                        plan,
+                        usage: answer.usage,
+                        journal: answer.journal,
+                    },
+                    PlanOutcome::Refused(r) => StepResult::PlanRefused {
+                        reason: format!("{}: {}", r.code, r.reason),
+                        usage: answer.usage,
+                        journal: answer.journal,
+                    },
+                },
                 Err(e) => agent_failed(Role::Planner, e),
             }
         })
@@ -192,22 +145,21 @@ impl Steps for AgentSteps {
 
     fn code(&self, session: &Session) -> StepFuture {
         let coder = self.coder.clone();
-        let plan = match stored_plan(session) {
-            Ok(p) => p,
-            Err(e) => return Box::pin(async move { bad_state(Role::Coder, e) }),
+        let Some(plan) = session.plan.clone() else {
+            return Box::pin(async { bad_state(Role::Coder, "the session has no plan".into()) });
         };
         let attempt = match session.stage {
             Stage::Coding { attempt } => attempt,
             _ => 1,
         };
         let previous_script = if attempt > 1 {
-            stored_draft(session)
+            session.script.clone()
         } else {
             None
         };
         let feedback = (attempt > 1).then(|| Feedback {
             summary: session.feedback.last().cloned().unwrap_or_default(),
-            report: stored_report(session),
+            report: session.validation().cloned(),
             review_comments: session
                 .reviews
                 .last()
@@ -224,13 +176,9 @@ impl Steps for AgentSteps {
         Box::pin(async move {
             match coder.code(request).await {
                 Ok(answer) => StepResult::Coded {
-                    script: ScriptRecord {
-                        source: answer.value.source.clone(),
-                        solution: None,
-                        draft_json: serde_json::to_string(&answer.value).unwrap_or_default(),
-                    },
-                    usage: usage(answer.usage),
-                    journal: journal(&answer),
+                    script: answer.value,
+                    usage: answer.usage,
+                    journal: answer.journal,
                 },
                 Err(e) => agent_failed(Role::Coder, e),
             }
@@ -241,26 +189,21 @@ impl Steps for AgentSteps {
         let Some(script) = session.script.as_ref() else {
             return bad_state(Role::Simulator, "the session has no script".into());
         };
-        let draft = stored_draft(session);
-        let scale_ranges = session
-            .theme
-            .scale
-            .or(draft.as_ref().map(|d| d.scale_ranges))
-            .unwrap_or_default();
         let options = ValidateOptions {
             seeds: session.theme.seeds.len().max(1) as u64,
-            scale_ranges,
-            ..ValidateOptions::default()
+            scale_ranges: session.theme.scale.unwrap_or(script.scale_ranges),
+            parallel: true,
+            physics: self.physics.clone(),
         };
         let report = match validate_script(&script.source, &options) {
             Ok(report) => report,
             Err(e) => {
                 return StepResult::Simulated {
-                    report: ReportSummary {
+                    report: SimulationReport {
                         passed: false,
                         failing_gate: Some("script".into()),
                         summary: format!("the script does not compile: {e}"),
-                        report_json: String::new(),
+                        report: None,
                         artifacts_dir: None,
                     },
                 }
@@ -286,11 +229,11 @@ impl Steps for AgentSteps {
             }
         }
         StepResult::Simulated {
-            report: ReportSummary {
+            report: SimulationReport {
                 passed,
                 failing_gate,
                 summary,
-                report_json: serde_json::to_string(&report).unwrap_or_default(),
+                report: Some(report),
                 artifacts_dir: artifacts,
             },
         }
@@ -298,20 +241,17 @@ impl Steps for AgentSteps {
 
     fn review(&self, session: &Session) -> StepFuture {
         let reviewer = self.reviewer.clone();
-        let (plan, draft, report) = match (
-            stored_plan(session),
-            stored_draft(session),
-            stored_report(session),
-        ) {
-            (Ok(p), Some(d), Some(r)) => (p, d, r),
-            _ => {
-                return Box::pin(async {
-                    bad_state(
-                        Role::Reviewer,
-                        "plan, script or report missing for review".into(),
-                    )
-                })
-            }
+        let (Some(plan), Some(script), Some(report)) = (
+            session.plan.clone(),
+            session.script.clone(),
+            session.validation().cloned(),
+        ) else {
+            return Box::pin(async {
+                bad_state(
+                    Role::Reviewer,
+                    "plan, script or report missing for review".into(),
+                )
+            });
         };
         let renders = session
             .report
@@ -325,32 +265,18 @@ impl Steps for AgentSteps {
         };
         let request = ReviewRequest {
             plan,
-            script: draft,
+            script,
             report,
             renders,
             round,
         };
         Box::pin(async move {
             match reviewer.review(request).await {
-                Ok(answer) => {
-                    let review = &answer.value;
-                    StepResult::Reviewed {
-                        review: ReviewRecord {
-                            round,
-                            decision: match review.decision {
-                                crate::agents::Decision::Approve => Decision::Approve,
-                                crate::agents::Decision::RejectToCoder => Decision::RejectToCoder,
-                                crate::agents::Decision::RejectToPlanner => {
-                                    Decision::RejectToPlanner
-                                }
-                            },
-                            comments: review.comments.clone(),
-                            markdown: review.to_markdown(),
-                        },
-                        usage: usage(answer.usage),
-                        journal: journal(&answer),
-                    }
-                }
+                Ok(answer) => StepResult::Reviewed {
+                    review: answer.value,
+                    usage: answer.usage,
+                    journal: answer.journal,
+                },
                 Err(e) => agent_failed(Role::Reviewer, e),
             }
         })

@@ -249,31 +249,7 @@ pub struct Difficulty {
     pub reasons: Vec<String>,
 }
 
-/// Which role a to-do item belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Turns a theme into a plan.
-    Planner,
-    /// Writes the scene script.
-    Coder,
-    /// Runs the gates.
-    Simulator,
-    /// Approves or rejects.
-    Reviewer,
-}
-
-impl Role {
-    /// The role's lowercase name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Role::Planner => "planner",
-            Role::Coder => "coder",
-            Role::Simulator => "simulator",
-            Role::Reviewer => "reviewer",
-        }
-    }
-}
+pub use crate::role::Role;
 
 /// One item of `todo.md`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,22 +1,23 @@
-//! The work behind each stage, as the actors see it: plan, code and review are async (an LLM
-//! may answer slowly), simulate is blocking CPU work the actors run off their event loop.
-//! Every step takes the session checkpoint and returns a [`StepResult`] for the stage machine,
-//! so the actor shell neither knows nor cares which backend did the work.
+//! The work behind each stage and the one dispatcher every driver uses. Plan, code and review
+//! are async (an LLM may answer slowly); simulate and persist are blocking CPU and disk work
+//! that [`spawn_step`] runs on the blocking pool behind `guard::catch_panic`. Every step takes
+//! the session checkpoint and returns a [`StepResult`] for [`crate::session::advance`], so no
+//! driver knows or cares which backend did the work.
 
 use std::future::Future;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
-use std::time::Duration;
+use std::sync::Arc;
 
-use crate::session::{Role, StepResult};
-use crate::store::{
-    Decision, PlanRecord, ReportSummary, ReviewRecord, ScriptRecord, Session, TokenUsage,
-};
+use crate::fault::{self, FaultPoint};
+use crate::role::Role;
+use crate::session::{Session, StageKind, StepResult};
 
 /// A step's result, later.
 pub type StepFuture = Pin<Box<dyn Future<Output = StepResult> + Send + 'static>>;
 
-/// The four kinds of work a session needs.
+/// The four kinds of agent work a session needs (persisting is the dataset's, see
+/// [`spawn_step`]).
 pub trait Steps: Send + Sync + 'static {
     /// Planner: the session's theme (and feedback) → a plan or a refusal.
     fn plan(&self, session: &Session) -> StepFuture;
@@ -29,126 +30,123 @@ pub trait Steps: Send + Sync + 'static {
     fn review(&self, session: &Session) -> StepFuture;
 }
 
-/// A small built-in stand-in for the agents and the gates, used by the daemon's own tests: it
-/// plans, codes, "simulates" (writes a canonical scene file per seed) and approves, with a
-/// configurable delay per step so crash tests have time to strike. Themes containing
-/// `retry once` fail the first simulation so the feedback loop runs; themes containing
-/// `impossible` are refused.
-#[derive(Debug, Clone)]
-pub struct ToySteps {
-    /// Delay of each step.
-    pub step_delay: Duration,
+/// A step that panicked, with the panic's message: the caller turns it into a failed step
+/// (see [`panicked`]) and, in the daemon, restarts the actor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepPanicked(pub String);
+
+/// What a spawned step ended with.
+pub type StepOutcome = Result<StepResult, StepPanicked>;
+
+/// The role whose step a session waiting at `kind` needs; `None` for queued (admission is
+/// the driver's) and finished sessions.
+pub fn role_at(kind: StageKind) -> Option<Role> {
+    match kind {
+        StageKind::Planning => Some(Role::Planner),
+        StageKind::Coding => Some(Role::Coder),
+        StageKind::Simulating => Some(Role::Simulator),
+        StageKind::Reviewing => Some(Role::Reviewer),
+        StageKind::Persisting => Some(Role::Persister),
+        StageKind::Queued | StageKind::Accepted | StageKind::Rejected | StageKind::Failed => None,
+    }
 }
 
-impl ToySteps {
-    /// Toy steps with `BENCHFORGE_TOY_STEP_MS` (default 20 ms) per step.
-    pub fn from_env() -> Self {
-        let ms = std::env::var("BENCHFORGE_TOY_STEP_MS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(20);
-        Self {
-            step_delay: Duration::from_millis(ms),
+/// The folder a session's step writes its artifacts into: one per checkpoint revision, so a
+/// step abandoned by a restart never writes into the folder of its rerun.
+pub fn work_dir(data_dir: &Path, session: &Session) -> PathBuf {
+    data_dir
+        .join("work")
+        .join(&session.id)
+        .join(format!("rev-{}", session.revision))
+}
+
+/// The failed step a panic becomes.
+pub fn panicked(role: Role, panic: &StepPanicked) -> StepResult {
+    StepResult::StepFailed {
+        role,
+        unreachable: false,
+        message: format!("the {} panicked: {}", role.name(), panic.0),
+    }
+}
+
+/// Starts the step that `session` waits for as a task on the current tokio runtime: agent
+/// steps as async tasks, simulate and persist on the blocking pool. A panic inside becomes
+/// `Err(StepPanicked)`. `None` when the session waits for no step (queued or finished).
+pub fn spawn_step(
+    steps: Arc<dyn Steps>,
+    session: Session,
+    data_dir: PathBuf,
+) -> Option<tokio::task::JoinHandle<StepOutcome>> {
+    let role = role_at(session.stage.kind())?;
+    let handle = match role {
+        Role::Planner | Role::Coder | Role::Reviewer => {
+            let future = match role {
+                Role::Planner => steps.plan(&session),
+                Role::Coder => steps.code(&session),
+                _ => steps.review(&session),
+            };
+            tokio::spawn(async move {
+                let inner = tokio::spawn(async move {
+                    fault::hit(FaultPoint::step(role)).map_err(|e| agent_fault(role, e))?;
+                    Ok::<_, StepResult>(future.await)
+                });
+                match inner.await {
+                    Ok(Ok(result)) | Ok(Err(result)) => Ok(result),
+                    Err(e) if e.is_panic() => Err(StepPanicked(panic_message(e.into_panic()))),
+                    Err(e) => Err(StepPanicked(format!("step task ended: {e}"))),
+                }
+            })
         }
-    }
-}
-
-fn usage() -> TokenUsage {
-    TokenUsage {
-        prompt_tokens: 100,
-        completion_tokens: 50,
-        calls: 1,
-    }
-}
-
-impl Steps for ToySteps {
-    fn plan(&self, session: &Session) -> StepFuture {
-        let delay = self.step_delay;
-        let theme = session.theme.prompt.clone();
-        Box::pin(async move {
-            tokio::time::sleep(delay).await;
-            if theme.contains("impossible") {
-                return StepResult::PlanRefused {
-                    reason: "unsolvable: the theme says it is impossible".into(),
-                    usage: usage(),
-                };
-            }
-            StepResult::Planned {
-                plan: PlanRecord {
-                    json: serde_json::json!({ "theme": theme, "archetype": "toy" }).to_string(),
-                    markdown: format!("# Plan\n\n## Learning objective\n\n{theme}\n"),
-                    todo_md: "- [ ] build the scene\n- [ ] solve it\n".into(),
-                    difficulty: Some(0.5),
-                },
-                usage: usage(),
-                journal: Vec::new(),
-            }
-        })
-    }
-
-    fn code(&self, session: &Session) -> StepFuture {
-        let delay = self.step_delay;
-        let attempt = session.attempts.scripts + 1;
-        Box::pin(async move {
-            tokio::time::sleep(delay).await;
-            StepResult::Coded {
-                script: ScriptRecord {
-                    source: format!("// attempt {attempt}\nfn build(seed, scale) {{ scene() }}\n"),
-                    solution: None,
-                    draft_json: String::new(),
-                },
-                usage: usage(),
-                journal: Vec::new(),
-            }
-        })
-    }
-
-    fn simulate(&self, session: &Session, artifacts_dir: &Path) -> StepResult {
-        std::thread::sleep(self.step_delay);
-        let fail_first =
-            session.theme.prompt.contains("retry once") && session.attempts.simulations == 0;
-        for seed in &session.theme.seeds {
-            let dir = artifacts_dir.join(format!("seed-{seed}"));
-            let scene = serde_json::json!({ "seed": seed, "session": session.id });
-            if let Err(e) = std::fs::create_dir_all(&dir)
-                .and_then(|_| std::fs::write(dir.join("scene.json"), scene.to_string()))
-            {
-                return StepResult::StepFailed {
-                    role: Role::Simulator,
-                    unreachable: false,
-                    message: format!("cannot write artifacts under {}: {e}", dir.display()),
-                };
-            }
-        }
-        StepResult::Simulated {
-            report: ReportSummary {
-                passed: !fail_first,
-                failing_gate: fail_first.then(|| "geometry".into()),
-                summary: if fail_first {
-                    "seed 0: fixture deck_a overlaps deck_b by 0.004 m".into()
+        Role::Simulator | Role::Persister => tokio::task::spawn_blocking(move || {
+            crate::guard::catch_panic(|| {
+                if let Err(e) = fault::hit(FaultPoint::step(role)) {
+                    return agent_fault(role, e);
+                }
+                if role == Role::Simulator {
+                    steps.simulate(&session, &work_dir(&data_dir, &session))
                 } else {
-                    format!("all gates passed on {} seeds", session.theme.seeds.len())
-                },
-                report_json: serde_json::json!({ "passed": !fail_first }).to_string(),
-                artifacts_dir: Some(artifacts_dir.display().to_string()),
-            },
-        }
-    }
+                    persist(&data_dir, &session)
+                }
+            })
+            .map_err(StepPanicked)
+        }),
+    };
+    Some(handle)
+}
 
-    fn review(&self, _session: &Session) -> StepFuture {
-        let delay = self.step_delay;
-        Box::pin(async move {
-            tokio::time::sleep(delay).await;
-            StepResult::Reviewed {
-                review: ReviewRecord {
-                    round: 0,
-                    decision: Decision::Approve,
-                    comments: vec!["every gate passed".into()],
-                    markdown: String::new(),
-                },
-                usage: usage(),
-                journal: Vec::new(),
-            }
-        })
+/// The Persister's step: writes the benchmark of an approved session.
+fn persist(data_dir: &Path, session: &Session) -> StepResult {
+    match crate::dataset::write_benchmark(data_dir, session) {
+        Ok(path) => StepResult::Persisted {
+            path: path.display().to_string(),
+        },
+        Err(e) => StepResult::StepFailed {
+            role: Role::Persister,
+            unreachable: false,
+            message: e.to_string(),
+        },
     }
+}
+
+fn agent_fault(role: Role, message: String) -> StepResult {
+    StepResult::StepFailed {
+        role,
+        unreachable: false,
+        message,
+    }
+}
+
+/// The message of a caught panic.
+pub fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
+}
+
+/// How long a session waits before its failed step runs again: a little longer after each
+/// consecutive failure, so an endpoint that is down is not hammered.
+pub fn retry_delay(session: &Session) -> std::time::Duration {
+    std::time::Duration::from_millis(200 * u64::from(session.attempts.consecutive_errors.min(25)))
 }

@@ -1,11 +1,27 @@
 //! Every archetype of the procedural library, planned from a theme, written as a script by
 //! the procedural Coder and run through every gate (real Rhai, real rapier) on 8 seeds.
 
-use benchforge::agents::procedural::{ProceduralCoder, ProceduralPlanner, ProceduralReviewer};
-use benchforge::agents::run::{run_session, SessionSettings, SessionStatus, Simulator};
-use benchforge::agents::simulator::GateSimulator;
-use benchforge::agents::{CodeRequest, Coder, PlanRequest, Planner};
+mod common;
+
+use benchforge::agents::procedural::{ProceduralCoder, ProceduralPlanner};
+use benchforge::agents::{CodeRequest, Coder, PlanRequest, Planner, ScriptDraft};
 use benchforge::plan::PlanOutcome;
+use benchforge::report::ValidationReport;
+use benchforge::script::ScriptError;
+use benchforge::validate::{validate_script, ValidateOptions};
+use common::engine::{procedural_steps, run_session};
+
+/// Gates 1–7 on `seeds` seeds with the draft's scale ranges, as the Simulator runs them.
+fn validate(draft: &ScriptDraft, seeds: u64) -> Result<ValidationReport, ScriptError> {
+    validate_script(
+        &draft.source,
+        &ValidateOptions {
+            seeds,
+            scale_ranges: draft.scale_ranges,
+            ..ValidateOptions::default()
+        },
+    )
+}
 
 /// One theme per archetype, with the archetype it must pick.
 pub const THEMES: &[(&str, &str)] = &[
@@ -56,14 +72,12 @@ fn first_attempt_failures(theme: &str, archetype: &str) -> String {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(8);
-    let report = GateSimulator::gates_only()
-        .validate(&draft, seeds)
-        .unwrap_or_else(|e| {
-            panic!(
-                "{archetype}: script does not compile: {e}\n{}",
-                draft.source
-            )
-        });
+    let report = validate(&draft, seeds).unwrap_or_else(|e| {
+        panic!(
+            "{archetype}: script does not compile: {e}\n{}",
+            draft.source
+        )
+    });
     let mut out = String::new();
     for s in &report.seeds {
         assert!(
@@ -114,16 +128,20 @@ archetype_test!(generic_passes_every_gate_on_8_seeds, 12);
 
 #[test]
 fn a_cube_crosses_a_gap_through_a_whole_session() {
-    let rt = rt();
-    let out = rt.block_on(run_session(
+    let data = common::temp_dir("archetype-cube");
+    let out = run_session(
+        procedural_steps(&data),
+        &data,
         "a 60 mm HDPE cube must cross a 180 mm gap",
-        &ProceduralPlanner,
-        &ProceduralCoder,
-        &ProceduralReviewer::default(),
-        &GateSimulator::gates_only(),
-        &SessionSettings::default(),
-    ));
-    assert_eq!(out.status, SessionStatus::Accepted, "{:#?}", out.attempts);
+    );
+    assert_eq!(
+        out.stage.kind(),
+        benchforge::session::StageKind::Accepted,
+        "{}: {:#?}",
+        out.stage,
+        out.feedback
+    );
+    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
@@ -146,7 +164,7 @@ fn the_gates_really_ran_the_passive_and_solution_simulations() {
         }))
         .unwrap()
         .value;
-    let report = GateSimulator::gates_only().validate(&draft, 8).unwrap();
+    let report = validate(&draft, 8).unwrap();
     let mut hashes = std::collections::BTreeSet::new();
     for s in &report.seeds {
         let passive = s.passive.as_ref().expect("passive run");
@@ -226,26 +244,15 @@ fn dump_renders_of_every_archetype() {
 #[test]
 #[ignore]
 fn survey_cubes_and_cylinders_on_every_archetype() {
-    use benchforge::agents::procedural::ProceduralReviewer;
-    let rt = rt();
+    let data = common::temp_dir("archetype-survey");
     for payload in ["a 50 mm HDPE cube", "a wooden cylinder r 25 x 50"] {
         for (theme, id) in THEMES {
             let theme = format!("{payload}: {theme}");
-            let out = rt.block_on(run_session(
-                &theme,
-                &ProceduralPlanner,
-                &ProceduralCoder,
-                &ProceduralReviewer::default(),
-                &GateSimulator::gates_only(),
-                &SessionSettings::default(),
-            ));
+            let out = run_session(procedural_steps(&data), &data, &theme);
             println!(
-                "SURVEY {payload} | {id} | {:?} | attempts {}",
-                match &out.status {
-                    SessionStatus::Accepted => "accepted".to_string(),
-                    other => format!("{other:?}").chars().take(160).collect(),
-                },
-                out.attempts.len()
+                "SURVEY {payload} | {id} | {} | attempts {}",
+                out.stage.to_string().chars().take(160).collect::<String>(),
+                out.attempts.scripts
             );
         }
     }

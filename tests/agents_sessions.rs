@@ -1,17 +1,46 @@
-//! Whole sessions in-process (plan → code → validate → render → review) with the procedural
-//! agents, the real gates and the real renderer; and the Coder's answer to feedback.
+//! Whole sessions through the one engine (`engine::Driver`: plan → code → validate → render →
+//! review → persist) with the procedural agents, the real gates and the real renderer; and
+//! the Coder's answer to feedback.
+
+mod common;
+
+use std::sync::Arc;
 
 use benchforge::agents::procedural::coder::{write_script, Tuning};
 use benchforge::agents::procedural::{
     archetypes, ProceduralCoder, ProceduralPlanner, ProceduralReviewer,
 };
-use benchforge::agents::run::{run_session, SessionSettings, SessionStatus, Simulator};
-use benchforge::agents::simulator::GateSimulator;
 use benchforge::agents::{
     CodeRequest, Coder, Decision, Feedback, PlanRequest, Planner, ScriptDraft,
 };
 use benchforge::journal::render_journal;
 use benchforge::plan::PlanOutcome;
+use benchforge::session::{Session, Stage, StageKind};
+use benchforge::validate::{validate_script, ValidateOptions};
+use common::engine::{agent_steps, procedural_steps, run_session};
+use common::temp_dir;
+
+fn assert_accepted(theme: &str, s: &Session) {
+    assert!(
+        matches!(s.stage, Stage::Accepted { .. }),
+        "{theme}: {}\n{:#?}\n{:#?}",
+        s.stage,
+        s.feedback,
+        s.reviews
+    );
+}
+
+/// Gates 1–7 on 8 seeds with the draft's own scale ranges (what the Simulator runs).
+fn validate(draft: &ScriptDraft) -> benchforge::report::ValidationReport {
+    validate_script(
+        &draft.source,
+        &ValidateOptions {
+            scale_ranges: draft.scale_ranges,
+            ..ValidateOptions::default()
+        },
+    )
+    .unwrap()
+}
 
 /// The seven themes of issue 6's "Done when".
 const DONE_WHEN: &[&str] = &[
@@ -32,25 +61,11 @@ fn rt() -> tokio::runtime::Runtime {
 
 #[test]
 fn the_seven_done_when_themes_are_accepted_with_renders_reviewed() {
-    let rt = rt();
-    let sim = GateSimulator::with_renders(160, 120);
+    let data = temp_dir("sessions-done-when");
     for theme in DONE_WHEN {
-        let out = rt.block_on(run_session(
-            theme,
-            &ProceduralPlanner,
-            &ProceduralCoder,
-            &ProceduralReviewer::default(),
-            &sim,
-            &SessionSettings::default(),
-        ));
-        assert_eq!(
-            out.status,
-            SessionStatus::Accepted,
-            "{theme}: {:#?}\n{:#?}",
-            out.attempts,
-            out.reviews
-        );
-        let report = out.report.as_ref().unwrap();
+        let out = run_session(procedural_steps(&data), &data, theme);
+        assert_accepted(theme, &out);
+        let report = out.validation().unwrap();
         assert!(report.passed());
         assert_eq!(report.seeds.len(), 8);
         assert!(report
@@ -64,8 +79,9 @@ fn the_seven_done_when_themes_are_accepted_with_renders_reviewed() {
             .iter()
             .find(|c| c.item.contains("visible"))
             .unwrap();
+        // The Reviewer sees the statistics of all 24 views of each of the 8 seeds.
         assert!(
-            vis.passed && vis.note.contains("/24"),
+            vis.passed && vis.note.contains("/192"),
             "{theme}: {}",
             vis.note
         );
@@ -75,7 +91,11 @@ fn the_seven_done_when_themes_are_accepted_with_renders_reviewed() {
         assert!(journal.contains("planner — plan attempt 1"));
         assert!(journal.contains("coder — code attempt 1"));
         assert!(journal.contains("reviewer — review round 1"));
+        // The engine's own entries sit beside the agents': one per transition.
+        assert!(journal.contains("simulator — simulating 1"), "{journal}");
+        assert!(journal.contains("persister — persisting"), "{journal}");
     }
+    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
@@ -101,8 +121,7 @@ fn the_coder_answers_an_overlap_by_widening_the_clearance() {
         changes: vec![],
         scale_ranges: plan.scale_ranges,
     };
-    let sim = GateSimulator::gates_only();
-    let report = sim.validate(&draft, 8).unwrap();
+    let report = validate(&draft);
     assert!(!report.passed());
     let rules: Vec<String> = report
         .seeds
@@ -135,50 +154,38 @@ fn the_coder_answers_an_overlap_by_widening_the_clearance() {
         revised_draft.changes
     );
     assert!(revised.journal[0].step.contains("attempt 2"));
-    assert!(sim.validate(&revised_draft, 8).unwrap().passed());
+    assert!(validate(&revised_draft).passed());
 }
 
 #[test]
 fn a_refused_theme_ends_the_session_with_the_refusal() {
-    let out = rt().block_on(run_session(
+    let data = temp_dir("sessions-refused");
+    let out = run_session(
+        procedural_steps(&data),
+        &data,
         "a 2 m ball into a 10 cm cup",
-        &ProceduralPlanner,
-        &ProceduralCoder,
-        &ProceduralReviewer::default(),
-        &GateSimulator::gates_only(),
-        &SessionSettings::default(),
-    ));
-    match out.status {
-        SessionStatus::Refused(r) => assert_eq!(r.code.name(), "contradictory"),
-        other => panic!("{other:?}"),
+    );
+    match &out.stage {
+        Stage::Rejected { reason } => assert!(reason.starts_with("contradictory"), "{reason}"),
+        other => panic!("{other}"),
     }
     assert!(out.script.is_none());
+    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
 fn boxes_and_cylinders_are_accepted_too() {
-    let rt = rt();
+    let data = temp_dir("sessions-shapes");
     for theme in [
         "an aluminium cylinder r 35 x 120 must pass under a low bar",
         "a 50 mm wooden cube through a window in a wall",
         "a rubber cube onto a shelf",
         "a glass puck over a speed bump",
     ] {
-        let out = rt.block_on(run_session(
-            theme,
-            &ProceduralPlanner,
-            &ProceduralCoder,
-            &ProceduralReviewer::default(),
-            &GateSimulator::gates_only(),
-            &SessionSettings::default(),
-        ));
-        assert_eq!(
-            out.status,
-            SessionStatus::Accepted,
-            "{theme}: {:#?}",
-            out.attempts
-        );
+        let out = run_session(procedural_steps(&data), &data, theme);
+        assert_accepted(theme, &out);
     }
+    let _ = std::fs::remove_dir_all(&data);
 }
 
 /// A Planner that picks the wrong archetype on its first attempt, then plans properly.
@@ -213,18 +220,21 @@ impl Planner for WrongFirst {
 
 #[test]
 fn a_plan_of_the_wrong_archetype_goes_back_to_the_planner() {
-    let out = rt().block_on(run_session(
-        "a ball must cross a gap between two decks",
-        &WrongFirst,
-        &ProceduralCoder,
-        &ProceduralReviewer::default(),
-        &GateSimulator::gates_only(),
-        &SessionSettings::default(),
-    ));
-    assert_eq!(out.status, SessionStatus::Accepted, "{:#?}", out.reviews);
+    let data = temp_dir("sessions-wrong-first");
+    let steps = agent_steps(
+        &data,
+        Arc::new(WrongFirst),
+        Arc::new(ProceduralCoder),
+        Arc::new(ProceduralReviewer::default()),
+    );
+    let theme = "a ball must cross a gap between two decks";
+    let out = run_session(steps, &data, theme);
+    assert_accepted(theme, &out);
+    assert_eq!(out.stage.kind(), StageKind::Accepted);
     assert_eq!(out.reviews.len(), 2);
     assert_eq!(out.reviews[0].decision, Decision::RejectToPlanner);
     assert!(out.reviews[0].comments[0].contains("gap_crossing"));
     assert_eq!(out.reviews[1].decision, Decision::Approve);
     assert_eq!(out.plan.unwrap().archetype, "gap_crossing");
+    let _ = std::fs::remove_dir_all(&data);
 }

@@ -1,6 +1,7 @@
 //! The daemon under crashes: actor panics, SIGKILL at named points and at random moments,
-//! SIGTERM, and config edits while running. Every test drives the real binary over real sled
-//! files and a real dataset folder.
+//! SIGTERM, and config edits while running. Every test drives the real binary (built with the
+//! `fault-injection` feature, which this test target requires) over real sled files and a
+//! real dataset folder, and checks the stored state after each crash.
 
 mod common;
 
@@ -88,6 +89,7 @@ fn crash_at_point_then_resume(point: &str) {
         !crashed.status.success(),
         "{point}: the daemon did not crash"
     );
+    check_stored_state_after_crash(&data, point);
     let resumed = run_to_end(
         {
             let mut c = benchforge(&[]);
@@ -124,6 +126,49 @@ fn killed_while_persisting_never_leaves_half_a_benchmark_nor_writes_one_twice() 
         "dataset.before_rename",
         "dataset.after_rename",
         "dataset.after_index",
+    ] {
+        crash_at_point_then_resume(point);
+    }
+}
+
+/// The store a crash left behind: every queued session still there exactly once, the stage
+/// index and counters agreeing with the records, and no session past a stage whose output is
+/// missing (an accepted session has its benchmark folder).
+fn check_stored_state_after_crash(data: &std::path::Path, point: &str) {
+    let store = benchforge::store::Store::open(data)
+        .unwrap_or_else(|e| panic!("{point}: the store does not reopen after the crash: {e}"));
+    store
+        .check_consistency()
+        .unwrap_or_else(|e| panic!("{point}: {e}\n{}", store.dump().unwrap()));
+    let sessions = store.sessions().unwrap();
+    // The queue is written in one transaction per theme: all of a theme's sessions or none.
+    assert!(
+        [0, 1, 2, 3].contains(&sessions.len()),
+        "{point}: {} sessions",
+        sessions.len()
+    );
+    for s in &sessions {
+        if let benchforge::session::Stage::Accepted { path } = &s.stage {
+            assert!(
+                std::path::Path::new(path).join("benchmark.json").is_file(),
+                "{point}: {} accepted without its folder",
+                s.id
+            );
+        }
+    }
+}
+
+/// Every other fault point: a crash there is resumed from as well.
+#[test]
+fn killed_at_any_other_named_point_resumes_cleanly() {
+    for point in [
+        "coder",
+        "reviewer",
+        "persister",
+        "store.queue_theme.before_write:2",
+        "store.commit.before_write:4",
+        "store.commit.after_flush:6",
+        "store.before_flush:8",
     ] {
         crash_at_point_then_resume(point);
     }
@@ -252,8 +297,13 @@ fn a_config_edit_adds_new_themes_once_and_a_broken_edit_is_reported_and_ignored(
     text.push_str("\n# saved again\n");
     std::fs::write(&config, &text).unwrap();
     wait_until("the re-read", LONG, || {
-        log_text(&data).matches("config reloaded").count() >= 2
+        log_text(&data).contains("config file saved without changes")
     });
+    assert_eq!(
+        log_text(&data).matches("theme queue reloaded").count(),
+        1,
+        "saving the same themes again queues nothing"
+    );
 
     // A broken edit: reported with file and line, the daemon keeps running on the last good one.
     std::fs::write(&config, text.replace("count = 2", "count = \"two\"")).unwrap();
@@ -295,9 +345,10 @@ fn a_config_edit_adds_new_themes_once_and_a_broken_edit_is_reported_and_ignored(
 
 #[test]
 fn refused_and_retried_sessions_end_in_the_right_stage_and_status_counts_them() {
+    use benchforge::daemon::{self, DaemonOptions, Mode};
     let dir = temp_dir("mixed");
     let data = dir.join("data");
-    let config = write_config(
+    let config_path = write_config(
         &dir,
         &data,
         &[
@@ -305,25 +356,64 @@ fn refused_and_retried_sessions_end_in_the_right_stage_and_status_counts_them() 
             ("retry once: a gate in a wall", 1),
         ],
     );
-    // The toy steps refuse "impossible" themes and fail the first simulation of "retry once"
-    // on demand, so both paths through the stage machine are certain to run.
+    let config = benchforge::config::Config::load(&config_path).unwrap();
+    // The stand-in steps refuse "impossible" themes and fail the first simulation of "retry
+    // once" on demand, so both paths through the stage machine are certain to run.
+    let (_stop_tx, stop_rx) = daemon::stop_channel();
+    daemon::run(
+        DaemonOptions {
+            config,
+            mode: Mode::Run {
+                config_path,
+                until_idle: true,
+            },
+            steps: std::sync::Arc::new(common::engine::StandInSteps::new(Duration::from_millis(
+                20,
+            ))),
+            steps_factory: None,
+            heartbeat: Duration::from_secs(1),
+            shutdown_grace: Duration::from_secs(1),
+        },
+        stop_rx,
+    )
+    .unwrap();
+    let store = benchforge::store::Store::open(&data).unwrap();
+    let status = store.status().unwrap();
+    assert_eq!(status.accepted, 1, "{status:?}");
+    assert_eq!(status.rejected, 1, "{status:?}");
+    store.check_consistency().unwrap();
+    drop(store);
+    let dirs = check_dataset(&data, 1);
+    let journal = std::fs::read_to_string(dirs[0].join("journal.md")).unwrap();
+    assert!(journal.contains("failed geometry"), "{journal}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn json_log_lines_carry_the_session_id_theme_and_stage() {
+    let data = temp_dir("json-log");
     let out = run_to_end(
         {
-            let mut c = benchforge(&[("BENCHFORGE_STEPS", "toy")]);
-            c.args(["run", "--until-idle", "--log-format", "json", "--config"])
-                .arg(&config);
+            let mut c = benchforge(&[]);
+            c.args([
+                "generate",
+                "a ball must cross a gap",
+                "--seeds",
+                "2",
+                "--log-format",
+                "json",
+                "--data-dir",
+            ])
+            .arg(&data);
             c
         },
         LONG,
     );
-    assert!(out.status.success());
-    let status = status_json(&data);
-    assert_eq!(status["accepted"], 1, "{status}");
-    assert_eq!(status["rejected"], 1, "{status}");
-    let dirs = check_dataset(&data, 1);
-    let journal = std::fs::read_to_string(dirs[0].join("journal.md")).unwrap();
-    assert!(journal.contains("failed geometry"), "{journal}");
-    // JSON log lines carry the session span's id, theme and stage.
+    assert!(
+        out.status.success(),
+        "{}",
+        tail(&String::from_utf8_lossy(&out.stderr), 20)
+    );
     let log = log_text(&data);
     let stage_line = log.lines().find(|l| l.contains("stage changed")).unwrap();
     let v: serde_json::Value = serde_json::from_str(stage_line).unwrap();
@@ -333,47 +423,39 @@ fn refused_and_retried_sessions_end_in_the_right_stage_and_status_counts_them() 
             && v["span"]["stage"].is_string(),
         "{v}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&data);
 }
 
 /// Steps whose simulation always panics and whose planner is unreachable for one theme: the
 /// sessions must end failed with the reason, not hang nor restart forever.
-struct Hostile;
+
+struct Hostile(common::engine::StandInSteps);
 
 impl benchforge::steps::Steps for Hostile {
-    fn plan(&self, session: &benchforge::store::Session) -> benchforge::steps::StepFuture {
-        let toy = benchforge::steps::ToySteps {
-            step_delay: Duration::from_millis(1),
-        };
+    fn plan(&self, session: &benchforge::session::Session) -> benchforge::steps::StepFuture {
         if session.theme.prompt.contains("offline") {
             return Box::pin(async {
                 benchforge::session::StepResult::StepFailed {
-                    role: benchforge::session::Role::Planner,
+                    role: benchforge::role::Role::Planner,
                     unreachable: true,
                     message: "connection refused at http://127.0.0.1:9/v1".into(),
                 }
             });
         }
-        toy.plan(session)
+        self.0.plan(session)
     }
-    fn code(&self, session: &benchforge::store::Session) -> benchforge::steps::StepFuture {
-        benchforge::steps::ToySteps {
-            step_delay: Duration::from_millis(1),
-        }
-        .code(session)
+    fn code(&self, session: &benchforge::session::Session) -> benchforge::steps::StepFuture {
+        self.0.code(session)
     }
     fn simulate(
         &self,
-        _session: &benchforge::store::Session,
+        _session: &benchforge::session::Session,
         _dir: &std::path::Path,
     ) -> benchforge::session::StepResult {
         panic!("the physics world exploded")
     }
-    fn review(&self, session: &benchforge::store::Session) -> benchforge::steps::StepFuture {
-        benchforge::steps::ToySteps {
-            step_delay: Duration::from_millis(1),
-        }
-        .review(session)
+    fn review(&self, session: &benchforge::session::Session) -> benchforge::steps::StepFuture {
+        self.0.review(session)
     }
 }
 
@@ -406,7 +488,10 @@ fn a_step_that_always_panics_or_an_agent_that_is_never_reachable_fails_the_sessi
             DaemonOptions {
                 config,
                 mode: Mode::Generate { spec },
-                steps: std::sync::Arc::new(Hostile),
+                steps: std::sync::Arc::new(Hostile(common::engine::StandInSteps::new(
+                    Duration::from_millis(1),
+                ))),
+                steps_factory: None,
                 heartbeat: Duration::from_secs(1),
                 shutdown_grace: Duration::from_secs(1),
             },

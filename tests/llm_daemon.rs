@@ -59,6 +59,7 @@ fn the_daemon_with_llm_agents_accepts_a_benchmark_with_traces_and_tokens() {
                 },
             },
             steps,
+            steps_factory: None,
             heartbeat: Duration::from_secs(5),
             shutdown_grace: Duration::from_secs(2),
         },
@@ -93,8 +94,8 @@ fn the_daemon_with_llm_agents_accepts_a_benchmark_with_traces_and_tokens() {
         .iter()
         .map(|t| t.tokens.unwrap().prompt_tokens)
         .sum();
-    assert_eq!(usage["prompt_tokens"].as_u64(), Some(traced), "{usage}");
-    assert!(usage["completion_tokens"].as_u64().unwrap() > 0);
+    assert_eq!(usage["input_tokens"].as_u64(), Some(traced), "{usage}");
+    assert!(usage["output_tokens"].as_u64().unwrap() > 0);
     assert_eq!(usage["calls"].as_u64(), Some(answers.len() as u64));
     assert!(server.received().len() >= 3);
     drop(runtime);

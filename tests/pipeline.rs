@@ -10,10 +10,10 @@ use benchforge::agents::{
     AgentError, Answer, CodeRequest, Coder, PlanRequest, Planner, Review, ReviewRequest, Reviewer,
     ScriptDraft,
 };
-use benchforge::plan::{PlanOutcome, Role};
-use benchforge::session::StepResult;
+use benchforge::plan::PlanOutcome;
+use benchforge::role::Role;
+use benchforge::session::{Session, Stage, StepResult, ThemeSpec};
 use benchforge::steps::Steps;
-use benchforge::store::{Session, Stage, ThemeSpec};
 
 struct Nobody;
 
@@ -83,10 +83,11 @@ fn the_simulator_step_writes_every_variant_file_and_the_dataset_keeps_them() {
         0,
     );
     session.stage = Stage::Simulating { attempt: 1 };
-    session.script = Some(benchforge::store::ScriptRecord {
+    session.script = Some(ScriptDraft {
         source,
-        solution: None,
-        draft_json: String::new(),
+        attempt: 1,
+        changes: Vec::new(),
+        scale_ranges: Default::default(),
     });
     let artifacts = data.join("work").join("sim");
     let report = match steps.simulate(&session, &artifacts) {
@@ -121,12 +122,7 @@ fn the_simulator_step_writes_every_variant_file_and_the_dataset_keeps_them() {
     }
     // The dataset copies them under variants/.
     session.report = Some(report);
-    session.plan = Some(benchforge::store::PlanRecord {
-        json: "{}".into(),
-        markdown: "# Plan".into(),
-        todo_md: String::new(),
-        difficulty: None,
-    });
+    session.plan = Some(common::engine::StandInSteps::new(Default::default()).plan);
     let dir = benchforge::dataset::write_benchmark(&data, &session).unwrap();
     assert!(dir
         .join("variants/seed-1/renders/view_e45_a090.png")

@@ -1,22 +1,16 @@
-//! The Coder: takes sessions waiting at the coder stage and runs the coder step (async: the
-//! agent may be a language model behind a network endpoint).
+//! The Coder: takes the sessions waiting at the coder stage and runs their step, which
+//! writes the scene script for the plan (async: the agent may be a language model).
 
-use std::sync::Arc;
+use super::{Job, Worker};
+use crate::role::Role;
+use crate::session::StageKind;
 
-use super::{spawn_async, Job, JobOutcome, Shared, Worker};
-use crate::session::Role;
-use crate::store::{Session, StageKind};
-
-/// The Coder job.
+/// The Coder's stage.
 pub struct CoderJob;
 
 impl Job for CoderJob {
     const ROLE: Role = Role::Coder;
     const STAGE: StageKind = StageKind::Coding;
-
-    fn spawn(shared: &Arc<Shared>, session: Session) -> tokio::task::JoinHandle<JobOutcome> {
-        spawn_async(Role::Coder, shared.steps.code(&session))
-    }
 }
 
 /// The Coder actor.

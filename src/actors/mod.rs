@@ -1,13 +1,15 @@
 //! The thin actor shell: five actix actors, each under an `actix::Supervisor` in its own
 //! arbiter. The four workers (Planner, Coder, Simulator, Reviewer) share one shell,
-//! [`Worker`], parameterised by their [`Job`] (one file each); the Persister is the single
-//! writer of the store and the dataset and routes every recorded session to its next actor.
+//! [`Worker`], parameterised by their [`Job`] (one file each: the stage it serves); the
+//! Persister is the single writer of the store and the dataset and routes every recorded
+//! session to its next actor. Every step runs through [`crate::steps::spawn_step`] and every
+//! transition through [`crate::session::advance`]: the actors add no rule, only threads.
 //!
-//! Crash safety: a worker runs its step as a separate task (async agents on the runtime,
-//! CPU-heavy simulation on the blocking pool behind `guard::catch_panic`); a panic there is
-//! reported to the Persister as a failed step and the worker stops itself, so the supervisor
-//! restarts it, and the restarted worker (in `started`) asks the Persister for the sessions
-//! waiting at its stage and resumes them.
+//! Crash safety: a step runs as a separate task (async agents on the runtime, CPU-heavy
+//! simulation and benchmark writing on the blocking pool); a panic there is reported to the
+//! Persister as a failed step and the worker stops itself, so the supervisor restarts it, and
+//! the restarted worker (in `started`) asks the Persister for the sessions waiting at its
+//! stage and resumes them.
 
 pub mod coder;
 pub mod persister;
@@ -19,32 +21,31 @@ use std::collections::{HashMap, HashSet};
 use std::marker::PhantomData;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 use actix::prelude::*;
 use tracing::Instrument;
 
 use crate::logging::session_span;
-use crate::messages::{SetRoutes, StepDone, WaitingAt, Work};
-use crate::session::{Limits, Role, StepResult};
-use crate::steps::Steps;
-use crate::store::{Session, StageKind, Store};
+use crate::messages::{Routes, SessionEvent, SetRoutes, StepDone, WaitingAt, Work};
+use crate::role::Role;
+use crate::session::{AttemptLimits, Session, StageKind, StepResult};
+use crate::steps::{panicked, spawn_step, StepPanicked, Steps};
+use crate::store::Store;
 
 pub use coder::Coder;
-pub use persister::{Persister, SessionEvent};
+pub use persister::Persister;
 pub use planner::Planner;
 pub use reviewer::Reviewer;
 pub use simulator::Simulator;
 
-/// What every actor shares: the step implementations, the store (read by workers only
-/// through the Persister), settings that a config reload may change, and shutdown state.
+/// What every actor shares: the step implementations, settings that a config reload may
+/// change (for sessions' next steps), and shutdown state.
 pub struct Shared {
-    /// The work behind each stage.
-    pub steps: Arc<dyn Steps>,
+    steps: RwLock<Arc<dyn Steps>>,
     /// The data folder.
     pub data_dir: PathBuf,
-    /// Attempt limits.
-    pub limits: Mutex<Limits>,
+    limits: Mutex<AttemptLimits>,
     /// Sessions open at once.
     pub concurrency: AtomicU32,
     /// Set on the first Ctrl-C/SIGTERM: no new work is started or admitted.
@@ -55,9 +56,14 @@ pub struct Shared {
 
 impl Shared {
     /// Shared state for a daemon.
-    pub fn new(steps: Arc<dyn Steps>, data_dir: PathBuf, limits: Limits, concurrency: u32) -> Self {
+    pub fn new(
+        steps: Arc<dyn Steps>,
+        data_dir: PathBuf,
+        limits: AttemptLimits,
+        concurrency: u32,
+    ) -> Self {
         Self {
-            steps,
+            steps: RwLock::new(steps),
             data_dir,
             limits: Mutex::new(limits),
             concurrency: AtomicU32::new(concurrency.max(1)),
@@ -66,9 +72,25 @@ impl Shared {
         }
     }
 
-    /// The current limits.
-    pub fn limits(&self) -> Limits {
+    /// The current step implementations.
+    pub fn steps(&self) -> Arc<dyn Steps> {
+        self.steps.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Replaces the step implementations (a reload): steps already running finish with the
+    /// old ones, every step started from now on uses the new ones.
+    pub fn set_steps(&self, steps: Arc<dyn Steps>) {
+        *self.steps.write().unwrap_or_else(|e| e.into_inner()) = steps;
+    }
+
+    /// The current attempt limits.
+    pub fn limits(&self) -> AttemptLimits {
         *self.limits.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Replaces the attempt limits (a reload).
+    pub fn set_limits(&self, limits: AttemptLimits) {
+        *self.limits.lock().unwrap_or_else(|e| e.into_inner()) = limits;
     }
 
     /// True once shutdown began.
@@ -77,42 +99,12 @@ impl Shared {
     }
 }
 
-/// The workers' addresses (stable across supervisor restarts).
-#[derive(Clone)]
-pub struct Routes {
-    /// The Planner.
-    pub planner: Addr<Planner>,
-    /// The Coder.
-    pub coder: Addr<Coder>,
-    /// The Simulator.
-    pub simulator: Addr<Simulator>,
-    /// The Reviewer.
-    pub reviewer: Addr<Reviewer>,
-}
-
-/// The result of a step task: the step's result, or the message of a panic inside it.
-pub type JobOutcome = Result<StepResult, String>;
-
-/// One worker role: which stage it serves and how it runs its step.
+/// One worker role: which stage it serves.
 pub trait Job: Unpin + 'static {
     /// The role.
     const ROLE: Role;
     /// The stage it takes sessions from.
     const STAGE: StageKind;
-    /// Starts the step for `session` as a separate task (never on the actor's event loop).
-    fn spawn(shared: &Arc<Shared>, session: Session) -> tokio::task::JoinHandle<JobOutcome>;
-}
-
-/// Runs an async step as a task; the test fault hook for `role` fires inside it.
-pub(crate) fn spawn_async(
-    role: Role,
-    future: impl std::future::Future<Output = StepResult> + Send + 'static,
-) -> tokio::task::JoinHandle<JobOutcome> {
-    tokio::spawn(async move {
-        // A panic here unwinds the task only; the JoinError carries it to the worker.
-        crate::fault::hit(role.name()).map_err(|e| e.to_string())?;
-        Ok(future.await)
-    })
 }
 
 /// The shell shared by the four workers.
@@ -156,12 +148,14 @@ impl<J: Job> Worker<J> {
         span.in_scope(|| tracing::info!(role = J::ROLE.name(), "step started"));
         let id = session.id.clone();
         let revision = session.revision;
-        let handle = J::spawn(&self.shared, session);
+        let handle = spawn_step(self.shared.steps(), session, self.shared.data_dir.clone());
         let wait = async move {
-            match handle.await {
-                Ok(outcome) => outcome,
-                Err(e) if e.is_panic() => Err(panic_message(e.into_panic())),
-                Err(e) => Err(format!("step task ended: {e}")),
+            match handle {
+                Some(handle) => match handle.await {
+                    Ok(outcome) => outcome,
+                    Err(e) => Err(StepPanicked(format!("step task ended: {e}"))),
+                },
+                None => Err(StepPanicked("no step for this stage".into())),
             }
         }
         .instrument(span.clone());
@@ -179,15 +173,11 @@ impl<J: Job> Worker<J> {
                     });
                 }
                 Err(panic) => {
-                    tracing::error!(role = J::ROLE.name(), %panic, "step panicked; restarting the actor");
+                    tracing::error!(role = J::ROLE.name(), panic = %panic.0, "step panicked; restarting the actor");
                     act.persister.do_send(StepDone {
                         session_id: id,
                         revision,
-                        result: StepResult::StepFailed {
-                            role: J::ROLE,
-                            unreachable: false,
-                            message: format!("the {} panicked: {panic}", J::ROLE.name()),
-                        },
+                        result: panicked(J::ROLE, &panic),
                     });
                     ctx.stop();
                 }
@@ -196,23 +186,13 @@ impl<J: Job> Worker<J> {
     }
 }
 
-fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".into())
-}
-
 /// A one-line description of a step result for the log.
 pub fn describe(result: &StepResult) -> String {
     match result {
         StepResult::Admitted => "admitted".into(),
         StepResult::Planned { plan, .. } => format!(
-            "plan written (difficulty {})",
-            plan.difficulty
-                .map(|d| format!("{d:.2}"))
-                .unwrap_or_else(|| "?".into())
+            "plan written: {} (difficulty {:.2})",
+            plan.archetype, plan.difficulty.score
         ),
         StepResult::PlanRefused { reason, .. } => format!("plan refused: {reason}"),
         StepResult::Coded { script, .. } => {
@@ -294,7 +274,7 @@ impl<J: Job> Handler<Work> for Worker<J> {
 pub struct Actors {
     /// The Persister.
     pub persister: Addr<Persister>,
-    /// The workers.
+    /// Where the workers are reached.
     pub routes: Routes,
     /// The arbiters (threads) they run in.
     pub arbiters: Vec<Arbiter>,
@@ -352,10 +332,11 @@ pub fn start(
         addr
     }
     let routes = Routes {
-        planner: worker(&shared, &persister, &mut arbiters),
-        coder: worker(&shared, &persister, &mut arbiters),
-        simulator: worker(&shared, &persister, &mut arbiters),
-        reviewer: worker(&shared, &persister, &mut arbiters),
+        planner: worker::<planner::PlannerJob>(&shared, &persister, &mut arbiters).recipient(),
+        coder: worker::<coder::CoderJob>(&shared, &persister, &mut arbiters).recipient(),
+        simulator: worker::<simulator::SimulatorJob>(&shared, &persister, &mut arbiters)
+            .recipient(),
+        reviewer: worker::<reviewer::ReviewerJob>(&shared, &persister, &mut arbiters).recipient(),
     };
     persister.do_send(SetRoutes(routes.clone()));
     Actors {

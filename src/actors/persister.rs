@@ -8,22 +8,16 @@ use std::time::Duration;
 
 use actix::prelude::*;
 
-use super::{describe, Routes, Shared};
-use crate::dataset;
+use super::{describe, Shared};
 use crate::logging::session_span;
 use crate::messages::{
-    Admit, GetStatus, PersistBenchmark, QueueThemes, RecordError, SetRoutes, StepDone, WaitingAt,
-    Work,
+    Admit, GetStatus, PersistBenchmark, QueueThemes, RecordError, Routes, SessionEvent, SetRoutes,
+    StepDone, WaitingAt, Work,
 };
-use crate::session::{advance, Role, StepResult};
-use crate::store::{QueueOutcome, Session, Stage, StageKind, Store, StoreError};
-
-/// Something the daemon loop wants to hear about.
-#[derive(Debug, Clone)]
-pub enum SessionEvent {
-    /// The session reached a terminal stage (accepted, rejected or failed).
-    Finished(Session),
-}
+use crate::role::Role;
+use crate::session::{advance, Session, Stage, StageKind, StepResult};
+use crate::steps::{panicked, retry_delay, spawn_step, StepPanicked};
+use crate::store::{QueueOutcome, Store, StoreError};
 
 /// The Persister actor.
 pub struct Persister {
@@ -34,6 +28,8 @@ pub struct Persister {
     /// Sessions recorded before the workers' routes were known (a worker resumed at start-up
     /// and finished its step first); sent on when `SetRoutes` arrives, never dropped.
     unrouted: Vec<Session>,
+    /// Sessions whose benchmark is being written right now (on the blocking pool).
+    persisting: std::collections::HashSet<String>,
 }
 
 impl Persister {
@@ -49,6 +45,7 @@ impl Persister {
             events,
             routes: None,
             unrouted: Vec::new(),
+            persisting: std::collections::HashSet::new(),
         }
     }
 
@@ -115,7 +112,7 @@ impl Persister {
     /// Sends a recorded session to the actor owning its stage.
     fn route(&mut self, session: Session, ctx: &mut Context<Self>, delay: Duration) {
         if session.stage.is_terminal() {
-            let _ = self.events.send(super::SessionEvent::Finished(session));
+            let _ = self.events.send(SessionEvent::Finished(session));
             ctx.notify(Admit);
             return;
         }
@@ -126,13 +123,12 @@ impl Persister {
             self.unrouted.push(session);
             return;
         };
-        let send = move |session: Session, ctx: &mut Context<Self>| match session.stage.kind() {
-            StageKind::Planning => routes.planner.do_send(Work(session)),
-            StageKind::Coding => routes.coder.do_send(Work(session)),
-            StageKind::Simulating => routes.simulator.do_send(Work(session)),
-            StageKind::Reviewing => routes.reviewer.do_send(Work(session)),
-            StageKind::Persisting => ctx.notify(PersistBenchmark(session)),
-            _ => {}
+        let send = move |session: Session, ctx: &mut Context<Self>| {
+            if session.stage.kind() == StageKind::Persisting {
+                ctx.notify(PersistBenchmark(session));
+            } else if let Some(worker) = routes.to(session.stage.kind()) {
+                worker.do_send(Work(session));
+            }
         };
         if delay.is_zero() {
             send(session, ctx);
@@ -150,9 +146,8 @@ impl Persister {
     ) {
         let retry = matches!(result, StepResult::StepFailed { .. });
         if let Some(stored) = self.record(id, revision, result) {
-            // A failed step that is retried waits a little longer each time.
             let delay = if retry {
-                Duration::from_millis(200 * u64::from(stored.attempts.consecutive_errors))
+                retry_delay(&stored)
             } else {
                 Duration::ZERO
             };
@@ -191,6 +186,12 @@ impl Supervised for Persister {
             role = "persister",
             "actor restarting; resuming from the store"
         );
+        // Stopping dropped the futures of the benchmark writes in flight; their sessions are
+        // still at `persisting` in the store and are written again (idempotently) on resume.
+        self.shared
+            .steps_in_flight
+            .fetch_sub(self.persisting.len(), std::sync::atomic::Ordering::SeqCst);
+        self.persisting.clear();
     }
 }
 
@@ -247,33 +248,33 @@ impl Handler<StepDone> for Persister {
 impl Handler<Admit> for Persister {
     type Result = ();
 
+    /// Reads the open count and the oldest queued ids from the store's index and counters:
+    /// never all of history.
     fn handle(&mut self, _msg: Admit, ctx: &mut Context<Self>) {
         if self.shared.is_shutting_down() || self.routes.is_none() {
             return;
         }
-        let sessions = match self.store.sessions() {
-            Ok(s) => s,
+        let limit = u64::from(
+            self.shared
+                .concurrency
+                .load(std::sync::atomic::Ordering::SeqCst),
+        );
+        let queued = self.store.open_count().and_then(|open| {
+            self.store
+                .ids_at(StageKind::Queued, limit.saturating_sub(open) as usize)
+        });
+        let queued = match queued {
+            Ok(ids) => ids,
             Err(e) => {
                 tracing::error!(error = %e, "cannot list sessions for admission");
                 return;
             }
         };
-        let open = sessions
-            .iter()
-            .filter(|s| !s.stage.is_terminal() && s.stage != Stage::Queued)
-            .count();
-        let limit = self
-            .shared
-            .concurrency
-            .load(std::sync::atomic::Ordering::SeqCst) as usize;
-        let mut queued: Vec<&Session> = sessions
-            .iter()
-            .filter(|s| s.stage == Stage::Queued)
-            .collect();
-        queued.sort_by_key(|s| (s.created_unix_ms, s.id.clone()));
-        for s in queued.into_iter().take(limit.saturating_sub(open)) {
-            let (id, revision) = (s.id.clone(), s.revision);
-            self.record_and_route(&id, revision, StepResult::Admitted, ctx);
+        for id in queued {
+            let Ok(session) = self.store.session(&id) else {
+                continue;
+            };
+            self.record_and_route(&id, session.revision, StepResult::Admitted, ctx);
         }
     }
 }
@@ -281,8 +282,10 @@ impl Handler<Admit> for Persister {
 impl Handler<PersistBenchmark> for Persister {
     type Result = ();
 
+    /// Writes the benchmark on the blocking pool (never on this actor's thread, which keeps
+    /// recording other sessions' checkpoints meanwhile) and records the result when done.
     fn handle(&mut self, msg: PersistBenchmark, ctx: &mut Context<Self>) {
-        if self.shared.is_shutting_down() {
+        if self.shared.is_shutting_down() || self.persisting.contains(&msg.0.id) {
             return;
         }
         let session = match self.store.session(&msg.0.id) {
@@ -290,42 +293,48 @@ impl Handler<PersistBenchmark> for Persister {
             _ => return, // Already written by an earlier hand-off.
         };
         let span = session_span(&session);
-        let data_dir = self.shared.data_dir.clone();
-        let outcome = span.in_scope(|| {
-            tracing::info!("writing the benchmark");
-            crate::guard::catch_panic(|| {
-                crate::fault::hit("persister").map_err(|e| e.to_string())?;
-                dataset::write_benchmark(&data_dir, &session).map_err(|e| e.to_string())
-            })
-        });
-        let result = match outcome {
-            Ok(Ok(path)) => StepResult::Persisted {
-                path: path.display().to_string(),
-            },
-            Ok(Err(message)) => StepResult::StepFailed {
-                role: Role::Persister,
-                unreachable: false,
-                message,
-            },
-            Err(panic) => {
-                span.in_scope(
-                    || tracing::error!(%panic, "persister panicked; restarting the actor"),
-                );
-                self.record(
-                    &session.id,
-                    session.revision,
-                    StepResult::StepFailed {
-                        role: Role::Persister,
-                        unreachable: false,
-                        message: format!("the persister panicked: {panic}"),
-                    },
-                );
-                ctx.stop();
-                return;
+        span.in_scope(|| tracing::info!("writing the benchmark"));
+        let Some(handle) = spawn_step(
+            self.shared.steps(),
+            session.clone(),
+            self.shared.data_dir.clone(),
+        ) else {
+            return;
+        };
+        self.persisting.insert(session.id.clone());
+        self.shared
+            .steps_in_flight
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let wait = async move {
+            match handle.await {
+                Ok(outcome) => outcome,
+                Err(e) => Err(StepPanicked(format!("persist task ended: {e}"))),
             }
         };
-        span.in_scope(|| tracing::debug!(result = %describe(&result), "persist step done"));
-        self.record_and_route(&session.id, session.revision, result, ctx);
+        ctx.spawn(
+            actix::fut::wrap_future::<_, Self>(wait).map(move |outcome, act, ctx| {
+                act.persisting.remove(&session.id);
+                act.shared
+                    .steps_in_flight
+                    .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+                let _entered = span.enter();
+                match outcome {
+                    Ok(result) => {
+                        tracing::debug!(result = %describe(&result), "persist step done");
+                        act.record_and_route(&session.id, session.revision, result, ctx);
+                    }
+                    Err(panic) => {
+                        tracing::error!(panic = %panic.0, "persister panicked; restarting the actor");
+                        act.record(
+                            &session.id,
+                            session.revision,
+                            panicked(Role::Persister, &panic),
+                        );
+                        ctx.stop();
+                    }
+                }
+            }),
+        );
     }
 }
 

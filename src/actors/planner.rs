@@ -1,22 +1,16 @@
-//! The Planner: takes sessions waiting at the planner stage and runs the planner step (async: the
-//! agent may be a language model behind a network endpoint).
+//! The Planner: takes the sessions waiting at the planner stage and runs their step, which
+//! turns a theme into a plan (async: the agent may be a language model behind a network endpoint).
 
-use std::sync::Arc;
+use super::{Job, Worker};
+use crate::role::Role;
+use crate::session::StageKind;
 
-use super::{spawn_async, Job, JobOutcome, Shared, Worker};
-use crate::session::Role;
-use crate::store::{Session, StageKind};
-
-/// The Planner job.
+/// The Planner's stage.
 pub struct PlannerJob;
 
 impl Job for PlannerJob {
     const ROLE: Role = Role::Planner;
     const STAGE: StageKind = StageKind::Planning;
-
-    fn spawn(shared: &Arc<Shared>, session: Session) -> tokio::task::JoinHandle<JobOutcome> {
-        spawn_async(Role::Planner, shared.steps.plan(&session))
-    }
 }
 
 /// The Planner actor.

@@ -1,22 +1,16 @@
-//! The Reviewer: takes sessions waiting at the reviewer stage and runs the reviewer step (async: the
-//! agent may be a language model behind a network endpoint).
+//! The Reviewer: takes the sessions waiting at the reviewer stage and runs their step, which
+//! approves or rejects a validated benchmark (async: the agent may be a language model).
 
-use std::sync::Arc;
+use super::{Job, Worker};
+use crate::role::Role;
+use crate::session::StageKind;
 
-use super::{spawn_async, Job, JobOutcome, Shared, Worker};
-use crate::session::Role;
-use crate::store::{Session, StageKind};
-
-/// The Reviewer job.
+/// The Reviewer's stage.
 pub struct ReviewerJob;
 
 impl Job for ReviewerJob {
     const ROLE: Role = Role::Reviewer;
     const STAGE: StageKind = StageKind::Reviewing;
-
-    fn spawn(shared: &Arc<Shared>, session: Session) -> tokio::task::JoinHandle<JobOutcome> {
-        spawn_async(Role::Reviewer, shared.steps.review(&session))
-    }
 }
 
 /// The Reviewer actor.

@@ -12,8 +12,6 @@
 
 pub mod llm;
 pub mod procedural;
-pub mod run;
-pub mod simulator;
 
 use std::ops::{Add, AddAssign};
 
@@ -21,8 +19,9 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::journal::JournalEntry;
-use crate::plan::{Plan, PlanOutcome, Role};
+use crate::plan::{Plan, PlanOutcome};
 use crate::report::ValidationReport;
+use crate::role::Role;
 
 /// Resources an agent used for one answer (or a sum of answers).
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
@@ -370,9 +369,6 @@ pub trait Reviewer: Send + Sync {
     /// Approves or rejects the script of `request`.
     async fn review(&self, request: ReviewRequest) -> Result<Answer<Review>, AgentError>;
 }
-
-/// The role an [`AgentError`] or a journal entry belongs to; re-exported for convenience.
-pub use crate::plan::Role as AgentRole;
 
 #[cfg(test)]
 mod tests {

@@ -72,6 +72,7 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<u8> {
             config,
             mode: Mode::Generate { spec },
             steps,
+            steps_factory: Some(super::run::steps_factory()),
             heartbeat: heartbeat(),
             shutdown_grace: Duration::from_secs(4),
         },

@@ -9,7 +9,7 @@ use anyhow::Context as _;
 use crate::config::Config;
 use crate::daemon::{self, DaemonOptions, Mode};
 use crate::logging::{self, LogFormat};
-use crate::steps::{Steps, ToySteps};
+use crate::steps::Steps;
 
 /// Arguments of `benchforge run`.
 #[derive(Debug, clap::Args)]
@@ -25,14 +25,14 @@ pub struct RunArgs {
     pub until_idle: bool,
 }
 
-/// The work behind the stages, as the config selects it. `BENCHFORGE_STEPS=toy` selects the
-/// small built-in stand-in the daemon's own crash tests use.
+/// The work behind the stages, as the config selects it (per role: procedural or LLM).
 pub fn steps_for(config: &Config) -> anyhow::Result<Arc<dyn Steps>> {
-    if std::env::var("BENCHFORGE_STEPS").as_deref() == Ok("toy") {
-        tracing::warn!("BENCHFORGE_STEPS=toy: using the toy stand-in steps (tests only)");
-        return Ok(Arc::new(ToySteps::from_env()));
-    }
     crate::agents::llm::agent_steps(config).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// How a reload rebuilds the steps from the new config.
+pub fn steps_factory() -> crate::daemon::StepsFactory {
+    Arc::new(|config: &Config| crate::agents::llm::agent_steps(config).map_err(|e| e.to_string()))
 }
 
 /// Heartbeat period: `BENCHFORGE_HEARTBEAT_S` (for tests) or 30 s.
@@ -66,6 +66,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<u8> {
                 until_idle: args.until_idle,
             },
             steps,
+            steps_factory: Some(super::run::steps_factory()),
             heartbeat: heartbeat(),
             shutdown_grace: Duration::from_secs(4),
         },

@@ -42,8 +42,11 @@ pub fn run(args: StatusArgs) -> anyhow::Result<u8> {
         .collect();
     println!("per stage:     {}", stages.join(" "));
     println!(
-        "tokens:        {} prompt, {} completion, {} calls",
-        snapshot.usage.prompt_tokens, snapshot.usage.completion_tokens, snapshot.usage.calls
+        "tokens:        {} in, {} out, {} calls, {:.4} USD",
+        snapshot.usage.input_tokens,
+        snapshot.usage.output_tokens,
+        snapshot.usage.calls,
+        snapshot.usage.cost_usd
     );
     println!(
         "last error:    {}",

@@ -16,12 +16,10 @@ pub fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
-/// The benchforge binary with the given environment, running the real procedural agents
-/// unless `env` sets `BENCHFORGE_STEPS=toy`.
+/// The benchforge binary with the given environment, running the real procedural agents.
 pub fn benchforge(env: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_benchforge"));
-    cmd.env_remove("BENCHFORGE_STEPS")
-        .env("BENCHFORGE_HEARTBEAT_S", "0.5")
+    cmd.env("BENCHFORGE_HEARTBEAT_S", "0.5")
         .env_remove("BENCHFORGE_FAULT")
         .env_remove("RUST_LOG");
     for (k, v) in env {
@@ -84,7 +82,7 @@ pub fn wait_until(what: &str, timeout: Duration, mut cond: impl FnMut() -> bool)
 /// Writes a daemon config with the given themes (prompt, count) into `dir/benchforge.toml`.
 pub fn write_config(dir: &Path, data_dir: &Path, themes: &[(&str, u32)]) -> PathBuf {
     let mut text = format!(
-        "data_dir = {:?}\nconcurrency = 2\nwatch_interval_s = 0.1\n\n[gates]\nseeds = 2\npassive_time_s = 4.0\nmax_speed_mps = 100.0\npenetration_tolerance_m = 0.002\n",
+        "data_dir = {:?}\nconcurrency = 2\nwatch_interval_s = 0.1\n\n[gates]\nseeds = 2\npassive_time_s = 10.0\nmax_speed_mps = 100.0\npenetration_tolerance_m = 0.002\n",
         data_dir.display().to_string()
     );
     for (prompt, count) in themes {

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod daemon;
+pub mod engine;
 pub mod scenes;
 
 #[allow(unused_imports)]

@@ -1,7 +1,6 @@
-//! Test-only fault injection: makes a named point of the daemon fail on purpose, so the crash
-//! and restart tests can check what survives. Faults come from the `BENCHFORGE_FAULT`
-//! environment variable (read once per process) or from [`set`] inside a test; nothing is
-//! injected when neither is used.
+//! Fault injection compiled in (`fault-injection` feature). Faults come from the
+//! `BENCHFORGE_FAULT` environment variable (read once per process) or from [`set`] inside a
+//! test; nothing is injected when neither is used.
 //!
 //! Syntax: a comma-separated list of `point:action[:once]`, e.g.
 //! `simulator:panic:once,dataset.after_rename:abort`. Actions: `panic` (unwinds, the actor
@@ -11,6 +10,8 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
+
+use super::FaultPoint;
 
 /// What to do when a fault point is reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,7 +26,7 @@ pub enum FaultAction {
 
 #[derive(Debug)]
 struct Fault {
-    point: String,
+    point: FaultPoint,
     action: FaultAction,
     once: bool,
     fired: AtomicBool,
@@ -38,29 +39,46 @@ fn registry() -> &'static Mutex<Vec<Fault>> {
     static FAULTS: OnceLock<Mutex<Vec<Fault>>> = OnceLock::new();
     FAULTS.get_or_init(|| {
         let spec = std::env::var("BENCHFORGE_FAULT").unwrap_or_default();
-        Mutex::new(parse(&spec))
+        match parse(&spec) {
+            Ok(faults) => Mutex::new(faults),
+            Err(e) => {
+                // A typo must not silently test nothing: say so loudly and stop.
+                eprintln!("benchforge: BENCHFORGE_FAULT: {e}");
+                std::process::exit(2);
+            }
+        }
     })
 }
 
-fn parse(spec: &str) -> Vec<Fault> {
+fn parse(spec: &str) -> Result<Vec<Fault>, String> {
     spec.split(',')
         .filter(|s| !s.trim().is_empty())
-        .filter_map(|item| {
+        .map(|item| {
             let mut parts = item.trim().split(':');
-            let point = parts.next()?.to_string();
-            let action = match parts.next()? {
-                "panic" => FaultAction::Panic,
-                "error" => FaultAction::Error,
-                "abort" => FaultAction::Abort,
+            let name = parts.next().unwrap_or_default();
+            let point = FaultPoint::from_name(name).ok_or_else(|| {
+                let known: Vec<&str> = FaultPoint::ALL.iter().map(|p| p.name()).collect();
+                format!("unknown fault point `{name}`; known: {}", known.join(", "))
+            })?;
+            let action = match parts.next() {
+                Some("panic") => FaultAction::Panic,
+                Some("error") => FaultAction::Error,
+                Some("abort") => FaultAction::Abort,
                 other => {
-                    tracing::warn!(fault = other, "unknown fault action ignored");
-                    return None;
+                    return Err(format!(
+                        "fault `{item}`: action {other:?} is not one of panic, error, abort"
+                    ))
                 }
             };
             let third = parts.next();
             let once = third == Some("once");
-            let nth = third.and_then(|t| t.parse().ok());
-            Some(Fault {
+            let nth = match third {
+                None | Some("once") => None,
+                Some(n) => Some(n.parse().map_err(|_| {
+                    format!("fault `{item}`: `{n}` is neither `once` nor a hit number")
+                })?),
+            };
+            Ok(Fault {
                 point,
                 action,
                 once,
@@ -74,13 +92,14 @@ fn parse(spec: &str) -> Vec<Fault> {
 
 /// Replaces the faults of this process with `spec` (same syntax as `BENCHFORGE_FAULT`).
 /// For tests only.
-pub fn set(spec: &str) {
-    *registry().lock().unwrap_or_else(|e| e.into_inner()) = parse(spec);
+pub fn set(spec: &str) -> Result<(), String> {
+    *registry().lock().unwrap_or_else(|e| e.into_inner()) = parse(spec)?;
+    Ok(())
 }
 
 /// Reaches the fault point `point`: panics or aborts when a matching fault says so, and
 /// returns `Err(message)` for an `error` fault. Returns `Ok(())` when nothing is injected.
-pub fn hit(point: &str) -> Result<(), String> {
+pub fn hit(point: FaultPoint) -> Result<(), String> {
     let action = {
         let faults = registry().lock().unwrap_or_else(|e| e.into_inner());
         let Some(fault) = faults.iter().find(|f| f.point == point) else {
@@ -95,7 +114,7 @@ pub fn hit(point: &str) -> Result<(), String> {
         }
         fault.action
     };
-    tracing::warn!(fault_point = point, ?action, "injected fault");
+    tracing::warn!(fault_point = point.name(), ?action, "injected fault");
     match action {
         FaultAction::Panic => panic!("injected fault at {point}"),
         FaultAction::Error => Err(format!("injected fault at {point}")),
@@ -109,13 +128,32 @@ mod tests {
 
     #[test]
     fn parses_points_actions_and_once() {
-        let faults = parse("simulator:panic:once, dataset.after_rename:abort,x:bogus");
+        let faults = parse("simulator:panic:once, dataset.after_rename:abort").unwrap();
         assert_eq!(faults.len(), 2);
-        assert_eq!(faults[0].point, "simulator");
+        assert_eq!(faults[0].point, FaultPoint::Simulator);
         assert_eq!(faults[0].action, FaultAction::Panic);
         assert!(faults[0].once);
         assert_eq!(faults[1].action, FaultAction::Abort);
         assert!(!faults[1].once);
-        assert_eq!(parse("a:error:3")[0].nth, Some(3));
+        assert_eq!(parse("coder:error:3").unwrap()[0].nth, Some(3));
+    }
+
+    #[test]
+    fn unknown_points_and_actions_are_refused_by_name() {
+        let e = parse("store.comit.before_flush:abort").err().unwrap();
+        assert!(
+            e.contains("store.comit.before_flush") && e.contains("store.commit.before_flush"),
+            "{e}"
+        );
+        let e = parse("coder:explode").err().unwrap();
+        assert!(e.contains("explode"), "{e}");
+        assert!(parse("coder:error:soon").is_err());
+    }
+
+    #[test]
+    fn every_point_name_round_trips() {
+        for p in FaultPoint::ALL {
+            assert_eq!(FaultPoint::from_name(p.name()), Some(p));
+        }
     }
 }

@@ -1,15 +1,21 @@
-//! The stage machine: given a session and the result of the step that just ran, the session's
-//! next checkpoint. Pure (no I/O), so every transition is tested on its own; the actors only
-//! run steps and hand results to [`advance`].
+//! The session engine's rules: given a session and the result of the step that just ran,
+//! [`advance`] returns the session's next checkpoint. Pure (no I/O), so every transition is
+//! tested on its own. Every driver — the actors of the daemon and `generate`, and the
+//! in-process [`crate::engine::Driver`] of the tests and benches — only runs steps and hands
+//! their results here; none adds a rule of its own.
 
-use crate::store::{
-    now_unix_ms, Decision, JournalEntry, PlanRecord, ReportSummary, ReviewRecord, ScriptRecord,
-    Session, Stage, TokenUsage,
-};
+pub mod record;
+
+pub use record::{now_unix_ms, Attempts, Session, SimulationReport, Stage, StageKind, ThemeSpec};
+
+use crate::agents::{Decision, Review, ScriptDraft, Usage};
+use crate::journal::JournalEntry;
+use crate::plan::Plan;
+pub use crate::role::Role;
 
 /// How many tries each role gets before a session fails.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct AttemptLimits {
     /// Plans per session (the first plan plus replans).
     pub plan_attempts: u32,
     /// Scripts per plan.
@@ -20,41 +26,13 @@ pub struct Limits {
     pub agent_errors: u32,
 }
 
-impl Default for Limits {
+impl Default for AttemptLimits {
     fn default() -> Self {
         Self {
             plan_attempts: 2,
             code_attempts: 4,
             review_rounds: 3,
             agent_errors: 3,
-        }
-    }
-}
-
-/// Which role a step belonged to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    /// The Planner.
-    Planner,
-    /// The Coder.
-    Coder,
-    /// The Simulator.
-    Simulator,
-    /// The Reviewer.
-    Reviewer,
-    /// The Persister (writing the benchmark).
-    Persister,
-}
-
-impl Role {
-    /// Lowercase name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Role::Planner => "planner",
-            Role::Coder => "coder",
-            Role::Simulator => "simulator",
-            Role::Reviewer => "reviewer",
-            Role::Persister => "persister",
         }
     }
 }
@@ -67,9 +45,9 @@ pub enum StepResult {
     /// The Planner wrote a plan.
     Planned {
         /// The plan.
-        plan: PlanRecord,
-        /// Tokens used.
-        usage: TokenUsage,
+        plan: Plan,
+        /// What the agent used.
+        usage: Usage,
         /// The agent's own journal entries for the step.
         journal: Vec<JournalEntry>,
     },
@@ -77,29 +55,31 @@ pub enum StepResult {
     PlanRefused {
         /// Reason code and words.
         reason: String,
-        /// Tokens used.
-        usage: TokenUsage,
+        /// What the agent used.
+        usage: Usage,
+        /// The agent's own journal entries for the step.
+        journal: Vec<JournalEntry>,
     },
     /// The Coder wrote a script.
     Coded {
         /// The script.
-        script: ScriptRecord,
-        /// Tokens used.
-        usage: TokenUsage,
+        script: ScriptDraft,
+        /// What the agent used.
+        usage: Usage,
         /// The agent's own journal entries for the step.
         journal: Vec<JournalEntry>,
     },
     /// The Simulator ran the gates.
     Simulated {
         /// What it found.
-        report: ReportSummary,
+        report: SimulationReport,
     },
     /// The Reviewer decided.
     Reviewed {
         /// The review (its round is set by [`advance`]).
-        review: ReviewRecord,
-        /// Tokens used.
-        usage: TokenUsage,
+        review: Review,
+        /// What the agent used.
+        usage: Usage,
         /// The agent's own journal entries for the step.
         journal: Vec<JournalEntry>,
     },
@@ -120,19 +100,24 @@ pub enum StepResult {
     },
 }
 
-fn journal(session: &mut Session, intent: &str, result: String, reflection: &str) {
-    session.journal.push(JournalEntry {
-        at_unix_ms: now_unix_ms(),
-        stage: session.stage.to_string(),
-        intent: intent.into(),
-        result,
-        reflection: reflection.into(),
-    });
+fn journal(session: &mut Session, role: Role, intent: &str, result: String, reflection: &str) {
+    let step = session.stage.to_string();
+    session
+        .journal
+        .push(JournalEntry::new(role, step, intent, result, reflection));
+}
+
+/// An agent answered: its usage and journal entries join the session's, and the run of
+/// consecutive errors ends.
+fn answered(next: &mut Session, usage: Usage, entries: Vec<JournalEntry>) {
+    next.journal.extend(entries);
+    next.usage += usage;
+    next.attempts.consecutive_errors = 0;
 }
 
 /// The checkpoint that follows `session` after `result`. The revision is left as read: the
 /// store bumps it on commit.
-pub fn advance(session: &Session, result: StepResult, limits: &Limits) -> Session {
+pub fn advance(session: &Session, result: StepResult, limits: &AttemptLimits) -> Session {
     let mut next = session.clone();
     match (session.stage.clone(), result) {
         (Stage::Queued, StepResult::Admitted) => next.stage = Stage::Planning,
@@ -144,19 +129,15 @@ pub fn advance(session: &Session, result: StepResult, limits: &Limits) -> Sessio
                 journal: entries,
             },
         ) => {
-            next.journal.extend(entries);
-            next.usage.add(usage);
+            answered(&mut next, usage, entries);
             next.attempts.plans += 1;
-            next.attempts.consecutive_errors = 0;
             let result = format!(
-                "plan {} written (difficulty {})",
-                next.attempts.plans,
-                plan.difficulty
-                    .map(|d| format!("{d:.2}"))
-                    .unwrap_or_else(|| "unknown".into())
+                "plan {} written: {} (difficulty {:.2})",
+                next.attempts.plans, plan.archetype, plan.difficulty.score
             );
             journal(
                 &mut next,
+                Role::Planner,
                 "turn the theme into a plan",
                 result,
                 "hand the plan to the coder",
@@ -166,10 +147,18 @@ pub fn advance(session: &Session, result: StepResult, limits: &Limits) -> Sessio
             next.attempts.scripts_for_plan = 0;
             next.stage = Stage::Coding { attempt: 1 };
         }
-        (Stage::Planning, StepResult::PlanRefused { reason, usage }) => {
-            next.usage.add(usage);
+        (
+            Stage::Planning,
+            StepResult::PlanRefused {
+                reason,
+                usage,
+                journal: entries,
+            },
+        ) => {
+            answered(&mut next, usage, entries);
             journal(
                 &mut next,
+                Role::Planner,
                 "turn the theme into a plan",
                 format!("refused: {reason}"),
                 "the theme cannot be built as stated",
@@ -184,13 +173,12 @@ pub fn advance(session: &Session, result: StepResult, limits: &Limits) -> Sessio
                 journal: entries,
             },
         ) => {
-            next.journal.extend(entries);
-            next.usage.add(usage);
+            answered(&mut next, usage, entries);
             next.attempts.scripts += 1;
             next.attempts.scripts_for_plan = attempt;
-            next.attempts.consecutive_errors = 0;
             journal(
                 &mut next,
+                Role::Coder,
                 "write the scene script for the plan",
                 format!("script attempt {attempt} written"),
                 "run the gates on it",
@@ -208,6 +196,7 @@ pub fn advance(session: &Session, result: StepResult, limits: &Limits) -> Sessio
             if passed {
                 journal(
                     &mut next,
+                    Role::Simulator,
                     "run every gate on every seed",
                     "all gates passed".into(),
                     "ask the reviewer",
@@ -218,6 +207,7 @@ pub fn advance(session: &Session, result: StepResult, limits: &Limits) -> Sessio
             } else {
                 journal(
                     &mut next,
+                    Role::Simulator,
                     "run every gate on every seed",
                     format!("failed {gate}: {summary}"),
                     "feed the findings back",
@@ -234,15 +224,14 @@ pub fn advance(session: &Session, result: StepResult, limits: &Limits) -> Sessio
                 journal: entries,
             },
         ) => {
-            next.journal.extend(entries);
-            next.usage.add(usage);
+            answered(&mut next, usage, entries);
             next.attempts.reviews += 1;
-            next.attempts.consecutive_errors = 0;
             review.round = round;
             let decision = review.decision;
             let comments = review.comments.join("; ");
             journal(
                 &mut next,
+                Role::Reviewer,
                 "review the report and the renders",
                 format!("{decision:?}: {comments}"),
                 match decision {
@@ -275,6 +264,7 @@ pub fn advance(session: &Session, result: StepResult, limits: &Limits) -> Sessio
         (Stage::Persisting, StepResult::Persisted { path }) => {
             journal(
                 &mut next,
+                Role::Persister,
                 "write the benchmark to the dataset",
                 format!("written to {path}"),
                 "done",
@@ -297,6 +287,7 @@ pub fn advance(session: &Session, result: StepResult, limits: &Limits) -> Sessio
             };
             journal(
                 &mut next,
+                role,
                 &format!("run the {} step", role.name()),
                 format!("the {} {kind}: {message}", role.name()),
                 "retry",
@@ -335,7 +326,7 @@ pub fn advance(session: &Session, result: StepResult, limits: &Limits) -> Sessio
     next
 }
 
-fn retry_after_failure(next: &mut Session, attempt: u32, limits: &Limits, why: &str) {
+fn retry_after_failure(next: &mut Session, attempt: u32, limits: &AttemptLimits, why: &str) {
     if attempt < limits.code_attempts {
         next.stage = Stage::Coding {
             attempt: attempt + 1,
@@ -349,7 +340,7 @@ fn retry_after_failure(next: &mut Session, attempt: u32, limits: &Limits, why: &
     }
 }
 
-fn replan_or_fail(next: &mut Session, limits: &Limits, why: &str) {
+fn replan_or_fail(next: &mut Session, limits: &AttemptLimits, why: &str) {
     if next.attempts.plans < limits.plan_attempts {
         next.stage = Stage::Planning;
     } else {
@@ -363,10 +354,27 @@ fn replan_or_fail(next: &mut Session, limits: &Limits, why: &str) {
     }
 }
 
+/// A real plan from the procedural Planner, for unit tests of code that holds a typed plan.
+#[cfg(test)]
+pub(crate) fn test_plan() -> Plan {
+    use crate::agents::Planner;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let answer = rt
+        .block_on(crate::agents::procedural::ProceduralPlanner.plan(
+            crate::agents::PlanRequest::new("a ball must cross a gap between two decks"),
+        ))
+        .unwrap();
+    match answer.value {
+        crate::plan::PlanOutcome::Planned(p) => p,
+        crate::plan::PlanOutcome::Refused(r) => panic!("{r:?}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::ThemeSpec;
 
     fn session() -> Session {
         Session::new(
@@ -384,16 +392,12 @@ mod tests {
 
     fn plan() -> StepResult {
         StepResult::Planned {
-            plan: PlanRecord {
-                json: "{}".into(),
-                markdown: String::new(),
-                todo_md: String::new(),
-                difficulty: Some(0.3),
-            },
-            usage: TokenUsage {
-                prompt_tokens: 10,
-                completion_tokens: 5,
+            plan: test_plan(),
+            usage: Usage {
                 calls: 1,
+                input_tokens: 10,
+                output_tokens: 5,
+                cost_usd: 0.0,
             },
             journal: Vec::new(),
         }
@@ -401,23 +405,24 @@ mod tests {
 
     fn coded() -> StepResult {
         StepResult::Coded {
-            script: ScriptRecord {
+            script: ScriptDraft {
                 source: "fn build(seed, scale) {}".into(),
-                solution: None,
-                draft_json: String::new(),
+                attempt: 1,
+                changes: Vec::new(),
+                scale_ranges: Default::default(),
             },
-            usage: TokenUsage::default(),
+            usage: Usage::default(),
             journal: Vec::new(),
         }
     }
 
     fn simulated(passed: bool) -> StepResult {
         StepResult::Simulated {
-            report: ReportSummary {
+            report: SimulationReport {
                 passed,
                 failing_gate: (!passed).then(|| "geometry".into()),
                 summary: if passed { "ok" } else { "overlap 3 mm" }.into(),
-                report_json: "{}".into(),
+                report: None,
                 artifacts_dir: None,
             },
         }
@@ -425,20 +430,20 @@ mod tests {
 
     fn reviewed(decision: Decision) -> StepResult {
         StepResult::Reviewed {
-            review: ReviewRecord {
+            review: Review {
                 round: 0,
                 decision,
                 comments: vec!["c".into()],
-                markdown: String::new(),
+                checklist: Vec::new(),
             },
-            usage: TokenUsage::default(),
+            usage: Usage::default(),
             journal: Vec::new(),
         }
     }
 
     #[test]
     fn the_happy_path_walks_every_stage() {
-        let l = Limits::default();
+        let l = AttemptLimits::default();
         let mut s = session();
         for (result, expected) in [
             (StepResult::Admitted, Stage::Planning),
@@ -454,14 +459,14 @@ mod tests {
             s = advance(&s, result, &l);
             assert_eq!(s.stage, expected);
         }
-        assert_eq!(s.usage.prompt_tokens, 10);
+        assert_eq!(s.usage.input_tokens, 10);
         assert_eq!(s.journal.len(), 5);
         assert_eq!(s.reviews[0].round, 1);
     }
 
     #[test]
     fn failed_gates_retry_the_coder_then_replan_then_fail() {
-        let l = Limits {
+        let l = AttemptLimits {
             plan_attempts: 2,
             code_attempts: 2,
             review_rounds: 3,
@@ -484,7 +489,7 @@ mod tests {
 
     #[test]
     fn reviews_send_back_to_coder_or_planner_and_refusals_reject() {
-        let l = Limits::default();
+        let l = AttemptLimits::default();
         let mut s = advance(&advance(&session(), StepResult::Admitted, &l), plan(), &l);
         s = advance(&advance(&s, coded(), &l), simulated(true), &l);
         s = advance(&s, reviewed(Decision::RejectToCoder), &l);
@@ -498,7 +503,8 @@ mod tests {
             &advance(&session(), StepResult::Admitted, &l),
             StepResult::PlanRefused {
                 reason: "contradictory".into(),
-                usage: TokenUsage::default(),
+                usage: Usage::default(),
+                journal: Vec::new(),
             },
             &l,
         );
@@ -512,7 +518,7 @@ mod tests {
 
     #[test]
     fn repeated_agent_errors_fail_the_session_with_the_reason() {
-        let l = Limits::default();
+        let l = AttemptLimits::default();
         let mut s = advance(&session(), StepResult::Admitted, &l);
         for _ in 0..2 {
             s = advance(

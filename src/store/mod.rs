@@ -1,0 +1,597 @@
+//! The crash-safe store: sled at `<data_dir>/state` holding the theme queue and one
+//! checkpoint per session (bincode 2 via serde, each record tagged with its format version).
+//! Every write is one sled transaction followed by `flush`, so a checkpoint that was
+//! acknowledged survives a crash (sled alone only flushes every 500 ms).
+//!
+//! The store stays fast for weeks: sessions are indexed by stage (`by_stage`, written in the
+//! same transaction as the record), and the per-stage counts and the usage total are kept in
+//! `meta`, so admission, resume and status read only what they need, never all of history.
+//!
+//! Only the Persister writes here; every other part of the daemon asks it.
+
+mod snapshot;
+pub mod versioning;
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sled::transaction::{
+    ConflictableTransactionError, TransactionError, TransactionalTree, UnabortableTransactionError,
+};
+use sled::Transactional;
+
+pub use snapshot::{read_snapshot, status_snapshot_path, StatusSnapshot};
+pub use versioning::FORMAT_VERSION;
+
+use crate::agents::Usage;
+use crate::fault::{self, FaultPoint};
+pub use crate::session::{now_unix_ms, Session, Stage, StageKind, ThemeSpec};
+
+/// Why the store could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// sled failed (I/O, corruption, locked by another process).
+    #[error("state store at {path}: {message} (is another benchforge using this data dir?)")]
+    Sled {
+        /// The store's folder.
+        path: String,
+        /// sled's own words.
+        message: String,
+    },
+    /// A record could not be encoded or decoded.
+    #[error("state store record {key}: {message}")]
+    Codec {
+        /// The record's key.
+        key: String,
+        /// What failed.
+        message: String,
+    },
+    /// The store was written by a newer benchforge; reading it could misread it.
+    #[error("state store at {path} has format version {found}, but this benchforge reads versions up to {supported}: use a newer benchforge or another data dir")]
+    TooNew {
+        /// The store's folder.
+        path: String,
+        /// The version on disk.
+        found: u32,
+        /// The newest version this build reads.
+        supported: u32,
+    },
+    /// The session changed since the caller read it: its result is stale and was dropped.
+    #[error("session {id} is at revision {stored}, not {expected}: stale result dropped")]
+    Stale {
+        /// The session.
+        id: String,
+        /// The revision the caller started from.
+        expected: u64,
+        /// The revision in the store.
+        stored: u64,
+    },
+    /// No session with that id.
+    #[error("no session {0} in the state store")]
+    UnknownSession(String),
+    /// A test fault fired.
+    #[error("{0}")]
+    Injected(String),
+    /// The status snapshot could not be written or read.
+    #[error("status snapshot {path}: {message}")]
+    Snapshot {
+        /// The snapshot file.
+        path: String,
+        /// What failed.
+        message: String,
+    },
+}
+
+/// A theme in the queue and the sessions made from it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ThemeRecord {
+    /// The theme.
+    pub spec: ThemeSpec,
+    /// Its sessions' ids.
+    pub sessions: Vec<String>,
+    /// When it was queued.
+    pub queued_unix_ms: u64,
+}
+
+/// What [`Store::queue_theme`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueueOutcome {
+    /// The theme key.
+    pub theme_key: String,
+    /// False when the theme was already queued (nothing changed).
+    pub newly_queued: bool,
+    /// The theme's sessions.
+    pub sessions: Vec<String>,
+}
+
+/// Encodes `value` as a record of the current format: one version byte, then bincode.
+pub(crate) fn encode<T: Serialize>(key: &str, value: &T) -> Result<Vec<u8>, StoreError> {
+    let mut bytes = vec![FORMAT_VERSION as u8];
+    bincode::serde::encode_into_std_write(value, &mut bytes, bincode::config::standard()).map_err(
+        |e| StoreError::Codec {
+            key: key.to_string(),
+            message: e.to_string(),
+        },
+    )?;
+    Ok(bytes)
+}
+
+/// Decodes a record of the current format (see [`encode`]).
+pub(crate) fn decode<T: for<'de> Deserialize<'de>>(
+    key: &str,
+    bytes: &[u8],
+) -> Result<T, StoreError> {
+    let codec = |message: String| StoreError::Codec {
+        key: key.to_string(),
+        message,
+    };
+    match bytes.first() {
+        Some(&v) if u32::from(v) == FORMAT_VERSION => {
+            bincode::serde::decode_from_slice(&bytes[1..], bincode::config::standard())
+                .map(|(v, _)| v)
+                .map_err(|e| codec(e.to_string()))
+        }
+        Some(&v) => Err(codec(format!(
+            "record of format version {v}, expected {FORMAT_VERSION} (the store was not migrated)"
+        ))),
+        None => Err(codec("empty record".into())),
+    }
+}
+
+/// Key of a session in the stage index: stage code, creation time (big-endian, so keys sort
+/// oldest first), id.
+fn stage_key(kind: StageKind, created_unix_ms: u64, id: &str) -> Vec<u8> {
+    let mut key = Vec::with_capacity(9 + id.len());
+    key.push(kind.code());
+    key.extend_from_slice(&created_unix_ms.to_be_bytes());
+    key.extend_from_slice(id.as_bytes());
+    key
+}
+
+/// Key of a stage's session count in `meta`.
+fn count_key(kind: StageKind) -> String {
+    format!("count.{}", kind.name())
+}
+
+const LAST_ERROR_KEY: &str = "last_error";
+const USAGE_KEY: &str = "usage_total";
+
+/// The sled trees one write touches.
+pub(crate) struct Trees<'a> {
+    sessions: &'a TransactionalTree,
+    by_stage: &'a TransactionalTree,
+    meta: &'a TransactionalTree,
+}
+
+type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
+
+fn tx_abort(e: StoreError) -> ConflictableTransactionError<StoreError> {
+    ConflictableTransactionError::Abort(e)
+}
+
+impl Trees<'_> {
+    fn add_count(&self, kind: StageKind, delta: i64) -> Result<(), UnabortableTransactionError> {
+        let key = count_key(kind);
+        let now = self
+            .meta
+            .get(key.as_bytes())?
+            .and_then(|v| v.as_ref().try_into().ok().map(u64::from_be_bytes))
+            .unwrap_or(0);
+        let next = now.saturating_add_signed(delta);
+        self.meta.insert(key.as_bytes(), &next.to_be_bytes())?;
+        Ok(())
+    }
+
+    fn add_usage(&self, delta: Usage, sign: f64) -> TxResult<()> {
+        let mut total: Usage = match self.meta.get(USAGE_KEY)? {
+            Some(bytes) => decode(USAGE_KEY, &bytes).map_err(tx_abort)?,
+            None => Usage::default(),
+        };
+        if sign >= 0.0 {
+            total += delta;
+        } else {
+            total.calls = total.calls.saturating_sub(delta.calls);
+            total.input_tokens = total.input_tokens.saturating_sub(delta.input_tokens);
+            total.output_tokens = total.output_tokens.saturating_sub(delta.output_tokens);
+            total.cost_usd = (total.cost_usd - delta.cost_usd).max(0.0);
+        }
+        self.meta
+            .insert(USAGE_KEY, encode(USAGE_KEY, &total).map_err(tx_abort)?)?;
+        Ok(())
+    }
+
+    /// Writes `session` as a new record (no previous version): record, index entry, count,
+    /// usage.
+    pub(crate) fn insert_new(&self, session: &Session) -> TxResult<()> {
+        let bytes = encode(&session.id, session).map_err(tx_abort)?;
+        self.sessions.insert(session.id.as_bytes(), bytes)?;
+        self.by_stage.insert(
+            stage_key(session.stage.kind(), session.created_unix_ms, &session.id),
+            &[],
+        )?;
+        self.add_count(session.stage.kind(), 1)?;
+        self.add_usage(session.usage, 1.0)
+    }
+
+    /// Replaces `old` by `new` (same id): record, index entry, counts, usage.
+    fn replace(&self, old: &Session, new: &Session) -> TxResult<()> {
+        let bytes = encode(&new.id, new).map_err(tx_abort)?;
+        self.sessions.insert(new.id.as_bytes(), bytes)?;
+        let (from, to) = (old.stage.kind(), new.stage.kind());
+        if from != to {
+            self.by_stage
+                .remove(stage_key(from, old.created_unix_ms, &old.id))?;
+            self.by_stage
+                .insert(stage_key(to, new.created_unix_ms, &new.id), &[])?;
+            self.add_count(from, -1)?;
+            self.add_count(to, 1)?;
+        }
+        if old.usage != new.usage {
+            self.add_usage(old.usage, -1.0)?;
+            self.add_usage(new.usage, 1.0)?;
+        }
+        Ok(())
+    }
+}
+
+/// The open store.
+pub struct Store {
+    path: PathBuf,
+    snapshot_path: PathBuf,
+    db: sled::Db,
+    sessions: sled::Tree,
+    by_stage: sled::Tree,
+    themes: sled::Tree,
+    meta: sled::Tree,
+}
+
+impl Store {
+    /// Opens (or creates) the store under `data_dir`, migrating a store written by an older
+    /// benchforge (one log line per migration) and refusing one written by a newer one.
+    pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
+        let path = data_dir.join("state");
+        let sled_err = |e: sled::Error| StoreError::Sled {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        };
+        std::fs::create_dir_all(data_dir).map_err(|e| StoreError::Sled {
+            path: data_dir.display().to_string(),
+            message: e.to_string(),
+        })?;
+        let db = sled::open(&path).map_err(sled_err)?;
+        let store = Store {
+            snapshot_path: status_snapshot_path(data_dir),
+            sessions: db.open_tree("sessions").map_err(sled_err)?,
+            by_stage: db.open_tree("by_stage").map_err(sled_err)?,
+            themes: db.open_tree("themes").map_err(sled_err)?,
+            meta: db.open_tree("meta").map_err(sled_err)?,
+            path,
+            db,
+        };
+        versioning::upgrade(&store)?;
+        Ok(store)
+    }
+
+    fn sled_err(&self, e: impl std::fmt::Display) -> StoreError {
+        StoreError::Sled {
+            path: self.path.display().to_string(),
+            message: e.to_string(),
+        }
+    }
+
+    fn flush(&self) -> Result<(), StoreError> {
+        fault::hit(FaultPoint::StoreBeforeFlush).map_err(StoreError::Injected)?;
+        self.db.flush().map_err(|e| self.sled_err(e))?;
+        Ok(())
+    }
+
+    /// A transaction's outcome as a store error.
+    pub(crate) fn tx_result<T>(
+        &self,
+        result: Result<T, TransactionError<StoreError>>,
+    ) -> Result<T, StoreError> {
+        match result {
+            Ok(v) => Ok(v),
+            Err(TransactionError::Abort(e)) => Err(e),
+            Err(TransactionError::Storage(e)) => Err(self.sled_err(e)),
+        }
+    }
+
+    /// Runs `f` as one transaction over the session record, the stage index and `meta`.
+    pub(crate) fn transaction<T>(
+        &self,
+        f: impl Fn(&Trees) -> TxResult<T>,
+    ) -> Result<T, StoreError> {
+        self.tx_result((&self.sessions, &self.by_stage, &self.meta).transaction(
+            |(sessions, by_stage, meta)| {
+                f(&Trees {
+                    sessions,
+                    by_stage,
+                    meta,
+                })
+            },
+        ))
+    }
+
+    /// Queues `spec` once: when a theme with the same content is already queued nothing
+    /// changes; otherwise the theme and its `count` queued sessions are written in one
+    /// transaction and flushed.
+    pub fn queue_theme(&self, spec: &ThemeSpec) -> Result<QueueOutcome, StoreError> {
+        let key = spec.key();
+        if let Some(bytes) = self.themes.get(&key).map_err(|e| self.sled_err(e))? {
+            let record: ThemeRecord = decode(&key, &bytes)?;
+            return Ok(QueueOutcome {
+                theme_key: key,
+                newly_queued: false,
+                sessions: record.sessions,
+            });
+        }
+        let sessions: Vec<Session> = (0..spec.count).map(|i| Session::new(spec, i)).collect();
+        let record = ThemeRecord {
+            spec: spec.clone(),
+            sessions: sessions.iter().map(|s| s.id.clone()).collect(),
+            queued_unix_ms: now_unix_ms(),
+        };
+        let theme_bytes = encode(&key, &record)?;
+        fault::hit(FaultPoint::QueueThemeBeforeWrite).map_err(StoreError::Injected)?;
+        let result: Result<bool, TransactionError<StoreError>> =
+            (&self.themes, &self.sessions, &self.by_stage, &self.meta).transaction(
+                |(themes, s, by_stage, meta)| {
+                    if themes.get(key.as_bytes())?.is_some() {
+                        return Ok(false);
+                    }
+                    themes.insert(key.as_bytes(), theme_bytes.clone())?;
+                    let trees = Trees {
+                        sessions: s,
+                        by_stage,
+                        meta,
+                    };
+                    for session in &sessions {
+                        trees.insert_new(session)?;
+                    }
+                    Ok(true)
+                },
+            );
+        let newly_queued = self.tx_result(result)?;
+        self.flush()?;
+        Ok(QueueOutcome {
+            theme_key: key,
+            newly_queued,
+            sessions: record.sessions,
+        })
+    }
+
+    /// The session `id`.
+    pub fn session(&self, id: &str) -> Result<Session, StoreError> {
+        let bytes = self
+            .sessions
+            .get(id)
+            .map_err(|e| self.sled_err(e))?
+            .ok_or_else(|| StoreError::UnknownSession(id.to_string()))?;
+        decode(id, &bytes)
+    }
+
+    /// Records `next` as the new checkpoint of its session, atomically and only if the stored
+    /// revision is still `next.revision` (the one the caller read), then flushes. The stage
+    /// index, the stage counts and the usage total change in the same transaction. Returns
+    /// the stored session with its revision bumped.
+    pub fn commit(&self, next: &Session) -> Result<Session, StoreError> {
+        let mut stored = next.clone();
+        stored.revision = next.revision + 1;
+        stored.updated_unix_ms = now_unix_ms();
+        fault::hit(FaultPoint::CommitBeforeWrite).map_err(StoreError::Injected)?;
+        let id = next.id.clone();
+        let expected = next.revision;
+        self.transaction(|trees| {
+            let current = trees
+                .sessions
+                .get(id.as_bytes())?
+                .ok_or_else(|| tx_abort(StoreError::UnknownSession(id.clone())))?;
+            let current: Session = decode(&id, &current).map_err(tx_abort)?;
+            if current.revision != expected {
+                return Err(tx_abort(StoreError::Stale {
+                    id: id.clone(),
+                    expected,
+                    stored: current.revision,
+                }));
+            }
+            trees.replace(&current, &stored)
+        })?;
+        fault::hit(FaultPoint::CommitBeforeFlush).map_err(StoreError::Injected)?;
+        self.flush()?;
+        fault::hit(FaultPoint::CommitAfterFlush).map_err(StoreError::Injected)?;
+        Ok(stored)
+    }
+
+    /// Every session, in id order. Reads all of history: for tests, tools and migrations,
+    /// never on the daemon's hot path.
+    pub fn sessions(&self) -> Result<Vec<Session>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.sessions.iter() {
+            let (key, bytes) = item.map_err(|e| self.sled_err(e))?;
+            out.push(decode(&String::from_utf8_lossy(&key), &bytes)?);
+        }
+        Ok(out)
+    }
+
+    /// The ids of the sessions at `kind`, oldest first, at most `limit` (from the index).
+    pub fn ids_at(&self, kind: StageKind, limit: usize) -> Result<Vec<String>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.by_stage.scan_prefix([kind.code()]).take(limit) {
+            let (key, _) = item.map_err(|e| self.sled_err(e))?;
+            out.push(String::from_utf8_lossy(&key[9..]).into_owned());
+        }
+        Ok(out)
+    }
+
+    /// The sessions waiting at `kind`, oldest first (from the index: reads only those).
+    pub fn waiting_at(&self, kind: StageKind) -> Result<Vec<Session>, StoreError> {
+        self.ids_at(kind, usize::MAX)?
+            .iter()
+            .map(|id| self.session(id))
+            .collect()
+    }
+
+    /// How many sessions are at `kind` (from the counters: O(1)).
+    pub fn count_at(&self, kind: StageKind) -> Result<u64, StoreError> {
+        Ok(self
+            .meta
+            .get(count_key(kind))
+            .map_err(|e| self.sled_err(e))?
+            .and_then(|v| v.as_ref().try_into().ok().map(u64::from_be_bytes))
+            .unwrap_or(0))
+    }
+
+    /// Sessions admitted and not finished.
+    pub fn open_count(&self) -> Result<u64, StoreError> {
+        let mut n = 0;
+        for kind in StageKind::ALL.into_iter().filter(|k| k.is_open()) {
+            n += self.count_at(kind)?;
+        }
+        Ok(n)
+    }
+
+    /// Every theme record.
+    pub fn themes(&self) -> Result<Vec<ThemeRecord>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.themes.iter() {
+            let (key, bytes) = item.map_err(|e| self.sled_err(e))?;
+            out.push(decode(&String::from_utf8_lossy(&key), &bytes)?);
+        }
+        Ok(out)
+    }
+
+    /// Remembers `message` as the last error (shown by `status`).
+    pub fn set_last_error(&self, message: &str) -> Result<(), StoreError> {
+        self.meta
+            .insert(LAST_ERROR_KEY, message.as_bytes())
+            .map_err(|e| self.sled_err(e))?;
+        self.flush()
+    }
+
+    /// The status as of now: O(1) in the number of sessions (counters and totals only).
+    pub fn status(&self) -> Result<StatusSnapshot, StoreError> {
+        let mut snapshot = StatusSnapshot {
+            updated_unix_ms: now_unix_ms(),
+            themes: self.themes.len(),
+            daemon_pid: std::process::id(),
+            ..StatusSnapshot::default()
+        };
+        for kind in StageKind::ALL {
+            snapshot
+                .sessions_per_stage
+                .insert(kind.name().into(), self.count_at(kind)? as usize);
+        }
+        let count = |k: StageKind| snapshot.sessions_per_stage[k.name()];
+        snapshot.queue_length = count(StageKind::Queued);
+        snapshot.accepted = count(StageKind::Accepted);
+        snapshot.rejected = count(StageKind::Rejected);
+        snapshot.failed = count(StageKind::Failed);
+        snapshot.usage = match self.meta.get(USAGE_KEY).map_err(|e| self.sled_err(e))? {
+            Some(bytes) => decode(USAGE_KEY, &bytes)?,
+            None => Usage::default(),
+        };
+        snapshot.last_error = self
+            .meta
+            .get(LAST_ERROR_KEY)
+            .map_err(|e| self.sled_err(e))?
+            .map(|b| String::from_utf8_lossy(&b).into_owned());
+        Ok(snapshot)
+    }
+
+    /// Writes the status snapshot file (temp file + rename, so a reader never sees half).
+    pub fn write_snapshot(&self) -> Result<StatusSnapshot, StoreError> {
+        let snapshot = self.status()?;
+        snapshot::write(&self.snapshot_path, &snapshot)?;
+        Ok(snapshot)
+    }
+
+    /// The store as text, one line per record and index entry, for snapshot tests: every
+    /// tree, in key order, with volatile fields (times) left out.
+    pub fn dump(&self) -> Result<String, StoreError> {
+        use std::fmt::Write;
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "format_version {}",
+            versioning::stored_version(self)?.unwrap_or(0)
+        );
+        for theme in self.themes()? {
+            let _ = writeln!(
+                out,
+                "theme {} count={} sessions={}",
+                theme.spec.key(),
+                theme.spec.count,
+                theme.sessions.join(",")
+            );
+        }
+        for s in self.sessions()? {
+            let _ = writeln!(
+                out,
+                "session {} rev={} stage={} plans={} scripts={} reviews={}",
+                s.id,
+                s.revision,
+                s.stage.kind().name(),
+                s.attempts.plans,
+                s.attempts.scripts,
+                s.reviews.len()
+            );
+        }
+        for item in self.by_stage.iter() {
+            let (key, _) = item.map_err(|e| self.sled_err(e))?;
+            let kind = StageKind::ALL
+                .into_iter()
+                .find(|k| k.code() == key[0])
+                .map(|k| k.name())
+                .unwrap_or("?");
+            let _ = writeln!(
+                out,
+                "by_stage {kind} {}",
+                String::from_utf8_lossy(&key[9..])
+            );
+        }
+        for kind in StageKind::ALL {
+            let n = self.count_at(kind)?;
+            if n > 0 {
+                let _ = writeln!(out, "count {} {n}", kind.name());
+            }
+        }
+        Ok(out)
+    }
+
+    /// Checks that the index and the counters agree with the records (tests and migrations):
+    /// every session has exactly one index entry, at its stage, and every count is right.
+    pub fn check_consistency(&self) -> Result<(), String> {
+        let sessions = self.sessions().map_err(|e| e.to_string())?;
+        let mut expected: Vec<Vec<u8>> = sessions
+            .iter()
+            .map(|s| stage_key(s.stage.kind(), s.created_unix_ms, &s.id))
+            .collect();
+        expected.sort();
+        let mut found = Vec::new();
+        for item in self.by_stage.iter() {
+            found.push(item.map_err(|e| e.to_string())?.0.to_vec());
+        }
+        if expected != found {
+            return Err(format!(
+                "stage index has {} entries for {} sessions, or at the wrong stage",
+                found.len(),
+                sessions.len()
+            ));
+        }
+        for kind in StageKind::ALL {
+            let n = sessions.iter().filter(|s| s.stage.kind() == kind).count() as u64;
+            let counted = self.count_at(kind).map_err(|e| e.to_string())?;
+            if n != counted {
+                return Err(format!(
+                    "count of {} is {counted}, records say {n}",
+                    kind.name()
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,70 @@
+//! The status snapshot file `<data_dir>/status.json`: sled locks its files, so `benchforge
+//! status` reads this instead while the daemon runs.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::StoreError;
+use crate::agents::Usage;
+
+/// The status snapshot `benchforge status` reads.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StatusSnapshot {
+    /// When written, ms since the epoch.
+    pub updated_unix_ms: u64,
+    /// Themes queued so far.
+    pub themes: usize,
+    /// Sessions per stage name.
+    pub sessions_per_stage: BTreeMap<String, usize>,
+    /// Sessions not yet admitted.
+    pub queue_length: usize,
+    /// Accepted benchmarks.
+    pub accepted: usize,
+    /// Rejected themes (sessions).
+    pub rejected: usize,
+    /// Failed sessions.
+    pub failed: usize,
+    /// What the agents used over all sessions.
+    pub usage: Usage,
+    /// The last error the daemon met, if any.
+    pub last_error: Option<String>,
+    /// The process id of the daemon that wrote it.
+    pub daemon_pid: u32,
+}
+
+/// Where the status snapshot of `data_dir` lives.
+pub fn status_snapshot_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("status.json")
+}
+
+/// Writes `snapshot` to `path` (temp file + rename, so a reader never sees half).
+pub(super) fn write(path: &Path, snapshot: &StatusSnapshot) -> Result<(), StoreError> {
+    let err = |e: std::io::Error| StoreError::Snapshot {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    };
+    let tmp = path.with_extension("json.tmp");
+    let text = serde_json::to_string_pretty(snapshot).map_err(|e| StoreError::Snapshot {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    std::fs::write(&tmp, text).map_err(err)?;
+    std::fs::rename(&tmp, path).map_err(err)
+}
+
+/// Reads the status snapshot of `data_dir`.
+pub fn read_snapshot(data_dir: &Path) -> Result<StatusSnapshot, StoreError> {
+    let path = status_snapshot_path(data_dir);
+    let err = |message: String| StoreError::Snapshot {
+        path: path.display().to_string(),
+        message,
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        err(format!(
+            "{e} (has a daemon run with this data dir? pass --data-dir)"
+        ))
+    })?;
+    serde_json::from_str(&text).map_err(|e| err(e.to_string()))
+}
