@@ -7,7 +7,8 @@ The manifest is {"cases": [{"name": str, "xml": path, "duration_s": float,
 "sample_every_s": float}, ...]}. Each case is loaded, stepped for duration_s of simulated
 time, and reported on one JSON object printed to stdout:
 {"cases": [{"name", "payload_final_m", "payload_path_m": [[t, [x, y, z]], ...],
-"in_goal", "first_in_goal_s", "steps", "timestep_s", "warnings"}]}.
+"in_goal", "first_in_goal_s", "bodies_final_m": {name: [x, y, z]}, "steps", "timestep_s",
+"warnings"}]}.
 in_goal uses the `goal_zone` site (an axis-aligned box: pos ± size) and the payload body's
 position, as rapier's gates do. benchforge's `crosscheck` command and tests/mjcf_export.rs
 run this file and compare the numbers with rapier's.
@@ -63,7 +64,13 @@ def run_case(case):
         if step % every == 0 or step == steps:
             path.append([step * dt, p])
     final = [float(v) for v in data.xpos[payload]]
+    bodies = {}
+    for b in range(1, model.nbody):
+        name = model.body(b).name
+        if name:
+            bodies[name] = [float(v) for v in data.xpos[b]]
     return {
+        "bodies_final_m": bodies,
         "name": case["name"],
         "payload_final_m": final,
         "payload_path_m": path,

@@ -151,10 +151,7 @@ fn from_script(path: &Path, seed: u64) -> anyhow::Result<Option<Built>> {
         }
     };
     let spawn = PayloadSpawn::sample(&scene.payload, seed);
-    let stem = path
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("scene");
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("scene");
     Ok(Some(Built {
         name: format!("{stem}-seed-{seed}"),
         scene,

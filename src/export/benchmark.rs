@@ -215,7 +215,12 @@ impl BenchmarkFolder {
             .join("scene.json");
         if let Ok(bytes) = std::fs::read(&scene_json) {
             let recorded = short_hash(&bytes);
-            check(seed, &scene_hash, &recorded, &scene_json.display().to_string())?;
+            check(
+                seed,
+                &scene_hash,
+                &recorded,
+                &scene_json.display().to_string(),
+            )?;
             verified_against.push("scene.json".into());
         }
         Ok(BenchmarkVariant {
@@ -230,7 +235,12 @@ impl BenchmarkFolder {
     }
 }
 
-fn check(seed: u64, rebuilt: &str, recorded: &str, recorded_in: &str) -> Result<(), BenchmarkError> {
+fn check(
+    seed: u64,
+    rebuilt: &str,
+    recorded: &str,
+    recorded_in: &str,
+) -> Result<(), BenchmarkError> {
     if rebuilt == recorded {
         Ok(())
     } else {

@@ -169,7 +169,10 @@ impl CrosscheckReport {
     pub fn disagreements(&self) -> Vec<String> {
         let mut out = Vec::new();
         for v in &self.variants {
-            let runs = [("passive", Some(&v.passive)), ("solution", v.solution.as_ref())];
+            let runs = [
+                ("passive", Some(&v.passive)),
+                ("solution", v.solution.as_ref()),
+            ];
             for (what, c) in runs {
                 let Some(c) = c else { continue };
                 if c.agrees() {
@@ -231,6 +234,8 @@ pub struct MujocoRun {
     pub in_goal: bool,
     /// When the payload first entered the goal zone, in seconds.
     pub first_in_goal_s: Option<f64>,
+    /// Every named body's final origin (its fixture pose origin), in metres.
+    pub bodies_final_m: std::collections::BTreeMap<String, Vec3>,
     /// Steps taken.
     pub steps: usize,
     /// MuJoCo's timestep, in seconds.
@@ -319,12 +324,11 @@ fn crosscheck_in(
         let runs = [(false, Some(&[][..])), (true, v.solution.as_deref())];
         for (with_solution, parts) in runs {
             let Some(parts) = parts else { continue };
-            let mut world = build_world(&v.scene, &v.spawn, parts).map_err(|e| {
-                CrosscheckError::Rapier {
+            let mut world =
+                build_world(&v.scene, &v.spawn, parts).map_err(|e| CrosscheckError::Rapier {
                     name: v.name.clone(),
                     why: e.to_string(),
-                }
-            })?;
+                })?;
             let outcome = simulate(&mut world, &v.scene, &options.physics, None);
             let name = format!("{i}-{}", if with_solution { "solution" } else { "passive" });
             let xml = to_mjcf_with_solution(&v.scene, &v.spawn, parts, &name, &mjcf_options)
