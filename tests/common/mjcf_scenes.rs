@@ -13,7 +13,7 @@ use benchforge::scene::{
     Aabb, BodyKind, Fixture, Joint, JointKind, Material, Part, Payload, Pose, Scene, Shape, Vec3,
 };
 
-use super::scenes::{dynamic_box, fixed_box, spawn};
+use crate::common::scenes::{dynamic_box, fixed_box, spawn};
 
 /// A fixed floor (top at z = 0) from x = -1 to 1 and a ball resting on it at x = -0.8.
 pub fn floor_scene() -> Scene {
