@@ -1,12 +1,17 @@
-//! `benchforge export SCRIPT --seed N --format mjcf --out FILE`: builds one variant of a
-//! scene script and writes it in another tool's format.
+//! `benchforge export SCRIPT|BENCHMARK_DIR --seed N [--with-solution] [--out FILE]`: builds
+//! one variant and writes it in another tool's format (MJCF for MuJoCo). From a benchmark
+//! folder the variant is rebuilt exactly as the gates checked it (recorded scale and spawn,
+//! scene hash checked against the folder).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
 use super::{EXIT_BAD_INPUT, EXIT_OK};
-use crate::export::mjcf::to_mjcf;
+use crate::export::benchmark::BenchmarkFolder;
+use crate::export::mjcf::{to_mjcf_with_solution, MjcfOptions};
+use crate::physics::PhysicsSettings;
+use crate::scene::{Fixture, Scene, Vec3};
 use crate::script::SceneScript;
 use crate::variant::{PayloadSpawn, ScaleRanges};
 
@@ -20,7 +25,7 @@ pub enum ExportFormat {
 /// Arguments of `benchforge export`.
 #[derive(Debug, clap::Args)]
 pub struct ExportArgs {
-    /// The scene script (Rhai).
+    /// A scene script (Rhai) or a benchmark folder (with benchmark.json and script.rhai).
     pub script: PathBuf,
     /// Which seed's variant to export.
     #[arg(long, default_value_t = 0)]
@@ -28,55 +33,132 @@ pub struct ExportArgs {
     /// The output format.
     #[arg(long, value_enum, default_value_t = ExportFormat::Mjcf)]
     pub format: ExportFormat,
-    /// Where to write the file.
+    /// Include the reference solution's parts (the script's `solve`).
     #[arg(long)]
-    pub out: PathBuf,
+    pub with_solution: bool,
+    /// Where to write the file (stdout when absent).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// One variant ready to export.
+struct Built {
+    name: String,
+    scene: Scene,
+    spawn: PayloadSpawn,
+    solution: Option<Vec<Fixture>>,
+    scale: Vec3,
+    physics: PhysicsSettings,
+    note: String,
 }
 
 /// Runs `benchforge export`.
 pub fn run(args: ExportArgs) -> anyhow::Result<u8> {
-    let source = std::fs::read_to_string(&args.script)
-        .with_context(|| format!("cannot read scene script {}", args.script.display()))?;
+    let built = if args.script.is_dir() {
+        from_folder(&args.script, args.seed)?
+    } else {
+        match from_script(&args.script, args.seed)? {
+            Some(built) => built,
+            None => return Ok(EXIT_BAD_INPUT),
+        }
+    };
+    let parts: &[Fixture] = if args.with_solution {
+        match &built.solution {
+            Some(parts) => parts,
+            None => {
+                eprintln!(
+                    "benchforge: {} has no `solve` function, so there is no reference solution to export; drop --with-solution",
+                    args.script.display()
+                );
+                return Ok(EXIT_BAD_INPUT);
+            }
+        }
+    } else {
+        &[]
+    };
+    let xml = match args.format {
+        ExportFormat::Mjcf => to_mjcf_with_solution(
+            &built.scene,
+            &built.spawn,
+            parts,
+            &built.name,
+            &MjcfOptions::from_physics(&built.physics),
+        )
+        .with_context(|| format!("{} seed {}", args.script.display(), args.seed))?,
+    };
+    match &args.out {
+        Some(out) => {
+            std::fs::write(out, xml).with_context(|| format!("cannot write {}", out.display()))?;
+            println!(
+                "wrote {} ({} seed {}, scale {:.3?}, scene hash {}{}{})",
+                out.display(),
+                args.script.display(),
+                args.seed,
+                built.scale,
+                built.scene.content_hash(),
+                if args.with_solution {
+                    ", with the reference solution"
+                } else {
+                    ""
+                },
+                built.note
+            );
+        }
+        None => print!("{xml}"),
+    }
+    Ok(EXIT_OK)
+}
+
+fn from_folder(dir: &Path, seed: u64) -> anyhow::Result<Built> {
+    let folder = BenchmarkFolder::open(dir)?;
+    let variant = folder.variant(seed)?;
+    let note = if variant.verified_against.is_empty() {
+        "; the folder records no scene hash to check it against".to_string()
+    } else {
+        format!("; matches {}", variant.verified_against.join(" and "))
+    };
+    Ok(Built {
+        name: format!("{}-seed-{seed}", folder.name()),
+        scene: variant.scene,
+        spawn: variant.spawn,
+        solution: variant.solution,
+        scale: variant.scale,
+        physics: folder.physics,
+        note,
+    })
+}
+
+/// Builds from a script with the default scale ranges; `None` after printing a script error.
+fn from_script(path: &Path, seed: u64) -> anyhow::Result<Option<Built>> {
+    let source = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read scene script {}", path.display()))?;
     let script = match SceneScript::compile(&source) {
         Ok(script) => script,
         Err(err) => {
-            eprintln!("benchforge: {}: {err}", args.script.display());
-            return Ok(EXIT_BAD_INPUT);
+            eprintln!("benchforge: {}: {err}", path.display());
+            return Ok(None);
         }
     };
-    let scale = ScaleRanges::default().sample(args.seed);
-    let scene = match script.build(args.seed, scale) {
-        Ok(scene) => scene,
+    let scale = ScaleRanges::default().sample(seed);
+    let built = script
+        .build(seed, scale)
+        .and_then(|scene| Ok((script.solve(seed, scale)?, scene)));
+    let (solution, scene) = match built {
+        Ok(done) => done,
         Err(err) => {
-            eprintln!(
-                "benchforge: {} seed {}: {err}",
-                args.script.display(),
-                args.seed
-            );
-            return Ok(EXIT_BAD_INPUT);
+            eprintln!("benchforge: {} seed {seed}: {err}", path.display());
+            return Ok(None);
         }
     };
-    let spawn = PayloadSpawn::sample(&scene.payload, args.seed);
-    let model = format!(
-        "{}-seed-{}",
-        args.script
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("scene"),
-        args.seed
-    );
-    let xml = match args.format {
-        ExportFormat::Mjcf => to_mjcf(&scene, &spawn, &model)
-            .with_context(|| format!("{} seed {}", args.script.display(), args.seed))?,
-    };
-    std::fs::write(&args.out, xml)
-        .with_context(|| format!("cannot write {}", args.out.display()))?;
-    println!(
-        "wrote {} ({} seed {}, scale {:.3?})",
-        args.out.display(),
-        args.script.display(),
-        args.seed,
-        scale
-    );
-    Ok(EXIT_OK)
+    let spawn = PayloadSpawn::sample(&scene.payload, seed);
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("scene");
+    Ok(Some(Built {
+        name: format!("{stem}-seed-{seed}"),
+        scene,
+        spawn,
+        solution,
+        scale,
+        physics: PhysicsSettings::default(),
+        note: String::new(),
+    }))
 }

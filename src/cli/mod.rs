@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod check_config;
+pub mod crosscheck;
 pub mod export;
 pub mod generate;
 pub mod render;
@@ -44,6 +45,8 @@ pub enum Command {
     Generate(generate::GenerateArgs),
     /// Write one variant of a scene script in another tool's format (MJCF for MuJoCo).
     Export(export::ExportArgs),
+    /// Simulate every variant in rapier and MuJoCo and report where they disagree.
+    Crosscheck(crosscheck::CrosscheckArgs),
     /// Render one variant of a scene script: 24 views and the simulation media.
     Render(render::RenderArgs),
 }
@@ -71,6 +74,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Generate(args) => generate::run(args),
         Command::Export(args) => export::run(args),
         Command::Render(args) => render::run(args),
+        Command::Crosscheck(args) => crosscheck::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

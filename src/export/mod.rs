@@ -1,3 +1,6 @@
-//! Exports of a built variant for other tools.
+//! Exports of a built variant for other tools, and the cross-check of the MuJoCo export
+//! against the simulator.
 
+pub mod benchmark;
+pub mod crosscheck;
 pub mod mjcf;

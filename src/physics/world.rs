@@ -193,6 +193,19 @@ fn collider_local_pose(shape: &Shape, local_pose: &scene::Pose) -> Pose {
     }
 }
 
+/// How two colliders' friction coefficients combine: their average. The MJCF export writes
+/// the same average into every contact pair (MuJoCo's own default would take the larger).
+pub const FRICTION_COMBINE_RULE: CoefficientCombineRule = CoefficientCombineRule::Average;
+
+/// How two colliders' restitutions combine: their average (the MJCF export matches it).
+pub const RESTITUTION_COMBINE_RULE: CoefficientCombineRule = CoefficientCombineRule::Average;
+
+/// rapier's substeps per step (solver iterations, each integrating positions): the MJCF
+/// export divides the step by this to get MuJoCo's timestep.
+pub fn solver_substeps() -> usize {
+    IntegrationParameters::default().num_solver_iterations
+}
+
 /// Bodies whose thinnest half extent is below this get CCD: rapier only sweeps a body when
 /// it moves further than its own thickness within one step, so this is cheap for slow ones.
 const CCD_THIN_HALF_EXTENT_M: f64 = 0.05;
@@ -281,6 +294,9 @@ fn add_fixture(
             .density(props.density_kg_per_m3 as Real)
             .friction(props.friction as Real)
             .restitution(props.restitution as Real)
+            // Explicit, so the MJCF export's per-pair coefficients stay equal to rapier's.
+            .friction_combine_rule(FRICTION_COMBINE_RULE)
+            .restitution_combine_rule(RESTITUTION_COMBINE_RULE)
             .user_data(((index as u128) << 32) | part_index as u128);
         let ch = out.world.insert_collider(collider, Some(handle));
         out.colliders.insert(
