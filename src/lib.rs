@@ -26,6 +26,7 @@ pub mod render;
 pub mod report;
 pub mod rng;
 pub mod scene;
+pub mod score;
 pub mod script;
 pub mod session;
 pub mod steps;
