@@ -214,20 +214,6 @@ fn neighbours(scale: Vec3) -> Vec<Vec3> {
     out.into_iter().map(|(_, s)| s).collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn neighbours_are_the_nearest_floats_first() {
-        let n = neighbours([1.0, 2.0, 0.5]);
-        assert_eq!(n.len(), 124);
-        let up = f64::from_bits(1.0f64.to_bits() + 1);
-        assert!(n[..6].contains(&[up, 2.0, 0.5]));
-        assert!(!n.contains(&[1.0, 2.0, 0.5]));
-    }
-}
-
 /// The seeds of the validation report; without one, the listed seeds with scales sampled
 /// from the recorded ranges (how the gates draw them).
 fn recorded_seeds(json: &Value) -> Result<Vec<RecordedSeed>, String> {
@@ -265,4 +251,18 @@ fn recorded_seeds(json: &Value) -> Result<Vec<RecordedSeed>, String> {
             spawn: None,
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn neighbours_are_the_nearest_floats_first() {
+        let n = neighbours([1.0, 2.0, 0.5]);
+        assert_eq!(n.len(), 124);
+        let up = f64::from_bits(1.0f64.to_bits() + 1);
+        assert!(n[..6].contains(&[up, 2.0, 0.5]));
+        assert!(!n.contains(&[1.0, 2.0, 0.5]));
+    }
 }

@@ -427,7 +427,7 @@ fn score_parts(
     }
     let disqualified = violations
         .iter()
-        .any(|v| table.disqualify.iter().any(|d| *d == v.rule));
+        .any(|v| table.disqualify.contains(&v.rule));
     out.success = out.success && !disqualified;
     let w = &table.weights;
     let base = (w.success * f64::from(u8::from(out.success)) + w.progress * out.progress)

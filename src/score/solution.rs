@@ -154,6 +154,15 @@ impl Solution {
                 crate::script::limits::MAX_PARTS
             ));
         }
+        for parts in parsed.seeds.values().chain(parsed.all_seeds.iter()) {
+            let total: usize = parts.iter().map(|f| f.parts.len()).sum();
+            if total > crate::script::limits::MAX_SHAPES_TOTAL {
+                return Err(format!(
+                    "a seed has {total} shapes in all, above the {}-shape limit of solutions",
+                    crate::script::limits::MAX_SHAPES_TOTAL
+                ));
+            }
+        }
         let shapes = parsed
             .seeds
             .values()

@@ -202,9 +202,12 @@ impl ScoringTable {
             ));
         }
         let w = &self.weights;
-        if !(w.success >= 0.0 && w.progress >= 0.0 && w.success + w.progress > 0.0)
-            || !(w.success.is_finite() && w.progress.is_finite())
-        {
+        let usable = w.success.is_finite()
+            && w.progress.is_finite()
+            && w.success >= 0.0
+            && w.progress >= 0.0
+            && w.success + w.progress > 0.0;
+        if !usable {
             return Err(format!(
                 "weights.success ({}) and weights.progress ({}) must be ≥ 0 and not both 0",
                 w.success, w.progress

@@ -221,3 +221,66 @@ pub fn view_of(scene: &Scene, spawn: &PayloadSpawn, seed: u64, scale: Vec3) -> M
     view.insert("joints".into(), joints.into());
     view
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scene::{Material, Payload};
+
+    fn scene() -> Scene {
+        Scene {
+            bounds: Aabb::new([-1.0, -1.0, 0.0], [1.0, 1.0, 1.0]),
+            fixtures: vec![],
+            joints: vec![],
+            payload: Payload {
+                shape: Shape::Sphere { radius_m: 0.05 },
+                size_factor_range: [1.0, 1.0],
+                material: Material::Steel,
+                start_m: [0.0, 0.0, 0.5],
+                jitter_m: [0.0; 3],
+            },
+            goal_zone: Aabb::new([0.4, -0.2, 0.0], [0.8, 0.2, 0.3]),
+            forbid_zones: vec![],
+            build_zone: Aabb::new([-0.9, -0.9, 0.0], [0.9, 0.9, 0.9]),
+        }
+    }
+
+    #[test]
+    fn scene_view_answers_only_inside_a_scored_solve() {
+        let source = r#"
+fn build(seed, scale) {
+    let v = scene_view();
+    new_scene([0.0, 0.0, 0.0], [1.0, 1.0, 1.0])
+}
+fn solve(seed, scale) {
+    let v = scene_view();
+    let s = new_solution();
+    let p = s.fixed_part("probe", "wood");
+    p.box([0.1, 0.1, 0.1], [v.goal_zone.center_m[0], 0.0, v.payload.radius_m + 0.05]);
+    s
+}
+"#;
+        let script = SceneScript::compile(source).unwrap();
+        let err = script.build(0, [1.0; 3]).unwrap_err();
+        assert!(
+            err.to_string().contains("scene_view() is only available"),
+            "{err}"
+        );
+        let solution = compile_solution(source).unwrap();
+        let spawn = PayloadSpawn {
+            size_factor: 1.0,
+            start_m: [0.0, 0.0, 0.5],
+        };
+        let parts = solve_with_view(&solution, 0, [1.0; 3], &scene(), &spawn).unwrap();
+        assert_eq!(parts.len(), 1);
+        let at = parts[0].pose.position_m;
+        assert!(
+            (at[0] - 0.6).abs() < 1e-12 && (at[2] - 0.1).abs() < 1e-12,
+            "{at:?}"
+        );
+        // The view is gone again once `solve` returned.
+        assert!(script.build(0, [1.0; 3]).is_err());
+        let err = compile_solution("fn build(seed, scale) { 1 }").unwrap_err();
+        assert!(err.to_string().contains("fn solve(seed, scale)"), "{err}");
+    }
+}
