@@ -29,6 +29,7 @@ pub mod report;
 pub mod rng;
 pub mod role;
 pub mod scene;
+pub mod score;
 pub mod script;
 pub mod session;
 pub mod steps;

@@ -11,6 +11,7 @@ pub mod export;
 pub mod generate;
 pub mod render;
 pub mod run;
+pub mod score;
 pub mod status;
 pub mod validate;
 
@@ -49,6 +50,8 @@ pub enum Command {
     Crosscheck(crosscheck::CrosscheckArgs),
     /// Render one variant of a scene script: 24 views and the simulation media.
     Render(render::RenderArgs),
+    /// Score an agent's solution on every seed of a benchmark (or a folder of solutions).
+    Score(score::ScoreArgs),
 }
 
 /// Arguments of `benchforge validate`.
@@ -75,6 +78,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Export(args) => export::run(args),
         Command::Render(args) => render::run(args),
         Command::Crosscheck(args) => crosscheck::run(args),
+        Command::Score(args) => score::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -8,6 +8,7 @@
 mod api;
 mod error;
 pub mod limits;
+pub mod scene_view;
 mod suggest;
 mod values;
 
@@ -91,6 +92,7 @@ fn engine() -> &'static Engine {
             },
         );
         api::register(&mut engine);
+        scene_view::register(&mut engine);
         engine
     })
 }
