@@ -9,6 +9,7 @@ pub mod check_config;
 pub mod export;
 pub mod generate;
 pub mod render;
+pub mod report;
 pub mod run;
 pub mod status;
 pub mod validate;
@@ -46,6 +47,8 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Render one variant of a scene script: 24 views and the simulation media.
     Render(render::RenderArgs),
+    /// Write DATA_DIR/report.html: funnel, histograms and one card per benchmark.
+    Report(report::ReportArgs),
 }
 
 /// Arguments of `benchforge validate`.
@@ -71,6 +74,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Generate(args) => generate::run(args),
         Command::Export(args) => export::run(args),
         Command::Render(args) => render::run(args),
+        Command::Report(args) => report::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
