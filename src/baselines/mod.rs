@@ -127,11 +127,14 @@ pub struct Variant {
     pub scene: Scene,
     /// The payload's sampled size and start.
     pub spawn: PayloadSpawn,
-    /// The reference solution's parts, when the script has `solve`.
+    /// The reference solution's parts, when the script has `solve` and it ran.
     pub solution: Option<Vec<Fixture>>,
+    /// Why `solve` failed, when it did.
+    pub solve_error: Option<String>,
 }
 
-/// Builds seed `seed` the way `validate` does; `Err` names the seed and what failed.
+/// Builds seed `seed` the way `validate` does; `Err` names the seed when `build` failed (a
+/// failing `solve` is kept in [`Variant::solve_error`]).
 pub fn build_variant(
     script: &SceneScript,
     seed: u64,
@@ -141,9 +144,10 @@ pub fn build_variant(
     let scene = script
         .build(seed, scale)
         .map_err(|e| format!("seed {seed}: build: {e}"))?;
-    let solution = script
-        .solve(seed, scale)
-        .map_err(|e| format!("seed {seed}: solve: {e}"))?;
+    let (solution, solve_error) = match script.solve(seed, scale) {
+        Ok(solution) => (solution, None),
+        Err(e) => (None, Some(format!("seed {seed}: solve: {e}"))),
+    };
     let spawn = PayloadSpawn::sample(&scene.payload, seed);
     Ok(Variant {
         seed,
@@ -151,6 +155,7 @@ pub fn build_variant(
         scene,
         spawn,
         solution,
+        solve_error,
     })
 }
 
@@ -345,7 +350,10 @@ fn reference_failures(
         let why = match build_variant(script, seed, ranges) {
             Err(e) => Some(e),
             Ok(v) => match &v.solution {
-                None => Some("the script has no `solve`".to_string()),
+                None => Some(
+                    v.solve_error
+                        .unwrap_or_else(|| "the script has no `solve`".to_string()),
+                ),
                 Some(parts) => {
                     let check = check_solvable(&v.scene, &v.spawn, parts, physics, None);
                     check
