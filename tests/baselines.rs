@@ -59,13 +59,20 @@ fn the_naive_chute_solves_an_open_scene_and_it_is_refused_as_trivial() {
     assert!(trivial.message.contains("0, 1, 2"), "{}", trivial.message);
     // Its build zone is small and every declared quantity varies: refused for being
     // trivial, not for that.
-    assert!(report.build_zone_fraction <= 0.4, "{}", report.build_zone_fraction);
+    assert!(
+        report.build_zone_fraction <= 0.4,
+        "{}",
+        report.build_zone_fraction
+    );
     assert!(
         !rules(&report).contains(&variation::RULE_QUANTITY_CONSTANT),
         "{:?}",
         report.findings
     );
-    assert!(report.quantities.iter().any(|q| q.name == "scale_z" && q.varies));
+    assert!(report
+        .quantities
+        .iter()
+        .any(|q| q.name == "scale_z" && q.varies));
     // Every seed's random-builder count adds up and is recorded for benchmark.json.
     for s in &report.seeds {
         assert_eq!(s.random_attempts + s.random_invalid + s.random_skipped, 4);
@@ -93,7 +100,11 @@ fn a_decoration_obstacle_is_refused_by_name_and_a_blocking_one_is_kept() {
         .expect("wall judged");
     assert!(wall.blocks(), "{wall:?}");
     // The wall really stops the naive chute: the scene is not trivial.
-    assert!(report.seeds.iter().all(|s| !s.naive_solved), "{:?}", report.seeds);
+    assert!(
+        report.seeds.iter().all(|s| !s.naive_solved),
+        "{:?}",
+        report.seeds
+    );
     assert!(!rules(&report).contains(&RULE_TRIVIAL_NAIVE));
 }
 
@@ -120,7 +131,11 @@ fn a_scale_axis_the_script_ignores_is_refused_by_name() {
     );
     assert_eq!(findings.len(), 1, "{findings:?}");
     assert_eq!(findings[0].rule, variation::RULE_QUANTITY_CONSTANT);
-    assert!(findings[0].message.contains("scale_z"), "{}", findings[0].message);
+    assert!(
+        findings[0].message.contains("scale_z"),
+        "{}",
+        findings[0].message
+    );
     let by_name = |n: &str| quantities.iter().find(|q| q.name == n).expect(n);
     assert!(by_name("scale_x").varies && by_name("scale_y").varies);
     assert_eq!(by_name("scale_z").per_seed.len(), 8);
@@ -144,20 +159,24 @@ fn a_scale_axis_the_script_ignores_is_refused_by_name() {
 #[test]
 fn a_build_zone_filling_the_bounds_is_refused() {
     let script = script("worth_open_chute.rhai");
-    let mut v = benchforge::baselines::build_variant(&script, 0, &ScaleRanges::default())
-        .expect("builds");
+    let mut v =
+        benchforge::baselines::build_variant(&script, 0, &ScaleRanges::default()).expect("builds");
     v.scene.build_zone = v.scene.bounds;
     let findings = constraints::build_zone_findings(&[v], 0.4);
     assert_eq!(findings.len(), 1);
     assert_eq!(findings[0].rule, constraints::RULE_BUILD_ZONE_TOO_LARGE);
-    assert!(findings[0].message.contains("100 %"), "{}", findings[0].message);
+    assert!(
+        findings[0].message.contains("100 %"),
+        "{}",
+        findings[0].message
+    );
 }
 
 #[test]
 fn the_naive_chute_starts_clear_of_the_payload() {
     let script = script("worth_open_chute.rhai");
-    let v = benchforge::baselines::build_variant(&script, 3, &ScaleRanges::default())
-        .expect("builds");
+    let v =
+        benchforge::baselines::build_variant(&script, 3, &ScaleRanges::default()).expect("builds");
     let chutes = naive::naive_chutes(&v.scene, &v.spawn);
     assert_eq!(chutes.len(), 3);
     let world = benchforge::physics::build_world(&v.scene, &v.spawn, &chutes[..1]).unwrap();

@@ -93,8 +93,15 @@ fn the_report_of_two_generated_benchmarks_opens_with_every_card_and_image() {
     let out = run_to_end(
         {
             let mut c = benchforge(&[]);
-            c.args(["report", "--baselines", "--random-attempts", "3", "--held-out", "1"])
-                .arg(&data);
+            c.args([
+                "report",
+                "--baselines",
+                "--random-attempts",
+                "3",
+                "--held-out",
+                "1",
+            ])
+            .arg(&data);
             c
         },
         LONG,
@@ -106,7 +113,10 @@ fn the_report_of_two_generated_benchmarks_opens_with_every_card_and_image() {
         tail(&String::from_utf8_lossy(&out.stderr), 30)
     );
     let page = data.join("report.html");
-    assert_eq!(stdout.lines().last().map(str::trim), Some(page.to_str().unwrap()));
+    assert_eq!(
+        stdout.lines().last().map(str::trim),
+        Some(page.to_str().unwrap())
+    );
     assert!(stdout.contains("dataset: 2 benchmark(s)"), "{stdout}");
     let html = std::fs::read_to_string(&page).unwrap();
     // Self-contained: nothing fetched from elsewhere.
@@ -116,7 +126,10 @@ fn the_report_of_two_generated_benchmarks_opens_with_every_card_and_image() {
     assert_eq!(html.matches("<article class=\"card\"").count(), 2);
     assert!(html.contains("Acceptance funnel") && html.contains("passed gate 6 (solvable)"));
     assert!(html.contains("contact_sheet.png") && html.contains("sim.gif"));
-    assert!(html.contains("Baselines:"), "baselines missing from the cards");
+    assert!(
+        html.contains("Baselines:"),
+        "baselines missing from the cards"
+    );
     for id in index_ids(&data) {
         assert!(html.contains(&format!("id=\"{id}\"")), "no card for {id}");
     }
@@ -129,7 +142,12 @@ fn the_report_of_two_generated_benchmarks_opens_with_every_card_and_image() {
     let dom = String::from_utf8_lossy(&out.stdout).to_string();
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     assert!(out.status.success(), "chromium: {}", tail(&stderr, 20));
-    assert_eq!(body_attr(&dom, "data-cards").as_deref(), Some("2"), "{}", tail(&dom, 5));
+    assert_eq!(
+        body_attr(&dom, "data-cards").as_deref(),
+        Some("2"),
+        "{}",
+        tail(&dom, 5)
+    );
     assert_eq!(
         body_attr(&dom, "data-images").as_deref(),
         Some("ok"),
@@ -145,7 +163,10 @@ fn the_report_of_two_generated_benchmarks_opens_with_every_card_and_image() {
     let out = headless(
         browser,
         &data,
-        &[&format!("--screenshot={}", shot.display()), "--window-size=1400,2400"],
+        &[
+            &format!("--screenshot={}", shot.display()),
+            "--window-size=1400,2400",
+        ],
         &page,
     );
     assert!(out.status.success(), "screenshot failed");
@@ -159,5 +180,7 @@ fn report_of_a_missing_data_dir_says_so_in_one_line() {
     let out = run_benchforge(&["report", "/nonexistent/benchforge-data"]);
     assert_eq!(out.code, Some(2));
     assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
-    assert!(out.stderr.contains("/nonexistent/benchforge-data") && out.stderr.contains("index.jsonl"));
+    assert!(
+        out.stderr.contains("/nonexistent/benchforge-data") && out.stderr.contains("index.jsonl")
+    );
 }

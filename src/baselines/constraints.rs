@@ -78,8 +78,9 @@ impl ObstacleVerdict {
 pub fn without_fixtures(scene: &Scene, remove: &[&str]) -> Scene {
     let mut out = scene.clone();
     out.fixtures.retain(|f| !remove.contains(&f.label.as_str()));
-    out.joints
-        .retain(|j| !remove.contains(&j.fixture_a.as_str()) && !remove.contains(&j.fixture_b.as_str()));
+    out.joints.retain(|j| {
+        !remove.contains(&j.fixture_a.as_str()) && !remove.contains(&j.fixture_b.as_str())
+    });
     out
 }
 

@@ -100,7 +100,9 @@ impl WorthSettings {
             ("max_build_zone_fraction", self.max_build_zone_fraction),
         ] {
             if !(0.0..=1.0).contains(&v) {
-                return Err(format!("worth setting {name} must be between 0 and 1, got {v}"));
+                return Err(format!(
+                    "worth setting {name} must be between 0 and 1, got {v}"
+                ));
             }
         }
         if !(self.random_time_budget_s.is_finite() && self.random_time_budget_s > 0.0) {
@@ -356,11 +358,7 @@ fn reference_failures(
                 ),
                 Some(parts) => {
                     let check = check_solvable(&v.scene, &v.spawn, parts, physics, None);
-                    check
-                        .gate
-                        .findings
-                        .first()
-                        .map(|f| f.message.clone())
+                    check.gate.findings.first().map(|f| f.message.clone())
                 }
             },
         };
@@ -530,12 +528,7 @@ pub fn assess(
         .first()
         .and_then(|v| v.solution.clone())
         .unwrap_or_default();
-    let difficulty = difficulty(
-        random_rate,
-        settings.max_random_success_rate,
-        &reference,
-        0,
-    );
+    let difficulty = difficulty(random_rate, settings.max_random_success_rate, &reference, 0);
     WorthReport {
         seeds: seeds_out,
         random_success_rate: random_rate,

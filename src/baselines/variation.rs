@@ -85,13 +85,9 @@ fn spread_of(boxes: &[Aabb]) -> (f64, f64) {
     let mut spread: f64 = 0.0;
     for axis in 0..3 {
         for upper in [false, true] {
-            let values = boxes.iter().map(|b| {
-                if upper {
-                    b.max_m[axis]
-                } else {
-                    b.min_m[axis]
-                }
-            });
+            let values = boxes
+                .iter()
+                .map(|b| if upper { b.max_m[axis] } else { b.min_m[axis] });
             let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
                 (lo.min(v), hi.max(v))
             });
@@ -114,7 +110,10 @@ fn judge(scenes: &[Scene], settings: &VariationSettings) -> (f64, String, f64, b
     let mut best = (0.0, String::new(), settings.min_absolute_m, false);
     let mut best_ratio = -1.0;
     for name in first.keys() {
-        let boxes: Vec<Aabb> = per_scene.iter().filter_map(|m| m.get(name).copied()).collect();
+        let boxes: Vec<Aabb> = per_scene
+            .iter()
+            .filter_map(|m| m.get(name).copied())
+            .collect();
         if boxes.len() != per_scene.len() {
             // Appears on some seeds only: that is variation too.
             return (f64::INFINITY, name.clone(), 0.0, true);
@@ -198,9 +197,13 @@ pub fn variation_check(
         .iter()
         .map(|&s| (s, PayloadSpawn::sample(payload, s)))
         .collect();
-    for (axis, name) in ["payload_jitter_x_m", "payload_jitter_y_m", "payload_jitter_z_m"]
-        .into_iter()
-        .enumerate()
+    for (axis, name) in [
+        "payload_jitter_x_m",
+        "payload_jitter_y_m",
+        "payload_jitter_z_m",
+    ]
+    .into_iter()
+    .enumerate()
     {
         let jitter = payload.jitter_m[axis].abs();
         if jitter == 0.0 {

@@ -282,8 +282,7 @@ pub fn funnel_from_sessions(sessions: &[crate::store::Session]) -> Funnel {
             .filter(|s| {
                 s.report.as_ref().is_some_and(|r| {
                     r.passed
-                        || r
-                            .failing_gate
+                        || r.failing_gate
                             .as_deref()
                             .and_then(gate_of)
                             .is_some_and(|failed| failed > gate)
@@ -319,7 +318,9 @@ pub fn funnel_from_sessions(sessions: &[crate::store::Session]) -> Funnel {
             .and_then(|r| r.failing_gate.as_deref())
             .filter(|_| !matches!(s.stage, Stage::Accepted { .. }))
         {
-            *reasons.entry(format!("last script failed gate {gate}")).or_default() += 1;
+            *reasons
+                .entry(format!("last script failed gate {gate}"))
+                .or_default() += 1;
         }
     }
     let mut reasons: Vec<(String, usize)> = reasons.into_iter().collect();

@@ -201,6 +201,8 @@ fn card(out: &mut String, b: &BenchmarkEntry) {
                         .findings
                         .iter()
                         .map(|f| f.rule.as_str())
+                        .collect::<std::collections::BTreeSet<_>>()
+                        .into_iter()
                         .collect::<Vec<_>>()
                         .join(", "))
                 )
@@ -285,7 +287,11 @@ pub fn render_html(data: &Dataset) -> String {
     bars(&mut out, "Main rejection reasons", &data.funnel.reasons);
     out.push_str("<h2>Histograms</h2><div class=\"row\">");
     let b = &data.benchmarks;
-    bars(&mut out, "Archetype", &histogram(b.iter().map(|e| e.archetype())));
+    bars(
+        &mut out,
+        "Archetype",
+        &histogram(b.iter().map(|e| e.archetype())),
+    );
     bars(&mut out, "Difficulty", &histogram(b.iter().map(tier_of)));
     bars(
         &mut out,
@@ -300,10 +306,22 @@ pub fn render_html(data: &Dataset) -> String {
         &mut out,
         &format!("Solved on any seed (of {} measured)", measured.len()),
         &[
-            ("do nothing".into(), solved_by(&|w| w.seeds.iter().any(|s| s.do_nothing_solved))),
-            ("naive chute".into(), solved_by(&|w| w.seeds.iter().any(|s| s.naive_solved))),
-            ("random builders".into(), solved_by(&|w| w.seeds.iter().any(|s| s.random_solved > 0))),
-            ("reference, all seeds".into(), solved_by(&|w| w.seeds.iter().all(|s| s.reference_solved))),
+            (
+                "do nothing".into(),
+                solved_by(&|w| w.seeds.iter().any(|s| s.do_nothing_solved)),
+            ),
+            (
+                "naive chute".into(),
+                solved_by(&|w| w.seeds.iter().any(|s| s.naive_solved)),
+            ),
+            (
+                "random builders".into(),
+                solved_by(&|w| w.seeds.iter().any(|s| s.random_solved > 0)),
+            ),
+            (
+                "reference, all seeds".into(),
+                solved_by(&|w| w.seeds.iter().all(|s| s.reference_solved)),
+            ),
         ],
     );
     out.push_str("</div><h2>Benchmarks</h2><div class=\"cards\">\n");
