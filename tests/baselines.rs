@@ -5,7 +5,8 @@
 mod common;
 
 use benchforge::baselines::{
-    assess, constraints, naive, variation, WorthReport, WorthSettings, RULE_TRIVIAL_NAIVE,
+    assess, constraints, naive, variation, WorthReport, WorthSettings, RULE_FRAGILE,
+    RULE_TRIVIAL_NAIVE, RULE_UNFAIR,
 };
 use benchforge::physics::PhysicsSettings;
 use benchforge::script::SceneScript;
@@ -190,4 +191,45 @@ fn the_naive_chute_starts_clear_of_the_payload() {
         findings.iter().all(|f| !f.message.contains("the payload")),
         "{findings:?}"
     );
+}
+
+#[test]
+fn a_reference_that_fails_on_seeds_is_unfair_on_shipped_ones_and_fragile_on_held_out_ones() {
+    let script = script("worth_open_chute.rhai");
+    let ranges = ScaleRanges::default();
+    let physics = PhysicsSettings::default();
+    let shipped: Vec<u64> = (0..8).collect();
+    let report = assess(&script, &shipped, &ranges, &physics, &[], &quick());
+    let solved: Vec<u64> = report
+        .seeds
+        .iter()
+        .filter(|s| s.reference_solved)
+        .map(|s| s.seed)
+        .collect();
+    assert!(!solved.is_empty(), "the plank reference solves some seeds");
+    let unfair = report.findings.iter().find(|f| f.rule == RULE_UNFAIR);
+    assert_eq!(unfair.is_some(), solved.len() < shipped.len(), "{unfair:?}");
+    // Shipping only the seeds it solves hides nothing: the held-out seeds find it out.
+    let settings = WorthSettings {
+        held_out_seeds: 32,
+        ..quick()
+    };
+    let report = assess(&script, &solved, &ranges, &physics, &[], &settings);
+    assert!(
+        !rules(&report).contains(&RULE_UNFAIR),
+        "{:?}",
+        report.findings
+    );
+    let fragile = report
+        .findings
+        .iter()
+        .find(|f| f.rule == RULE_FRAGILE)
+        .expect("refused as fragile");
+    assert!(!report.held_out.failures.is_empty());
+    assert!(report
+        .held_out
+        .failures
+        .iter()
+        .all(|(s, _)| *s >= 1_000_000));
+    assert!(fragile.message.contains("held-out"), "{}", fragile.message);
 }

@@ -125,7 +125,7 @@ fn random_bucket(b: &BenchmarkEntry) -> String {
         Some(w) => {
             let r = 100.0 * w.random_success_rate;
             match r {
-                r if r == 0.0 => "random 0 %".into(),
+                0.0 => "random 0 %".into(),
                 r if r < 5.0 => "random 0–5 %".into(),
                 r if r < 10.0 => "random 5–10 %".into(),
                 r if r <= 20.0 => "random 10–20 %".into(),
@@ -256,9 +256,9 @@ fn card(out: &mut String, b: &BenchmarkEntry) {
         let name = f.rsplit('/').next().unwrap_or(f);
         let _ = write!(out, "<li><a href=\"{}\">{}</a></li>", url(f), esc(name));
     }
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "<li><a href=\"{}/\">folder</a></li></ul></article>\n",
+        "<li><a href=\"{}/\">folder</a></li></ul></article>",
         url(&b.rel_dir)
     );
 }
