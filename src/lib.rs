@@ -7,6 +7,7 @@
 
 pub mod actors;
 pub mod agents;
+pub mod baselines;
 pub mod cli;
 pub mod config;
 pub mod daemon;
@@ -16,6 +17,7 @@ pub mod export;
 pub mod fault;
 pub mod gates;
 pub mod guard;
+pub mod html_report;
 pub mod journal;
 pub mod llm;
 pub mod logging;

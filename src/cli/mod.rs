@@ -10,6 +10,7 @@ pub mod crosscheck;
 pub mod export;
 pub mod generate;
 pub mod render;
+pub mod report;
 pub mod run;
 pub mod score;
 pub mod status;
@@ -52,6 +53,8 @@ pub enum Command {
     Render(render::RenderArgs),
     /// Score an agent's solution on every seed of a benchmark (or a folder of solutions).
     Score(score::ScoreArgs),
+    /// Write DATA_DIR/report.html: funnel, histograms and one card per benchmark.
+    Report(report::ReportArgs),
 }
 
 /// Arguments of `benchforge validate`.
@@ -79,6 +82,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Render(args) => render::run(args),
         Command::Crosscheck(args) => crosscheck::run(args),
         Command::Score(args) => score::run(args),
+        Command::Report(args) => report::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
