@@ -16,6 +16,7 @@ pub mod fault;
 pub mod gates;
 pub mod guard;
 pub mod journal;
+pub mod limits;
 pub mod llm;
 pub mod logging;
 pub mod messages;

@@ -41,6 +41,10 @@ pub mod rule {
     pub const SOLUTION_OUTSIDE_BUILD_ZONE: &str = "solution_outside_build_zone";
     /// A solution part reuses a label of the scene.
     pub const SOLUTION_LABEL_CONFLICT: &str = "solution_label_conflict";
+    /// More parts, joints, shapes or hull points than the limits allow.
+    pub const SCENE_TOO_LARGE: &str = "scene_too_large";
+    /// A joint limit that is NaN, infinite or beyond its physical range.
+    pub const JOINT_LIMIT_INVALID: &str = "joint_limit_invalid";
 }
 
 /// Every rule id of gate 2, in the order they are checked.
@@ -60,6 +64,8 @@ pub const RULES: &[&str] = &[
     rule::PAYLOAD_LARGER_THAN_GOAL,
     rule::SOLUTION_OUTSIDE_BUILD_ZONE,
     rule::SOLUTION_LABEL_CONFLICT,
+    rule::SCENE_TOO_LARGE,
+    rule::JOINT_LIMIT_INVALID,
 ];
 
 /// Tolerance for containment, in metres: floating-point noise must not fail a scene that
@@ -71,7 +77,13 @@ const AXES: [&str; 3] = ["x", "y", "z"];
 /// Runs every rule of gate 2 on one scene and its optional reference solution.
 pub fn check(scene: &Scene, solution: Option<&[Fixture]>) -> Vec<Finding> {
     let mut findings = Vec::new();
+    // A scene beyond the size limits is refused before anything walks it (a million
+    // joints would otherwise cost a finding each).
+    if !check_size(scene, solution, &mut findings) {
+        return findings;
+    }
     check_values(scene, solution, &mut findings);
+    check_joint_limits(scene, &mut findings);
     let zones_ok = check_zones_proper(scene, &mut findings);
     check_labels(scene, solution, &mut findings);
     if zones_ok {
@@ -233,6 +245,90 @@ fn check_values(scene: &Scene, solution: Option<&[Fixture]>, findings: &mut Vec<
                 ),
             ));
         }
+    }
+}
+
+/// The counts against `limits.parts`, `limits.joints`, `limits.shapes_per_part`,
+/// `limits.shapes_total` and `limits.hull_points`; true when within them.
+fn check_size(scene: &Scene, solution: Option<&[Fixture]>, findings: &mut Vec<Finding>) -> bool {
+    let limits = crate::limits::current();
+    let before = findings.len();
+    let mut too_many = |what: String, count: usize, limit: u64, key: &str| {
+        if count as u64 > limit {
+            findings.push(Finding::new(
+                rule::SCENE_TOO_LARGE,
+                format!("{what} has {count}, more than the limit of {limit} (limits.{key}); use fewer"),
+            ));
+        }
+    };
+    let solution = solution.unwrap_or_default();
+    too_many("the scene: parts".into(), scene.fixtures.len(), limits.parts, "parts");
+    too_many("the solution: parts".into(), solution.len(), limits.parts, "parts");
+    too_many("the scene: joints".into(), scene.joints.len(), limits.joints, "joints");
+    let shapes: usize = scene.fixtures.iter().chain(solution).map(|f| f.parts.len()).sum();
+    too_many("the scene: shapes".into(), shapes, limits.shapes_total, "shapes_total");
+    for fixture in scene.fixtures.iter().chain(solution) {
+        too_many(
+            format!("part \"{}\": shapes", fixture.label),
+            fixture.parts.len(),
+            limits.shapes_per_part,
+            "shapes_per_part",
+        );
+        for part in &fixture.parts {
+            if let Shape::ConvexHull { points_m } = &part.shape {
+                too_many(
+                    format!("part \"{}\": hull points", fixture.label),
+                    points_m.len(),
+                    limits.hull_points,
+                    "hull_points",
+                );
+            }
+        }
+    }
+    if let Shape::ConvexHull { points_m } = &scene.payload.shape {
+        too_many("the payload: hull points".into(), points_m.len(), limits.hull_points, "hull_points");
+    }
+    findings.len() == before
+}
+
+/// Joint limits within their physical range (±360° for hinges, ±1 km for sliders), and the
+/// payload at its smallest still at least [`MIN_SIZE_M`].
+fn check_joint_limits(scene: &Scene, findings: &mut Vec<Finding>) {
+    for joint in &scene.joints {
+        let (limits, unit) = match joint.kind {
+            crate::scene::JointKind::Revolute { limits_deg } => (limits_deg, "deg"),
+            crate::scene::JointKind::Prismatic { limits_m } => (limits_m, "m"),
+        };
+        let Some([lo, hi]) = limits else { continue };
+        let (bound, meaning) = crate::script::limits::joint_limit_range(unit);
+        if !(lo.is_finite() && hi.is_finite() && lo.abs() <= bound && hi.abs() <= bound && lo <= hi)
+        {
+            findings.push(Finding::new(
+                rule::JOINT_LIMIT_INVALID,
+                format!(
+                    "part \"{}\": its joint with \"{}\" has limits [{lo}, {hi}] {unit}; give lower <= upper within ±{bound} {unit} ({meaning})",
+                    joint.fixture_a, joint.fixture_b
+                ),
+            ));
+        }
+    }
+    let payload = &scene.payload;
+    let smallest_factor = payload.size_factor_range[0];
+    let smallest_m = match &payload.shape {
+        Shape::Box { size_m } => size_m.iter().copied().fold(f64::INFINITY, f64::min),
+        Shape::Sphere { radius_m } => *radius_m,
+        Shape::Cylinder { radius_m, length_m } | Shape::Capsule { radius_m, length_m } => {
+            radius_m.min(*length_m)
+        }
+        Shape::ConvexHull { .. } => f64::INFINITY,
+    } * smallest_factor;
+    if smallest_m.is_finite() && smallest_m < MIN_SIZE_M {
+        findings.push(Finding::new(
+            rule::SIZE_INVALID,
+            format!(
+                "part \"payload\": at its smallest size factor {smallest_factor} it measures {smallest_m} m, below {MIN_SIZE_M} m; raise the size or the size range's minimum"
+            ),
+        ));
     }
 }
 

@@ -217,7 +217,10 @@ pub(crate) fn from_eval_error(err: &EvalAltResult) -> ScriptError {
             Some(Fault::Limit(which, detail)) => limit(which, &detail),
             None => ScriptError::Runtime {
                 line,
-                message: format!("the script threw an error: {value}"),
+                message: format!(
+                    "the script threw an error: {}",
+                    crate::logging::escape_control(&value.to_string())
+                ),
             },
         },
         EvalAltResult::ErrorTooManyOperations(_) => limit(
