@@ -734,4 +734,35 @@ scale = { x = [0.8, 1.2], y = [1.0, 1.0], z = [0.9, 1.1] }
         let e = Config::parse(&llm, "t.toml").unwrap_err();
         assert!(e.reason.contains("[llm]"), "{e}");
     }
+
+    #[test]
+    fn every_unknown_key_is_reported_with_the_nearest_valid_key() {
+        let text = format!("{GOOD}\n[llm]\nbase_url = \"http://127.0.0.1:1/v1\"\nmodel = \"m\"\ntimeout_s = 120.0\n\n[limitz]\nparts = 3\n");
+        let errors = Config::parse_all(&text, "t.toml").unwrap_err().0;
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(errors[0].reason.starts_with("timeout_s: unknown key; the nearest valid key is `request_timeout_s`"), "{}", errors[0]);
+        assert!(errors[1].reason.contains("nearest valid key is `limits`"), "{}", errors[1]);
+        assert_eq!(text.lines().nth(errors[0].line - 1), Some("timeout_s = 120.0"));
+    }
+
+    #[test]
+    fn values_that_would_overflow_or_panic_at_run_time_are_refused_with_their_key() {
+        let text = format!(
+            "{GOOD}\n[llm]\nbase_url = \"http://127.0.0.1:1/v1\"\nmodel = \"m\"\nbackoff_max_s = 1e300\nrequest_timeout_s = 1e300\nmax_concurrent_requests = 9223372036854775807\n\n[llm.caps]\nmax_tokens = 9223372036854775807\n\n[limits]\nparts = 0\n"
+        );
+        let errors = Config::parse_all(&text, "t.toml").unwrap_err().0;
+        let reasons: Vec<&str> = errors.iter().map(|e| e.reason.as_str()).collect();
+        for key in [
+            "limits.parts:",
+            "llm.request_timeout_s:",
+            "llm.backoff_max_s:",
+            "llm.max_concurrent_requests:",
+            "llm.caps.max_tokens:",
+        ] {
+            assert!(reasons.iter().any(|r| r.starts_with(key)), "{key} in {reasons:?}");
+        }
+        let line_of = |key: &str| errors.iter().find(|e| e.reason.starts_with(key)).unwrap().line;
+        assert_eq!(text.lines().nth(line_of("llm.backoff_max_s:") - 1), Some("backoff_max_s = 1e300"));
+        assert_eq!(text.lines().nth(line_of("limits.parts:") - 1), Some("parts = 0"));
+    }
 }

@@ -192,12 +192,33 @@ pub fn install(limits: Limits) {
     *CURRENT.write().unwrap_or_else(|p| p.into_inner()) = Some(limits);
 }
 
-/// The limits in force: the installed ones, else the defaults.
+thread_local! {
+    static OVERRIDE: std::cell::Cell<Option<Limits>> = const { std::cell::Cell::new(None) };
+}
+
+/// The limits in force on this thread: those of an enclosing [`with_limits`], else the
+/// installed ones, else the defaults.
 pub fn current() -> Limits {
-    CURRENT
-        .read()
-        .unwrap_or_else(|p| p.into_inner())
-        .unwrap_or_default()
+    OVERRIDE.with(|o| o.get()).unwrap_or_else(|| {
+        CURRENT
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_default()
+    })
+}
+
+/// Runs `f` with `limits` in force on this thread only (work `f` hands to other threads
+/// keeps the installed limits). For tests and callers that must run one job under other
+/// limits without changing the process's.
+pub fn with_limits<R>(limits: Limits, f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<Limits>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            OVERRIDE.with(|o| o.set(self.0));
+        }
+    }
+    let _restore = Restore(OVERRIDE.with(|o| o.replace(Some(limits))));
+    f()
 }
 
 /// A file that cannot be read within the file limit.

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use super::{fixture_world_aabb, fmt_box};
 use crate::report::Finding;
 use crate::scene::{Aabb, Fixture, Scene, Shape, Vec3, RESERVED_LABELS};
-use crate::script::limits::{MAX_MAGNITUDE_M, MIN_SIZE_M};
+use crate::script::limits::{fmt_number, MAX_MAGNITUDE_M, MIN_SIZE_M};
 
 /// Rule ids of gate 2, stable for reports and feedback.
 pub mod rule {
@@ -306,8 +306,11 @@ fn check_joint_limits(scene: &Scene, findings: &mut Vec<Finding>) {
             findings.push(Finding::new(
                 rule::JOINT_LIMIT_INVALID,
                 format!(
-                    "part \"{}\": its joint with \"{}\" has limits [{lo}, {hi}] {unit}; give lower <= upper within ±{bound} {unit} ({meaning})",
-                    joint.fixture_a, joint.fixture_b
+                    "part \"{}\": its joint with \"{}\" has limits [{}, {}] {unit}; give lower <= upper within ±{bound} {unit} ({meaning})",
+                    joint.fixture_a,
+                    joint.fixture_b,
+                    fmt_number(lo),
+                    fmt_number(hi)
                 ),
             ));
         }
@@ -326,7 +329,9 @@ fn check_joint_limits(scene: &Scene, findings: &mut Vec<Finding>) {
         findings.push(Finding::new(
             rule::SIZE_INVALID,
             format!(
-                "part \"payload\": at its smallest size factor {smallest_factor} it measures {smallest_m} m, below {MIN_SIZE_M} m; raise the size or the size range's minimum"
+                "part \"payload\": at its smallest size factor {} it measures {} m, below {MIN_SIZE_M} m; raise the size or the size range's minimum",
+                fmt_number(smallest_factor),
+                fmt_number(smallest_m)
             ),
         ));
     }
@@ -555,5 +560,69 @@ fn check_solution_placement(scene: &Scene, parts: &[Fixture], findings: &mut Vec
                 ),
             ));
         }
+    }
+}
+
+#[cfg(test)]
+mod limit_tests {
+    use super::*;
+    use crate::scene::{Joint, JointKind};
+
+    fn base() -> Scene {
+        crate::physics::tests::ball_on_floor()
+    }
+
+    fn rules(scene: &Scene) -> Vec<String> {
+        check(scene, None)
+            .into_iter()
+            .map(|f| format!("{}: {}", f.rule, f.message))
+            .collect()
+    }
+
+    #[test]
+    fn two_hundred_thousand_joints_are_refused_by_count_alone() {
+        let mut scene = base();
+        let joint = Joint {
+            fixture_a: "floor".into(),
+            fixture_b: "floor".into(),
+            anchor_m: [0.0; 3],
+            axis: [1.0, 0.0, 0.0],
+            kind: JointKind::Revolute { limits_deg: None },
+        };
+        scene.joints = vec![joint; 200_000];
+        let found = rules(&scene);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].starts_with("scene_too_large: the scene: joints has 200000"), "{}", found[0]);
+        assert!(found[0].contains("limits.joints"), "{}", found[0]);
+    }
+
+    #[test]
+    fn joint_limits_of_1e308_and_a_payload_of_1e_8_m_are_refused_by_part() {
+        let mut scene = base();
+        let mut hinge = scene.fixtures[0].clone();
+        hinge.label = "flap".into();
+        hinge.body = crate::scene::BodyKind::Dynamic;
+        hinge.pose.position_m = [0.0, 0.0, 0.6];
+        scene.fixtures.push(hinge);
+        scene.joints.push(Joint {
+            fixture_a: "flap".into(),
+            fixture_b: "floor".into(),
+            anchor_m: [0.0, 0.0, 0.5],
+            axis: [1.0, 0.0, 0.0],
+            kind: JointKind::Revolute {
+                limits_deg: Some([-1e308, 1e308]),
+            },
+        });
+        scene.payload.size_factor_range = [1e-6, 1.0];
+        scene.payload.shape = Shape::Sphere { radius_m: 0.01 };
+        let found = rules(&scene);
+        assert!(
+            found.iter().any(|f| f.starts_with("joint_limit_invalid: part \"flap\"")),
+            "{found:?}"
+        );
+        assert!(
+            found.iter().any(|f| f.contains("part \"payload\": at its smallest size factor")),
+            "{found:?}"
+        );
     }
 }

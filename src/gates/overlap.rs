@@ -181,3 +181,63 @@ pub fn point_inside(
 pub fn fmt_m(v: Vec3) -> String {
     format!("[{:.3}, {:.3}, {:.3}]", v[0], v[1], v[2])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::limits::{with_limits, Limits};
+    use crate::physics::{build_world, tests::ball_on_floor};
+    use crate::scene::{Fixture, Part, Pose, Shape};
+    use crate::variant::PayloadSpawn;
+
+    /// `n` boxes of 0.2 m, all at the same place: every pair overlaps.
+    fn stacked(n: usize) -> SceneWorld {
+        let mut scene = ball_on_floor();
+        for i in 0..n {
+            scene.fixtures.push(Fixture {
+                label: format!("block_{i}"),
+                body: crate::scene::BodyKind::Fixed,
+                material: crate::scene::Material::Wood,
+                pose: Pose::at([0.0, 0.0, 0.2]),
+                parts: vec![Part {
+                    shape: Shape::Box {
+                        size_m: [0.2, 0.2, 0.2],
+                    },
+                    local_pose: Pose::default(),
+                }],
+            });
+        }
+        build_world(&scene, &PayloadSpawn::sample(&scene.payload, 0), &[]).unwrap()
+    }
+
+    #[test]
+    fn four_hundred_ninety_nine_stacked_parts_report_the_first_pairs_only() {
+        let world = stacked(499);
+        let scan = overlaps_bounded(&world, 0.002, |_, _| true);
+        assert_eq!(scan.found.len(), MAX_REPORTED_OVERLAPS);
+        assert_eq!(scan.cut_short, None);
+    }
+
+    #[test]
+    fn the_gate_time_limit_cuts_the_check_short_with_its_reason() {
+        let world = stacked(300);
+        let limits = Limits {
+            gate_wall_time_s: 1e-9,
+            ..Limits::default()
+        };
+        // Nothing is ever reported (depth never beats the tolerance), so only the clock
+        // can stop the check before it has queried every pair.
+        let scan = with_limits(limits, || overlaps_bounded(&world, 10.0, |_, _| true));
+        let reason = scan.cut_short.expect("cut short");
+        assert!(reason.contains("limits.gate_wall_time_s"), "{reason}");
+    }
+
+    #[test]
+    fn the_sweep_finds_the_same_pairs_as_every_pair() {
+        let world = stacked(5);
+        let found = overlaps(&world, 0.002, |_, _| true);
+        // The five blocks overlap each other (10 pairs); the floor and the ball touch none.
+        assert_eq!(found.len(), 10, "{found:?}");
+        assert!(found.iter().all(|o| o.body_a < o.body_b));
+    }
+}

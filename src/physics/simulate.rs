@@ -521,3 +521,49 @@ fn frame(world: &SceneWorld, time_s: f64) -> TrajectoryFrame {
             .collect(),
     }
 }
+
+#[cfg(test)]
+mod watchdog_tests {
+    use super::*;
+    use crate::limits::{with_limits, Limits};
+    use crate::physics::{build_world, tests::ball_on_floor};
+    use crate::variant::PayloadSpawn;
+
+    fn run(limits: Limits, cancel: &AtomicBool) -> SimulationOutcome {
+        let scene = ball_on_floor();
+        let mut world = build_world(&scene, &PayloadSpawn::sample(&scene.payload, 0), &[]).unwrap();
+        let settings = PhysicsSettings {
+            stop_when_settled: false,
+            ..PhysicsSettings::default()
+        };
+        with_limits(limits, || {
+            simulate_cancellable(&mut world, &scene, &settings, None, cancel)
+        })
+    }
+
+    #[test]
+    fn the_step_limit_cuts_a_run_short_with_its_reason() {
+        let limits = Limits {
+            physics_steps: 10,
+            ..Limits::default()
+        };
+        let out = run(limits, &AtomicBool::new(false));
+        assert_eq!(out.steps, 10);
+        let reason = out.cut_short.expect("cut short");
+        assert!(reason.contains("limits.physics_steps"), "{reason}");
+    }
+
+    #[test]
+    fn a_cancel_stops_the_run_at_the_next_watch() {
+        let out = run(Limits::default(), &AtomicBool::new(true));
+        assert!(out.steps < WATCH_EVERY_STEPS, "{}", out.steps);
+        assert!(out.cut_short.expect("cut short").contains("cancelled"));
+    }
+
+    #[test]
+    fn a_run_within_the_limits_is_not_cut_short() {
+        let out = run(Limits::default(), &AtomicBool::new(false));
+        assert_eq!(out.cut_short, None);
+        assert!(out.simulated_s > 1.0);
+    }
+}

@@ -295,7 +295,8 @@ fn limits_pair(lower: &Dynamic, upper: &Dynamic, unit: &str) -> ApiResult<[f64; 
     for (name, v) in [("lower", lo), ("upper", hi)] {
         if v.abs() > bound {
             return super::error::bad_value(format!(
-                "joint limit {name}_{unit} = {v} is beyond ±{bound} {unit} ({meaning})"
+                "joint limit {name}_{unit} = {} is beyond ±{bound} {unit} ({meaning})",
+                limits::fmt_number(v)
             ));
         }
     }

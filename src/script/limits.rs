@@ -35,6 +35,16 @@ pub fn joint_limit_range(unit: &str) -> (f64, &'static str) {
     }
 }
 
+/// A number for messages: plain when ordinary, scientific when huge or tiny (`1e308`, not
+/// 309 digits).
+pub fn fmt_number(v: f64) -> String {
+    if v != 0.0 && v.is_finite() && !(1e-3..1e6).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
+}
+
 /// Which sandbox limit a script broke.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -139,7 +149,6 @@ pub(crate) struct CallBudget {
     pub parts: u64,
     pub shapes: u64,
     pub joints: u64,
-    pub interrupt: Arc<AtomicBool>,
 }
 
 thread_local! {
@@ -180,7 +189,7 @@ fn watchdog() -> &'static Watchdog {
             .name("benchforge-watchdog".into())
             .spawn(move || dog.run());
         if spawned.is_err() {
-            // Without the thread the per-operation deadline check below still holds.
+            // Without the thread the operations limit still ends every script.
             tracing::warn!("cannot start the script watchdog thread");
         }
         dog
@@ -232,11 +241,6 @@ impl Deadline {
         Self { key, flag }
     }
 
-    /// True once the deadline has passed (raised by the watchdog, or seen on the clock).
-    pub fn passed(&self) -> bool {
-        self.flag.load(Ordering::Relaxed) || Instant::now() > self.key.0
-    }
-
     /// The flag the watchdog raises.
     pub fn flag(&self) -> Arc<AtomicBool> {
         self.flag.clone()
@@ -268,7 +272,6 @@ impl BudgetGuard {
             parts: 0,
             shapes: 0,
             joints: 0,
-            interrupt: deadline.flag(),
         };
         let previous = BUDGET.with(|b| b.borrow_mut().replace(fresh));
         let previous_interrupt = INTERRUPT.with(|i| i.borrow_mut().replace(deadline.flag()));
@@ -412,6 +415,12 @@ impl DataTotals {
     /// costs at most the limits, whatever the value's size.
     fn add(&mut self, value: &rhai::Dynamic, depth: usize) {
         if self.excess().is_some() {
+            return;
+        }
+        // A variable captured by a closure is shared, and locked while a method (say `sort`
+        // with a callback) works on it: reading it now would deadlock. It is measured at a
+        // later check, and the method's own result is checked by Rhai.
+        if value.is_shared() && value.is_locked() {
             return;
         }
         self.deepest = self.deepest.max(depth);
