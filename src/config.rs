@@ -354,7 +354,10 @@ impl Config {
             push(
                 "",
                 "watch_interval_s",
-                format!("{} is out of range; give 0.05 to 3600 seconds", self.watch_interval_s),
+                format!(
+                    "{} is out of range; give 0.05 to 3600 seconds",
+                    crate::limits::fmt_number(self.watch_interval_s)
+                ),
             );
         }
         if let Err(reason) = limits.check_seeds("", u64::from(self.gates.seeds)) {
@@ -366,7 +369,14 @@ impl Config {
             ("penetration_tolerance_m", self.gates.penetration_tolerance_m, 0.0, 0.1, "metres"),
         ] {
             if !in_range(value, lo, hi) {
-                push("gates", key, format!("{value} is out of range; give {lo} to {hi} {unit}"));
+                push(
+                    "gates",
+                    key,
+                    format!(
+                        "{} is out of range; give {lo} to {hi} {unit}",
+                        crate::limits::fmt_number(value)
+                    ),
+                );
             }
         }
         for (key, value) in [("width_px", self.render.width_px), ("height_px", self.render.height_px)] {
@@ -530,9 +540,14 @@ fn unknown_key_reason(message: &str) -> Option<String> {
     let rest = message.strip_prefix("unknown field `")?;
     let (key, rest) = rest.split_once('`')?;
     let expected: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
-    let nearest = expected
-        .iter()
-        .min_by_key(|candidate| crate::script::edit_distance(key, candidate));
+    // A key written inside a valid one (`timeout_s` in `request_timeout_s`) is the likeliest
+    // meaning; otherwise the smallest edit distance.
+    let nearest = expected.iter().min_by_key(|candidate| {
+        (
+            !(candidate.contains(key) || key.contains(**candidate)),
+            crate::script::edit_distance(key, candidate),
+        )
+    });
     let key = crate::logging::escape_control(key);
     Some(match nearest {
         Some(near) => format!(

@@ -130,8 +130,11 @@ impl Limits {
                 problems.push((
                     key,
                     format!(
-                        "{value} is out of range; give a value above 0 and at most {} ({}; default {})",
-                        spec.maximum, spec.meaning, spec.default
+                        "{} is out of range; give a value above 0 and at most {} ({}; default {})",
+                        fmt_number(value),
+                        spec.maximum,
+                        spec.meaning,
+                        spec.default
                     ),
                 ));
             }
@@ -180,6 +183,16 @@ impl Limits {
             ));
         }
         Ok(())
+    }
+}
+
+/// A number for messages: plain when ordinary, scientific when huge or tiny (`1e308`, not
+/// 309 digits).
+pub fn fmt_number(v: f64) -> String {
+    if v != 0.0 && v.is_finite() && !(1e-3..1e6).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
     }
 }
 

@@ -210,7 +210,10 @@ impl LlmConfig {
                 if !(v.is_finite() && (0.0..=MAX_PRICE_USD).contains(&v)) {
                     push(
                         key,
-                        format!("{v} is out of range; give 0 to {MAX_PRICE_USD} USD per million tokens"),
+                        format!(
+                            "{} is out of range; give 0 to {MAX_PRICE_USD} USD per million tokens",
+                            crate::limits::fmt_number(v)
+                        ),
                     );
                 }
             }
@@ -219,7 +222,10 @@ impl LlmConfig {
             if !(cost.is_finite() && cost > 0.0 && cost <= MAX_COST_CAP_USD) {
                 push(
                     "llm.caps.max_cost_usd",
-                    format!("{cost} is out of range; give above 0 and at most {MAX_COST_CAP_USD} USD"),
+                    format!(
+                        "{} is out of range; give above 0 and at most {MAX_COST_CAP_USD} USD",
+                        crate::limits::fmt_number(cost)
+                    ),
                 );
             }
             if self.prices.is_none() {
@@ -335,7 +341,8 @@ fn check_seconds(value: f64, max: f64) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "{value} is out of range; give a number of seconds above 0 and at most {max}"
+            "{} is out of range; give a number of seconds above 0 and at most {max}",
+            crate::limits::fmt_number(value)
         ))
     }
 }

@@ -35,15 +35,7 @@ pub fn joint_limit_range(unit: &str) -> (f64, &'static str) {
     }
 }
 
-/// A number for messages: plain when ordinary, scientific when huge or tiny (`1e308`, not
-/// 309 digits).
-pub fn fmt_number(v: f64) -> String {
-    if v != 0.0 && v.is_finite() && !(1e-3..1e6).contains(&v.abs()) {
-        format!("{v:e}")
-    } else {
-        format!("{v}")
-    }
-}
+pub use crate::limits::fmt_number;
 
 /// Which sandbox limit a script broke.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
