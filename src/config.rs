@@ -341,13 +341,20 @@ impl Config {
             push("limits", key, reason);
         }
         if self.data_dir.as_os_str().is_empty() {
-            push("", "data_dir", "is empty: name a folder for the store, dataset and logs".into());
+            push(
+                "",
+                "data_dir",
+                "is empty: name a folder for the store, dataset and logs".into(),
+            );
         }
         if self.concurrency == 0 || self.concurrency > MAX_CONCURRENCY {
             push(
                 "",
                 "concurrency",
-                format!("{} is out of range; give 1 to {MAX_CONCURRENCY} sessions", self.concurrency),
+                format!(
+                    "{} is out of range; give 1 to {MAX_CONCURRENCY} sessions",
+                    self.concurrency
+                ),
             );
         }
         if !in_range(self.watch_interval_s, 0.05, 3_600.0) {
@@ -364,9 +371,27 @@ impl Config {
             push("gates", "seeds", reason.trim_start().to_string());
         }
         for (key, value, lo, hi, unit) in [
-            ("passive_time_s", self.gates.passive_time_s, 0.01, 600.0, "seconds"),
-            ("max_speed_mps", self.gates.max_speed_mps, 0.01, 1_000.0, "m/s"),
-            ("penetration_tolerance_m", self.gates.penetration_tolerance_m, 0.0, 0.1, "metres"),
+            (
+                "passive_time_s",
+                self.gates.passive_time_s,
+                0.01,
+                600.0,
+                "seconds",
+            ),
+            (
+                "max_speed_mps",
+                self.gates.max_speed_mps,
+                0.01,
+                1_000.0,
+                "m/s",
+            ),
+            (
+                "penetration_tolerance_m",
+                self.gates.penetration_tolerance_m,
+                0.0,
+                0.1,
+                "metres",
+            ),
         ] {
             if !in_range(value, lo, hi) {
                 push(
@@ -379,9 +404,16 @@ impl Config {
                 );
             }
         }
-        for (key, value) in [("width_px", self.render.width_px), ("height_px", self.render.height_px)] {
+        for (key, value) in [
+            ("width_px", self.render.width_px),
+            ("height_px", self.render.height_px),
+        ] {
             if !(16..=4096).contains(&value) {
-                push("render", key, format!("{value} is out of range; give 16 to 4096 pixels"));
+                push(
+                    "render",
+                    key,
+                    format!("{value} is out of range; give 16 to 4096 pixels"),
+                );
             }
         }
         for (name, role) in [
@@ -394,11 +426,18 @@ impl Config {
                 push(
                     &section,
                     "attempts",
-                    format!("{} is out of range; give 1 to {MAX_ATTEMPTS}", role.attempts),
+                    format!(
+                        "{} is out of range; give 1 to {MAX_ATTEMPTS}",
+                        role.attempts
+                    ),
                 );
             }
             if matches!(&role.model, Some(m) if m.trim().is_empty()) {
-                push(&section, "model", "is empty: name a model or drop the key".into());
+                push(
+                    &section,
+                    "model",
+                    "is empty: name a model or drop the key".into(),
+                );
             }
             if role.backend == Backend::Llm && self.llm.is_none() {
                 push(
@@ -424,7 +463,9 @@ impl Config {
                 })
             };
             if theme.prompt.trim().is_empty() {
-                theme_err(format!("themes[{i}].prompt: is empty: describe the benchmark in words"));
+                theme_err(format!(
+                    "themes[{i}].prompt: is empty: describe the benchmark in words"
+                ));
             }
             if theme.prompt.chars().count() > MAX_THEME_CHARS {
                 theme_err(format!(
@@ -432,7 +473,9 @@ impl Config {
                     theme.prompt.chars().count()
                 ));
             }
-            if let Err(reason) = limits.check_count(&format!("themes[{i}].count ="), u64::from(theme.count)) {
+            if let Err(reason) =
+                limits.check_count(&format!("themes[{i}].count ="), u64::from(theme.count))
+            {
                 theme_err(reason);
             }
             if let Some(seeds) = &theme.seeds {
@@ -447,7 +490,9 @@ impl Config {
                 }
             }
             if matches!(&theme.tier, Some(t) if t.trim().is_empty() || t.chars().count() > 64) {
-                theme_err(format!("themes[{i}].tier: give 1 to 64 characters or drop the key"));
+                theme_err(format!(
+                    "themes[{i}].tier: give 1 to 64 characters or drop the key"
+                ));
             }
             if let Some(scale) = &theme.scale {
                 for (axis, [lo, hi]) in [("x", scale.x), ("y", scale.y), ("z", scale.z)] {
@@ -601,7 +646,11 @@ fn line_of_key(text: &str, section: &str, key: &str) -> usize {
     let Some(start) = start else {
         return 1;
     };
-    for (i, l) in lines.iter().enumerate().skip(if section.is_empty() { 0 } else { start + 1 }) {
+    for (i, l) in lines
+        .iter()
+        .enumerate()
+        .skip(if section.is_empty() { 0 } else { start + 1 })
+    {
         let l = l.trim_start();
         if l.starts_with('[') {
             break;
@@ -755,9 +804,22 @@ scale = { x = [0.8, 1.2], y = [1.0, 1.0], z = [0.9, 1.1] }
         let text = format!("{GOOD}\n[llm]\nbase_url = \"http://127.0.0.1:1/v1\"\nmodel = \"m\"\ntimeout_s = 120.0\n\n[limitz]\nparts = 3\n");
         let errors = Config::parse_all(&text, "t.toml").unwrap_err().0;
         assert_eq!(errors.len(), 2, "{errors:?}");
-        assert!(errors[0].reason.starts_with("timeout_s: unknown key; the nearest valid key is `request_timeout_s`"), "{}", errors[0]);
-        assert!(errors[1].reason.contains("nearest valid key is `limits`"), "{}", errors[1]);
-        assert_eq!(text.lines().nth(errors[0].line - 1), Some("timeout_s = 120.0"));
+        assert!(
+            errors[0].reason.starts_with(
+                "timeout_s: unknown key; the nearest valid key is `request_timeout_s`"
+            ),
+            "{}",
+            errors[0]
+        );
+        assert!(
+            errors[1].reason.contains("nearest valid key is `limits`"),
+            "{}",
+            errors[1]
+        );
+        assert_eq!(
+            text.lines().nth(errors[0].line - 1),
+            Some("timeout_s = 120.0")
+        );
     }
 
     #[test]
@@ -774,10 +836,25 @@ scale = { x = [0.8, 1.2], y = [1.0, 1.0], z = [0.9, 1.1] }
             "llm.max_concurrent_requests:",
             "llm.caps.max_tokens:",
         ] {
-            assert!(reasons.iter().any(|r| r.starts_with(key)), "{key} in {reasons:?}");
+            assert!(
+                reasons.iter().any(|r| r.starts_with(key)),
+                "{key} in {reasons:?}"
+            );
         }
-        let line_of = |key: &str| errors.iter().find(|e| e.reason.starts_with(key)).unwrap().line;
-        assert_eq!(text.lines().nth(line_of("llm.backoff_max_s:") - 1), Some("backoff_max_s = 1e300"));
-        assert_eq!(text.lines().nth(line_of("limits.parts:") - 1), Some("parts = 0"));
+        let line_of = |key: &str| {
+            errors
+                .iter()
+                .find(|e| e.reason.starts_with(key))
+                .unwrap()
+                .line
+        };
+        assert_eq!(
+            text.lines().nth(line_of("llm.backoff_max_s:") - 1),
+            Some("backoff_max_s = 1e300")
+        );
+        assert_eq!(
+            text.lines().nth(line_of("limits.parts:") - 1),
+            Some("parts = 0")
+        );
     }
 }

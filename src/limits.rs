@@ -314,7 +314,11 @@ mod tests {
     #[test]
     fn every_default_is_within_its_maximum() {
         for spec in TABLE {
-            assert!(spec.default > 0.0 && spec.default <= spec.maximum, "{}", spec.key);
+            assert!(
+                spec.default > 0.0 && spec.default <= spec.maximum,
+                "{}",
+                spec.key
+            );
         }
     }
 

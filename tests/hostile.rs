@@ -35,7 +35,10 @@ fn corpus_has_at_least_sixty_inputs() {
         .unwrap_or(0);
     let scripts = rhai_files("tests/hostile").len();
     assert!(scripts >= 60, "{scripts} scripts");
-    assert!(scripts + configs >= 90, "{scripts} scripts + {configs} configs");
+    assert!(
+        scripts + configs >= 90,
+        "{scripts} scripts + {configs} configs"
+    );
 }
 
 #[test]

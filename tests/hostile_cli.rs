@@ -18,7 +18,11 @@ fn temp(name: &str) -> std::path::PathBuf {
 fn refused(args: &[&str], message: &str) {
     let out = run_benchforge(args);
     assert_eq!(out.code, Some(2), "{args:?}: {}", out.stderr);
-    let lines: Vec<&str> = out.stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    let lines: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
     assert!(!lines.is_empty(), "{args:?}: nothing on stderr");
     assert!(out.stderr.contains(message), "{args:?}: {}", out.stderr);
     assert!(
@@ -30,9 +34,18 @@ fn refused(args: &[&str], message: &str) {
 
 #[test]
 fn seeds_beyond_the_limit_or_the_integer_are_refused() {
-    refused(&["validate", SCRIPT, "--seeds", "100000"], "--seeds 100000 is out of range");
-    refused(&["validate", SCRIPT, "--seeds", "18446744073709551615"], "--seeds");
-    refused(&["validate", SCRIPT, "--seeds", "18446744073709551616"], "--seeds");
+    refused(
+        &["validate", SCRIPT, "--seeds", "100000"],
+        "--seeds 100000 is out of range",
+    );
+    refused(
+        &["validate", SCRIPT, "--seeds", "18446744073709551615"],
+        "--seeds",
+    );
+    refused(
+        &["validate", SCRIPT, "--seeds", "18446744073709551616"],
+        "--seeds",
+    );
     refused(&["validate", SCRIPT, "--seeds", "-1"], "-1");
     refused(&["validate", SCRIPT, "--seeds", "1e3"], "--seeds");
 }
@@ -56,5 +69,8 @@ fn a_file_name_with_a_newline_and_escapes_stays_one_line() {
     assert_eq!(out.code, Some(2), "{}", out.stderr);
     assert_eq!(out.stderr.lines().count(), 1, "{:?}", out.stderr);
     assert!(!out.stderr.contains('\u{1b}'), "{:?}", out.stderr);
-    refused(&["check-config", "/nonexistent/\u{1b}[2Jconfig.toml"], "cannot read the config");
+    refused(
+        &["check-config", "/nonexistent/\u{1b}[2Jconfig.toml"],
+        "cannot read the config",
+    );
 }

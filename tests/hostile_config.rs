@@ -27,7 +27,9 @@ fn configs() -> Vec<std::path::PathBuf> {
 }
 
 fn clean(stderr: &str) -> bool {
-    !stderr.contains("panicked") && !stderr.contains("internal error") && !stderr.contains("RUST_BACKTRACE")
+    !stderr.contains("panicked")
+        && !stderr.contains("internal error")
+        && !stderr.contains("RUST_BACKTRACE")
 }
 
 #[test]
@@ -47,14 +49,19 @@ fn every_hostile_config_is_refused_by_check_config_and_run_alike() {
             (check.code != Some(exit)).then(|| format!("check-config exit {:?}", check.code)),
             (run.code != Some(exit)).then(|| format!("run exit {:?}", run.code)),
             (!first.contains(&message)).then(|| format!("first line lacks {message:?}")),
-            (!first.contains(&format!("{name}:"))).then(|| "first line lacks file:line".to_string()),
+            (!first.contains(&format!("{name}:")))
+                .then(|| "first line lacks file:line".to_string()),
             (run.stderr.trim() != first.trim())
                 .then(|| format!("run said {:?}", run.stderr.trim())),
             (!clean(&check.stderr) || !clean(&run.stderr)).then(|| "panicked".to_string()),
         ];
         let problems: Vec<String> = problems.into_iter().flatten().collect();
         if !problems.is_empty() {
-            failures.push(format!("{name}: {} | {}", problems.join("; "), check.stderr.trim()));
+            failures.push(format!(
+                "{name}: {} | {}",
+                problems.join("; "),
+                check.stderr.trim()
+            ));
         }
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
@@ -75,11 +82,31 @@ fn check_config_reports_every_problem_not_just_the_first() {
     assert_eq!(out.code, Some(2), "{}", out.stderr);
     let lines: Vec<&str> = out.stderr.lines().collect();
     assert_eq!(lines.len(), 4, "{}", out.stderr);
-    assert!(lines[0].contains(&format!("{shown}:2: concurency: unknown key")), "{}", lines[0]);
-    assert!(lines[1].contains(&format!("{shown}:7: timeout_s: unknown key")), "{}", lines[1]);
+    assert!(
+        lines[0].contains(&format!("{shown}:2: concurency: unknown key")),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].contains(&format!("{shown}:7: timeout_s: unknown key")),
+        "{}",
+        lines[1]
+    );
     assert!(lines[1].contains("`request_timeout_s`"), "{}", lines[1]);
-    assert!(lines.iter().any(|l| l.contains(":11: limits.parts: 0 is out of range")), "{}", out.stderr);
-    assert!(lines.iter().any(|l| l.contains(":8: llm.backoff_max_s: 1e300 is out of range")), "{}", out.stderr);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains(":11: limits.parts: 0 is out of range")),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains(":8: llm.backoff_max_s: 1e300 is out of range")),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]

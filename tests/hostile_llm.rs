@@ -32,7 +32,10 @@ fn config(base_url: String) -> LlmConfig {
 fn call() -> ChatCall {
     ChatCall {
         role: LlmRole::Coder,
-        messages: vec![ChatMessage::system("s"), ChatMessage::user("the secret prompt")],
+        messages: vec![
+            ChatMessage::system("s"),
+            ChatMessage::user("the secret prompt"),
+        ],
         json_schema: None,
     }
 }
@@ -51,11 +54,18 @@ fn endpoint(err: LlmError) -> EndpointError {
 
 #[tokio::test]
 async fn an_endless_answer_stops_at_the_answer_size_limit_and_is_not_retried() {
-    let server = FakeLlm::start(|_, _| Reply::Endless { chunk_bytes: 65_536 }).await;
+    let server = FakeLlm::start(|_, _| Reply::Endless {
+        chunk_bytes: 65_536,
+    })
+    .await;
     let err = endpoint(chat(&server).await.unwrap_err());
     assert!(matches!(err, EndpointError::TooLarge { .. }), "{err}");
     assert!(err.to_string().contains("answer size limit"), "{err}");
-    assert_eq!(server.received().len(), 1, "an oversized answer is not asked again");
+    assert_eq!(
+        server.received().len(),
+        1,
+        "an oversized answer is not asked again"
+    );
 }
 
 #[tokio::test]
@@ -81,7 +91,12 @@ async fn a_dripping_answer_ends_at_the_whole_request_timeout() {
     })
     .unwrap();
     let started = Instant::now();
-    let err = endpoint(client.chat(&call(), &CallContext::untraced("s")).await.unwrap_err());
+    let err = endpoint(
+        client
+            .chat(&call(), &CallContext::untraced("s"))
+            .await
+            .unwrap_err(),
+    );
     assert!(matches!(err, EndpointError::Timeout { .. }), "{err}");
     // Bytes kept arriving, yet the whole request ended (a per-read timeout never would).
     assert!(started.elapsed() < Duration::from_secs(30));
@@ -99,11 +114,20 @@ async fn redirects_are_never_followed_so_the_prompt_stays_home() {
         })
         .await;
         let err = endpoint(chat(&server).await.unwrap_err());
-        assert!(matches!(err, EndpointError::Redirect { .. }), "{status}: {err}");
-        assert!(err.to_string().contains("redirects are not followed"), "{err}");
+        assert!(
+            matches!(err, EndpointError::Redirect { .. }),
+            "{status}: {err}"
+        );
+        assert!(
+            err.to_string().contains("redirects are not followed"),
+            "{err}"
+        );
         assert_eq!(server.received().len(), 1, "{status}: retried");
     }
-    assert!(elsewhere.received().is_empty(), "the prompt reached the other host");
+    assert!(
+        elsewhere.received().is_empty(),
+        "the prompt reached the other host"
+    );
 }
 
 #[tokio::test]
@@ -134,7 +158,11 @@ async fn retry_after_beyond_reason_waits_only_the_configured_bound() {
     let answer = chat(&server).await.unwrap();
     assert_eq!(answer.content, "ok");
     assert_eq!(answer.http_tries, 3);
-    assert!(started.elapsed() < Duration::from_secs(30), "waited {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "waited {:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -161,12 +189,19 @@ async fn absurd_token_counts_cannot_wrap_past_the_session_cap() {
     };
     client.chat(&call(), &ctx).await.unwrap();
     // u64::MAX + 2 wraps to 1 token: under the cap, unless counts are clamped.
-    client.chat(&call(), &ctx).await.expect_err("the first answer used the whole cap");
+    client
+        .chat(&call(), &ctx)
+        .await
+        .expect_err("the first answer used the whole cap");
     for _ in 0..3 {
         let err = client.chat(&call(), &ctx).await.unwrap_err();
         assert!(matches!(err, LlmError::Cap(_)), "{err}");
     }
-    assert_eq!(server.received().len(), 1, "a capped session sent more requests");
+    assert_eq!(
+        server.received().len(),
+        1,
+        "a capped session sent more requests"
+    );
 }
 
 #[tokio::test]

@@ -53,19 +53,26 @@ fn statement() -> impl Strategy<Value = String> {
             .prop_map(|pts| format!("p.hull([{}]);", pts.join(", "))),
         (triple(), triple()).prop_map(|(a, b)| format!("scene.goal_zone({a}, {b});")),
         (triple(), triple()).prop_map(|(a, b)| format!("scene.build_zone({a}, {b});")),
-        (text(), triple(), triple()).prop_map(|(n, a, b)| format!("scene.forbid_zone({n}, {a}, {b});")),
-        (number(), text(), triple()).prop_map(|(r, m, s)| format!("scene.payload_sphere({r}, {m}, {s});")),
+        (text(), triple(), triple())
+            .prop_map(|(n, a, b)| format!("scene.forbid_zone({n}, {a}, {b});")),
+        (number(), text(), triple())
+            .prop_map(|(r, m, s)| format!("scene.payload_sphere({r}, {m}, {s});")),
         (number(), number()).prop_map(|(a, b)| format!("scene.payload_size_range({a}, {b});")),
         triple().prop_map(|j| format!("scene.payload_jitter({j});")),
-        (text(), text(), triple(), triple(), number(), number()).prop_map(|(a, b, p, x, lo, hi)| {
-            format!("scene.revolute_joint({a}, {b}, {p}, {x}, {lo}, {hi});")
-        }),
+        (text(), text(), triple(), triple(), number(), number()).prop_map(
+            |(a, b, p, x, lo, hi)| {
+                format!("scene.revolute_joint({a}, {b}, {p}, {x}, {lo}, {hi});")
+            }
+        ),
         (number(), number()).prop_map(|(a, b)| format!("let r = rng.uniform({a}, {b});")),
         (number(), number()).prop_map(|(a, b)| format!("let i = rng.integer({a}, {b});")),
         Just("let a = [1, 2]; for k in 0..20 { a = [a, a]; }".to_string()),
         Just("let d = []; for k in 0..200 { d = [d]; } let t = d.to_string();".to_string()),
         Just("let s = \"x\"; for k in 0..30 { s += s; }".to_string()),
-        Just("let q = [3, 1, 2]; q.sort(|x, y| y - x); let w = q.map(|x| x * 2).filter(|x| x > 2);".to_string()),
+        Just(
+            "let q = [3, 1, 2]; q.sort(|x, y| y - x); let w = q.map(|x| x * 2).filter(|x| x > 2);"
+                .to_string()
+        ),
         Just("sleep(1.0);".to_string()),
         Just("throw \"boom\\n\\u001b[2J\";".to_string()),
     ]
@@ -132,18 +139,24 @@ fn config_text() -> impl Strategy<Value = String> {
         Just("count"),
         Just("cuont"),
     ];
-    prop::collection::vec((sections, prop::collection::vec((keys, config_value()), 0..4)), 0..6)
-        .prop_map(|tables| {
-            let mut text = String::from("data_dir = \"d\"\n");
-            for (section, entries) in tables {
-                text.push_str(section);
-                text.push('\n');
-                for (key, value) in entries {
-                    text.push_str(&format!("{key} = {value}\n"));
-                }
+    prop::collection::vec(
+        (
+            sections,
+            prop::collection::vec((keys, config_value()), 0..4),
+        ),
+        0..6,
+    )
+    .prop_map(|tables| {
+        let mut text = String::from("data_dir = \"d\"\n");
+        for (section, entries) in tables {
+            text.push_str(section);
+            text.push('\n');
+            for (key, value) in entries {
+                text.push_str(&format!("{key} = {value}\n"));
             }
-            text
-        })
+        }
+        text
+    })
 }
 
 proptest! {

@@ -257,16 +257,43 @@ fn check_size(scene: &Scene, solution: Option<&[Fixture]>, findings: &mut Vec<Fi
         if count as u64 > limit {
             findings.push(Finding::new(
                 rule::SCENE_TOO_LARGE,
-                format!("{what} has {count}, more than the limit of {limit} (limits.{key}); use fewer"),
+                format!(
+                    "{what} has {count}, more than the limit of {limit} (limits.{key}); use fewer"
+                ),
             ));
         }
     };
     let solution = solution.unwrap_or_default();
-    too_many("the scene: parts".into(), scene.fixtures.len(), limits.parts, "parts");
-    too_many("the solution: parts".into(), solution.len(), limits.parts, "parts");
-    too_many("the scene: joints".into(), scene.joints.len(), limits.joints, "joints");
-    let shapes: usize = scene.fixtures.iter().chain(solution).map(|f| f.parts.len()).sum();
-    too_many("the scene: shapes".into(), shapes, limits.shapes_total, "shapes_total");
+    too_many(
+        "the scene: parts".into(),
+        scene.fixtures.len(),
+        limits.parts,
+        "parts",
+    );
+    too_many(
+        "the solution: parts".into(),
+        solution.len(),
+        limits.parts,
+        "parts",
+    );
+    too_many(
+        "the scene: joints".into(),
+        scene.joints.len(),
+        limits.joints,
+        "joints",
+    );
+    let shapes: usize = scene
+        .fixtures
+        .iter()
+        .chain(solution)
+        .map(|f| f.parts.len())
+        .sum();
+    too_many(
+        "the scene: shapes".into(),
+        shapes,
+        limits.shapes_total,
+        "shapes_total",
+    );
     for fixture in scene.fixtures.iter().chain(solution) {
         too_many(
             format!("part \"{}\": shapes", fixture.label),
@@ -286,7 +313,12 @@ fn check_size(scene: &Scene, solution: Option<&[Fixture]>, findings: &mut Vec<Fi
         }
     }
     if let Shape::ConvexHull { points_m } = &scene.payload.shape {
-        too_many("the payload: hull points".into(), points_m.len(), limits.hull_points, "hull_points");
+        too_many(
+            "the payload: hull points".into(),
+            points_m.len(),
+            limits.hull_points,
+            "hull_points",
+        );
     }
     findings.len() == before
 }
@@ -592,7 +624,11 @@ mod limit_tests {
         scene.joints = vec![joint; 200_000];
         let found = rules(&scene);
         assert_eq!(found.len(), 1, "{found:?}");
-        assert!(found[0].starts_with("scene_too_large: the scene: joints has 200000"), "{}", found[0]);
+        assert!(
+            found[0].starts_with("scene_too_large: the scene: joints has 200000"),
+            "{}",
+            found[0]
+        );
         assert!(found[0].contains("limits.joints"), "{}", found[0]);
     }
 
@@ -617,11 +653,15 @@ mod limit_tests {
         scene.payload.shape = Shape::Sphere { radius_m: 0.01 };
         let found = rules(&scene);
         assert!(
-            found.iter().any(|f| f.starts_with("joint_limit_invalid: part \"flap\"")),
+            found
+                .iter()
+                .any(|f| f.starts_with("joint_limit_invalid: part \"flap\"")),
             "{found:?}"
         );
         assert!(
-            found.iter().any(|f| f.contains("part \"payload\": at its smallest size factor")),
+            found
+                .iter()
+                .any(|f| f.contains("part \"payload\": at its smallest size factor")),
             "{found:?}"
         );
     }

@@ -496,7 +496,12 @@ async fn send_once(endpoint: &Endpoint, body: &WireRequest<'_>) -> Result<ChatAn
         let location = response
             .headers()
             .get(reqwest::header::LOCATION)
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).chars().take(200).collect::<String>())
+            .map(|v| {
+                String::from_utf8_lossy(v.as_bytes())
+                    .chars()
+                    .take(200)
+                    .collect::<String>()
+            })
             .unwrap_or_else(|| "nowhere".into());
         return Err(fail(EndpointError::Redirect {
             url: url.to_string(),
@@ -510,7 +515,9 @@ async fn send_once(endpoint: &Endpoint, body: &WireRequest<'_>) -> Result<ChatAn
             status: status.as_u16(),
         }));
     }
-    let bytes = read_capped(response, url, endpoint.timeout_s).await.map_err(fail)?;
+    let bytes = read_capped(response, url, endpoint.timeout_s)
+        .await
+        .map_err(fail)?;
     if !status.is_success() {
         let text = String::from_utf8_lossy(&bytes);
         let body: String = text.chars().take(300).collect();

@@ -156,7 +156,10 @@ impl LlmConfig {
             push("llm.base_url", reason);
         }
         if self.model.trim().is_empty() {
-            push("llm.model", "is empty: name the model the server serves".into());
+            push(
+                "llm.model",
+                "is empty: name the model the server serves".into(),
+            );
         }
         if let Some(var) = &self.api_key_env {
             if var.trim().is_empty() || var.contains('=') || var.contains('\0') {
@@ -167,9 +170,21 @@ impl LlmConfig {
             }
         }
         for (key, value, max) in [
-            ("llm.request_timeout_s", self.request_timeout_s, MAX_REQUEST_TIMEOUT_S),
-            ("llm.connect_timeout_s", self.connect_timeout_s, MAX_CONNECT_TIMEOUT_S),
-            ("llm.backoff_initial_s", self.backoff_initial_s, MAX_BACKOFF_S),
+            (
+                "llm.request_timeout_s",
+                self.request_timeout_s,
+                MAX_REQUEST_TIMEOUT_S,
+            ),
+            (
+                "llm.connect_timeout_s",
+                self.connect_timeout_s,
+                MAX_CONNECT_TIMEOUT_S,
+            ),
+            (
+                "llm.backoff_initial_s",
+                self.backoff_initial_s,
+                MAX_BACKOFF_S,
+            ),
             ("llm.backoff_max_s", self.backoff_max_s, MAX_BACKOFF_S),
         ] {
             if let Err(reason) = check_seconds(value, max) {
@@ -188,7 +203,10 @@ impl LlmConfig {
         if self.max_retries > MAX_RETRIES {
             push(
                 "llm.max_retries",
-                format!("{} is out of range; give 0 to {MAX_RETRIES}", self.max_retries),
+                format!(
+                    "{} is out of range; give 0 to {MAX_RETRIES}",
+                    self.max_retries
+                ),
             );
         }
         if self.max_concurrent_requests == 0
@@ -204,8 +222,14 @@ impl LlmConfig {
         }
         if let Some(p) = &self.prices {
             for (key, v) in [
-                ("llm.prices.input_usd_per_million_tokens", p.input_usd_per_million_tokens),
-                ("llm.prices.output_usd_per_million_tokens", p.output_usd_per_million_tokens),
+                (
+                    "llm.prices.input_usd_per_million_tokens",
+                    p.input_usd_per_million_tokens,
+                ),
+                (
+                    "llm.prices.output_usd_per_million_tokens",
+                    p.output_usd_per_million_tokens,
+                ),
             ] {
                 if !(v.is_finite() && (0.0..=MAX_PRICE_USD).contains(&v)) {
                     push(
@@ -244,7 +268,10 @@ impl LlmConfig {
             }
         }
         if self.caps.max_requests == Some(0) {
-            push("llm.caps.max_requests", "0 allows no request; give at least 1".into());
+            push(
+                "llm.caps.max_requests",
+                "0 allows no request; give at least 1".into(),
+            );
         }
         for role in LlmRole::ALL {
             let key = role.name();
@@ -255,11 +282,17 @@ impl LlmConfig {
                 }
             }
             if matches!(&s.model, Some(m) if m.trim().is_empty()) {
-                push(&format!("llm.{key}.model"), "is empty: name a model or drop the key".into());
+                push(
+                    &format!("llm.{key}.model"),
+                    "is empty: name a model or drop the key".into(),
+                );
             }
             let t = self.temperature_for(role);
             if !(0.0..=2.0).contains(&t) {
-                push(&format!("llm.{key}.temperature"), format!("{t} is out of range; give 0.0 to 2.0"));
+                push(
+                    &format!("llm.{key}.temperature"),
+                    format!("{t} is out of range; give 0.0 to 2.0"),
+                );
             }
             let m = self.max_tokens_for(role);
             if m == 0 || m > MAX_ANSWER_TOKENS {

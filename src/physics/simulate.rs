@@ -335,7 +335,10 @@ pub fn simulate_cancellable(
         }
         if step % WATCH_EVERY_STEPS == 0 {
             if cancel.load(Ordering::Relaxed) {
-                out.cut_short = Some(format!("the simulation was cancelled after {} s", out.simulated_s));
+                out.cut_short = Some(format!(
+                    "the simulation was cancelled after {} s",
+                    out.simulated_s
+                ));
                 break;
             }
             if started.elapsed() > time_limit {

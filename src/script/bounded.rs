@@ -66,10 +66,7 @@ fn equal(a: &Dynamic, b: &Dynamic) -> bool {
 }
 
 fn number(v: &Dynamic) -> Option<f64> {
-    v.as_int()
-        .map(|i| i as f64)
-        .or_else(|_| v.as_float())
-        .ok()
+    v.as_int().map(|i| i as f64).or_else(|_| v.as_float()).ok()
 }
 
 const COMPARING: &str = "comparing values";
@@ -101,7 +98,9 @@ pub(crate) fn register(engine: &mut Engine) {
         });
     }
     engine.register_fn("==", arrays_equal);
-    engine.register_fn("!=", |a: &mut Array, b: Array| arrays_equal(a, b).map(|eq| !eq));
+    engine.register_fn("!=", |a: &mut Array, b: Array| {
+        arrays_equal(a, b).map(|eq| !eq)
+    });
     engine.register_fn("==", maps_equal);
     engine.register_fn("!=", |a: &mut Map, b: Map| maps_equal(a, b).map(|eq| !eq));
 }

@@ -116,7 +116,10 @@ impl Limit {
                 "wall-clock time limit ({} s per call, limits.script_wall_time_s)",
                 l.script_wall_time_s
             ),
-            Limit::Joints => format!("joints limit ({} joints per scene, limits.joints)", l.joints),
+            Limit::Joints => format!(
+                "joints limit ({} joints per scene, limits.joints)",
+                l.joints
+            ),
             Limit::Memory => format!(
                 "memory limit ({} bytes estimated, limits.script_memory_bytes)",
                 l.script_memory_bytes

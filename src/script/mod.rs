@@ -15,9 +15,8 @@ mod values;
 use std::sync::{Arc, Mutex};
 
 use rhai::packages::{
-    ArithmeticPackage, BasicArrayPackage, BasicFnPackage, BasicIteratorPackage,
-    BasicMapPackage, BasicMathPackage, BasicStringPackage, LogicPackage, MoreStringPackage,
-    Package,
+    ArithmeticPackage, BasicArrayPackage, BasicFnPackage, BasicIteratorPackage, BasicMapPackage,
+    BasicMathPackage, BasicStringPackage, LogicPackage, MoreStringPackage, Package,
 };
 use rhai::{Array, CallFnOptions, Dynamic, Engine, Scope, AST, INT};
 
@@ -123,7 +122,8 @@ impl SceneScript {
             });
         }
         let ast = engine(&crate::limits::current())
-            .compile(source).map_err(error::from_parse_error)?;
+            .compile(source)
+            .map_err(error::from_parse_error)?;
         let arity = |name: &str| {
             ast.iter_functions()
                 .filter(|f| f.name == name)

@@ -117,13 +117,21 @@ fn time_only(wall_time_s: f64) -> crate::limits::Limits {
 
 #[test]
 fn sleep_and_other_blocking_or_escaping_functions_are_not_registered() {
-    for call in ["sleep(100);", "sleep(1.5);", "exit(0);", "parse_json(\"{}\");"] {
+    for call in [
+        "sleep(100);",
+        "sleep(1.5);",
+        "exit(0);",
+        "parse_json(\"{}\");",
+    ] {
         let err = build_err(call);
         assert!(
             matches!(err, ScriptError::ApiMisuse { .. }),
             "{call}: {err:?}"
         );
-        assert!(err.to_string().contains("is not available"), "{call}: {err}");
+        assert!(
+            err.to_string().contains("is not available"),
+            "{call}: {err}"
+        );
     }
 }
 
