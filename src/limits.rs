@@ -303,10 +303,12 @@ mod tests {
     fn defaults_and_maxima_pass_and_beyond_fails_naming_the_key() {
         assert!(Limits::default().check().is_empty());
         assert!(Limits::maxima().check().is_empty());
-        let mut l = Limits::default();
-        l.parts = 2_001;
-        l.script_wall_time_s = f64::INFINITY;
-        l.joints = 0;
+        let l = Limits {
+            parts: 2_001,
+            script_wall_time_s: f64::INFINITY,
+            joints: 0,
+            ..Limits::default()
+        };
         let keys: Vec<&str> = l.check().iter().map(|(k, _)| *k).collect();
         assert_eq!(keys, ["script_wall_time_s", "parts", "joints"]);
     }
