@@ -187,6 +187,10 @@ pub struct Config {
     /// The LLM endpoint, needed when a role uses the llm backend.
     #[serde(default)]
     pub llm: Option<LlmConfig>,
+    /// Resource limits (README "Limits"); every entry point applies them through
+    /// [`crate::limits::install`].
+    #[serde(default)]
+    pub limits: crate::limits::Limits,
     /// The theme queue.
     #[serde(default)]
     pub themes: Vec<ThemeConfig>,
@@ -211,18 +215,46 @@ impl Config {
             render: RenderConfig::default(),
             agents: AgentsConfig::default(),
             llm: None,
+            limits: crate::limits::Limits::default(),
             themes: Vec::new(),
         }
     }
 
-    /// Reads and validates the config at `path`.
+    /// Reads and validates the config at `path`; the first problem (see
+    /// [`Config::load_all`] for all of them).
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
-            file: path.display().to_string(),
-            line: 1,
-            reason: format!("cannot read the config: {e}"),
-        })?;
-        let mut config = Config::parse(&text, &path.display().to_string())?;
+        Self::load_all(path).map_err(|errors| errors.first())
+    }
+
+    /// Reads and validates the config at `path`, reporting every problem. `run`,
+    /// `generate`, the config watcher and `check-config` all load through here, so they
+    /// apply exactly the same checks. The file is refused unread beyond the hard maximum of
+    /// `limits.file_bytes`.
+    pub fn load_all(path: &Path) -> Result<Config, ConfigErrors> {
+        let shown = crate::logging::escape_control(&path.display().to_string()).into_owned();
+        let text = crate::limits::read_text_file(path, crate::limits::Limits::maxima().file_bytes)
+            .map_err(|e| {
+                ConfigErrors(vec![ConfigError {
+                    file: shown.clone(),
+                    line: 1,
+                    reason: format!(
+                        "cannot read the config: {}",
+                        crate::logging::escape_control(&e.to_string())
+                    ),
+                }])
+            })?;
+        let mut config = Config::parse_all(&text, &shown)?;
+        if text.len() as u64 > config.limits.file_bytes {
+            return Err(ConfigErrors(vec![ConfigError {
+                file: shown,
+                line: 1,
+                reason: format!(
+                    "the config is {} bytes, more than limits.file_bytes = {}",
+                    text.len(),
+                    config.limits.file_bytes
+                ),
+            }]));
+        }
         if config.data_dir.is_relative() {
             let base = path.parent().unwrap_or(Path::new("."));
             config.data_dir = base.join(&config.data_dir);
@@ -230,124 +262,249 @@ impl Config {
         Ok(config)
     }
 
-    /// Parses and validates config `text`; `file` names it in errors.
+    /// Parses and validates config `text`; `file` names it in errors. The first problem.
     pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
-        let config: Config = toml::from_str(text).map_err(|e| ConfigError {
-            file: file.to_string(),
-            line: e
-                .span()
-                .map(|span| line_of_offset(text, span.start))
-                .unwrap_or(1),
-            reason: e.message().trim().to_string(),
-        })?;
-        config.validate(text, file)?;
-        Ok(config)
+        Self::parse_all(text, file).map_err(|errors| errors.first())
     }
 
-    fn validate(&self, text: &str, file: &str) -> Result<(), ConfigError> {
+    /// Parses and validates config `text`, reporting every problem: each unknown key (with
+    /// the nearest valid key), then, when the file parses, every value out of its range.
+    pub fn parse_all(text: &str, file: &str) -> Result<Config, ConfigErrors> {
         let err = |line: usize, reason: String| ConfigError {
             file: file.to_string(),
             line,
             reason,
         };
-        let key_line = |key: &str| find_key_line(text, key, 0);
-        if self.concurrency == 0 || self.concurrency > 256 {
-            return Err(err(
-                key_line("concurrency"),
+        let mut errors = Vec::new();
+        let mut work = text.to_string();
+        // Each unknown key is reported, blanked out and the text parsed again, so one run
+        // reports them all; any other syntax error ends the parse.
+        let mut parsed = None;
+        for _ in 0..MAX_REPORTED_UNKNOWN_KEYS {
+            match toml::from_str::<Config>(&work) {
+                Ok(config) => {
+                    parsed = Some(config);
+                    break;
+                }
+                Err(e) => {
+                    let line = e
+                        .span()
+                        .map(|span| line_of_offset(&work, span.start))
+                        .unwrap_or(1);
+                    let message = e.message().trim().to_string();
+                    match unknown_key_reason(&message) {
+                        Some(reason) => {
+                            errors.push(err(line, reason));
+                            work = blank_out(&work, line);
+                        }
+                        None => {
+                            let message = crate::logging::escape_control(&message);
+                            let reason = match key_on_line(&work, line) {
+                                Some(key) => format!("{key}: {message}"),
+                                None => message.into_owned(),
+                            };
+                            errors.push(err(line, reason));
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        let Some(config) = parsed else {
+            return Err(ConfigErrors(errors));
+        };
+        errors.extend(config.problems(text, file));
+        if errors.is_empty() {
+            Ok(config)
+        } else {
+            Err(ConfigErrors(errors))
+        }
+    }
+
+    /// Every value out of its documented range, with its line: `key: reason`.
+    fn problems(&self, text: &str, file: &str) -> Vec<ConfigError> {
+        let mut out = Vec::new();
+        let mut push = |section: &str, key: &str, reason: String| {
+            let full = if section.is_empty() {
+                key.to_string()
+            } else {
+                format!("{section}.{key}")
+            };
+            out.push(ConfigError {
+                file: file.to_string(),
+                line: line_of_key(text, section, key),
+                reason: format!("{full}: {reason}"),
+            });
+        };
+        let limits = &self.limits;
+        for (key, reason) in limits.check() {
+            push("limits", key, reason);
+        }
+        if self.data_dir.as_os_str().is_empty() {
+            push(
+                "",
+                "data_dir",
+                "is empty: name a folder for the store, dataset and logs".into(),
+            );
+        }
+        if self.concurrency == 0 || self.concurrency > MAX_CONCURRENCY {
+            push(
+                "",
+                "concurrency",
                 format!(
-                    "concurrency = {} must be between 1 and 256",
+                    "{} is out of range; give 1 to {MAX_CONCURRENCY} sessions",
                     self.concurrency
                 ),
-            ));
+            );
         }
-        if !is_positive(self.watch_interval_s) {
-            return Err(err(
-                key_line("watch_interval_s"),
-                "watch_interval_s must be above 0 seconds".into(),
-            ));
-        }
-        if self.gates.seeds == 0 || self.gates.seeds > 1024 {
-            return Err(err(
-                key_line("seeds"),
+        if !in_range(self.watch_interval_s, 0.05, 3_600.0) {
+            push(
+                "",
+                "watch_interval_s",
                 format!(
-                    "gates.seeds = {} must be between 1 and 1024",
-                    self.gates.seeds
+                    "{} is out of range; give 0.05 to 3600 seconds",
+                    crate::limits::fmt_number(self.watch_interval_s)
                 ),
-            ));
+            );
         }
-        if !is_positive(self.gates.passive_time_s) || !is_positive(self.gates.max_speed_mps) {
-            return Err(err(
-                key_line("passive_time_s"),
-                "gates.passive_time_s and gates.max_speed_mps must be above 0".into(),
-            ));
+        if let Err(reason) = limits.check_seeds("", u64::from(self.gates.seeds)) {
+            push("gates", "seeds", reason.trim_start().to_string());
         }
-        if self.render.width_px < 16 || self.render.height_px < 16 || self.render.width_px > 4096 {
-            return Err(err(
-                key_line("width_px"),
-                "render.width_px and render.height_px must be between 16 and 4096 pixels".into(),
-            ));
+        for (key, value, lo, hi, unit) in [
+            (
+                "passive_time_s",
+                self.gates.passive_time_s,
+                0.01,
+                600.0,
+                "seconds",
+            ),
+            (
+                "max_speed_mps",
+                self.gates.max_speed_mps,
+                0.01,
+                1_000.0,
+                "m/s",
+            ),
+            (
+                "penetration_tolerance_m",
+                self.gates.penetration_tolerance_m,
+                0.0,
+                0.1,
+                "metres",
+            ),
+        ] {
+            if !in_range(value, lo, hi) {
+                push(
+                    "gates",
+                    key,
+                    format!(
+                        "{} is out of range; give {lo} to {hi} {unit}",
+                        crate::limits::fmt_number(value)
+                    ),
+                );
+            }
+        }
+        for (key, value) in [
+            ("width_px", self.render.width_px),
+            ("height_px", self.render.height_px),
+        ] {
+            if !(16..=4096).contains(&value) {
+                push(
+                    "render",
+                    key,
+                    format!("{value} is out of range; give 16 to 4096 pixels"),
+                );
+            }
         }
         for (name, role) in [
             ("planner", &self.agents.planner),
             ("coder", &self.agents.coder),
             ("reviewer", &self.agents.reviewer),
         ] {
-            if role.attempts == 0 {
-                return Err(err(
-                    find_key_line(text, &format!("[agents.{name}]"), 0),
-                    format!("agents.{name}.attempts must be at least 1"),
-                ));
+            let section = format!("agents.{name}");
+            if role.attempts == 0 || role.attempts > MAX_ATTEMPTS {
+                push(
+                    &section,
+                    "attempts",
+                    format!(
+                        "{} is out of range; give 1 to {MAX_ATTEMPTS}",
+                        role.attempts
+                    ),
+                );
+            }
+            if matches!(&role.model, Some(m) if m.trim().is_empty()) {
+                push(
+                    &section,
+                    "model",
+                    "is empty: name a model or drop the key".into(),
+                );
             }
             if role.backend == Backend::Llm && self.llm.is_none() {
-                return Err(err(
-                    find_key_line(text, &format!("[agents.{name}]"), 0),
-                    format!("agents.{name} uses the llm backend but there is no [llm] section with base_url and model"),
-                ));
+                push(
+                    &section,
+                    "backend",
+                    "\"llm\" needs an [llm] section with base_url and model".into(),
+                );
             }
         }
         if let Some(llm) = &self.llm {
-            llm.validate()
-                .map_err(|reason| err(find_key_line(text, "[llm", 0), reason))?;
+            for (key, reason) in llm.problems() {
+                let (section, leaf) = key.rsplit_once('.').unwrap_or(("llm", key.as_str()));
+                push(section, leaf, reason);
+            }
         }
         for (i, theme) in self.themes.iter().enumerate() {
             let line = theme_line(text, i);
-            if theme.prompt.trim().is_empty() {
-                return Err(err(
+            let mut theme_err = |reason: String| {
+                out.push(ConfigError {
+                    file: file.to_string(),
                     line,
-                    format!("themes[{i}].prompt is empty: describe the benchmark in words"),
+                    reason,
+                })
+            };
+            if theme.prompt.trim().is_empty() {
+                theme_err(format!(
+                    "themes[{i}].prompt: is empty: describe the benchmark in words"
                 ));
             }
-            if theme.count == 0 || theme.count > 10_000 {
-                return Err(err(
-                    line,
-                    format!(
-                        "themes[{i}].count = {} must be between 1 and 10000",
-                        theme.count
-                    ),
+            if theme.prompt.chars().count() > MAX_THEME_CHARS {
+                theme_err(format!(
+                    "themes[{i}].prompt: is {} characters; keep it to {MAX_THEME_CHARS}",
+                    theme.prompt.chars().count()
                 ));
+            }
+            if let Err(reason) =
+                limits.check_count(&format!("themes[{i}].count ="), u64::from(theme.count))
+            {
+                theme_err(reason);
             }
             if let Some(seeds) = &theme.seeds {
                 if seeds.is_empty() {
-                    return Err(err(
-                        line,
-                        format!(
-                            "themes[{i}].seeds is empty: list at least one seed or drop the key"
-                        ),
+                    theme_err(format!(
+                        "themes[{i}].seeds: is empty: list at least one seed or drop the key"
                     ));
+                } else if let Err(reason) =
+                    limits.check_seeds(&format!("themes[{i}].seeds: lists"), seeds.len() as u64)
+                {
+                    theme_err(reason);
                 }
+            }
+            if matches!(&theme.tier, Some(t) if t.trim().is_empty() || t.chars().count() > 64) {
+                theme_err(format!(
+                    "themes[{i}].tier: give 1 to 64 characters or drop the key"
+                ));
             }
             if let Some(scale) = &theme.scale {
                 for (axis, [lo, hi]) in [("x", scale.x), ("y", scale.y), ("z", scale.z)] {
                     if !(lo > 0.0 && lo <= hi && hi <= 10.0) {
-                        return Err(err(
-                            line,
-                            format!("themes[{i}].scale.{axis} = [{lo}, {hi}] must satisfy 0 < min <= max <= 10"),
+                        theme_err(format!(
+                            "themes[{i}].scale.{axis} = [{lo}, {hi}] must satisfy 0 < min <= max <= 10"
                         ));
                     }
                 }
             }
         }
-        Ok(())
+        out
     }
 
     /// The stage machine's limits from the agents' attempts.
@@ -384,26 +541,135 @@ impl Config {
     }
 }
 
-/// True for a finite number above zero (false for NaN).
-fn is_positive(x: f64) -> bool {
-    x.is_finite() && x > 0.0
+/// Most sessions in flight (`concurrency`).
+pub const MAX_CONCURRENCY: u32 = 256;
+/// Most attempts of one agent role (`agents.<role>.attempts`).
+pub const MAX_ATTEMPTS: u32 = 100;
+/// Longest theme prompt, in characters.
+pub const MAX_THEME_CHARS: usize = 2_000;
+/// Most unknown keys one load reports before giving up.
+const MAX_REPORTED_UNKNOWN_KEYS: usize = 32;
+
+/// Every problem of a config, one per line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigErrors(pub Vec<ConfigError>);
+
+impl ConfigErrors {
+    /// The first problem (there is always one).
+    pub fn first(self) -> ConfigError {
+        self.0.into_iter().next().unwrap_or(ConfigError {
+            file: String::new(),
+            line: 1,
+            reason: "invalid config".into(),
+        })
+    }
+}
+
+impl std::fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let lines: Vec<String> = self.0.iter().map(ToString::to_string).collect();
+        f.write_str(&lines.join("\n"))
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
+/// True for a finite `x` within `lo..=hi` (false for NaN).
+fn in_range(x: f64, lo: f64, hi: f64) -> bool {
+    x.is_finite() && x >= lo && x <= hi
+}
+
+/// serde's "unknown field `k`, expected one of `a`, `b`" as "`k` is not a known key; did you
+/// mean `a`?".
+fn unknown_key_reason(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (key, rest) = rest.split_once('`')?;
+    let expected: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
+    // A key written inside a valid one (`timeout_s` in `request_timeout_s`) is the likeliest
+    // meaning; otherwise the smallest edit distance.
+    let nearest = expected.iter().min_by_key(|candidate| {
+        (
+            !(candidate.contains(key) || key.contains(**candidate)),
+            crate::script::edit_distance(key, candidate),
+        )
+    });
+    let key = crate::logging::escape_control(key);
+    Some(match nearest {
+        Some(near) => format!(
+            "{key}: unknown key; the nearest valid key is `{near}` (valid here: {})",
+            expected.join(", ")
+        ),
+        None => format!("{key}: unknown key; this section takes no keys"),
+    })
+}
+
+/// The key written on line `line` (1-based) as `key = value`, if any.
+fn key_on_line(text: &str, line: usize) -> Option<String> {
+    let (key, _) = text.lines().nth(line.checked_sub(1)?)?.split_once('=')?;
+    let key = key.trim();
+    (!key.is_empty() && !key.starts_with('[') && key.len() <= 64)
+        .then(|| crate::logging::escape_control(key).into_owned())
+}
+
+/// `text` with line `line` (1-based) emptied, and, when it opens a table, the table's lines
+/// too: what is left parses without the unknown key.
+fn blank_out(text: &str, line: usize) -> String {
+    let mut in_table = false;
+    text.lines()
+        .enumerate()
+        .map(|(i, l)| {
+            let header = l.trim_start().starts_with('[');
+            if i + 1 == line {
+                in_table = header;
+                return "";
+            }
+            if in_table && !header {
+                return "";
+            }
+            in_table = false;
+            l
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The line of `key` inside table `section` ("" for the top level, "llm.planner" for
+/// `[llm.planner]`); the table's header line, else 1, when the key is not written out.
+fn line_of_key(text: &str, section: &str, key: &str) -> usize {
+    let lines: Vec<&str> = text.lines().collect();
+    let header = format!("[{section}]");
+    let start = if section.is_empty() {
+        Some(0)
+    } else {
+        lines.iter().position(|l| l.trim() == header)
+    };
+    let Some(start) = start else {
+        return 1;
+    };
+    for (i, l) in lines
+        .iter()
+        .enumerate()
+        .skip(if section.is_empty() { 0 } else { start + 1 })
+    {
+        let l = l.trim_start();
+        if l.starts_with('[') {
+            break;
+        }
+        if let Some(rest) = l.strip_prefix(key) {
+            if rest.trim_start().starts_with('=') {
+                return i + 1;
+            }
+        }
+    }
+    if section.is_empty() {
+        1
+    } else {
+        start + 1
+    }
 }
 
 fn line_of_offset(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1
-}
-
-fn find_key_line(text: &str, key: &str, from_line: usize) -> usize {
-    text.lines()
-        .enumerate()
-        .skip(from_line)
-        .find(|(_, l)| {
-            let l = l.trim_start();
-            l.starts_with(key)
-                && (key.starts_with('[') || l[key.len()..].trim_start().starts_with('='))
-        })
-        .map(|(i, _)| i + 1)
-        .unwrap_or(1)
 }
 
 fn theme_line(text: &str, index: usize) -> usize {
@@ -531,5 +797,64 @@ scale = { x = [0.8, 1.2], y = [1.0, 1.0], z = [0.9, 1.1] }
         let llm = format!("{GOOD}\n[agents.planner]\nbackend = \"llm\"\nattempts = 2\n[agents.coder]\nattempts = 2\n[agents.reviewer]\nattempts = 2\n");
         let e = Config::parse(&llm, "t.toml").unwrap_err();
         assert!(e.reason.contains("[llm]"), "{e}");
+    }
+
+    #[test]
+    fn every_unknown_key_is_reported_with_the_nearest_valid_key() {
+        let text = format!("{GOOD}\n[llm]\nbase_url = \"http://127.0.0.1:1/v1\"\nmodel = \"m\"\ntimeout_s = 120.0\n\n[limitz]\nparts = 3\n");
+        let errors = Config::parse_all(&text, "t.toml").unwrap_err().0;
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(
+            errors[0].reason.starts_with(
+                "timeout_s: unknown key; the nearest valid key is `request_timeout_s`"
+            ),
+            "{}",
+            errors[0]
+        );
+        assert!(
+            errors[1].reason.contains("nearest valid key is `limits`"),
+            "{}",
+            errors[1]
+        );
+        assert_eq!(
+            text.lines().nth(errors[0].line - 1),
+            Some("timeout_s = 120.0")
+        );
+    }
+
+    #[test]
+    fn values_that_would_overflow_or_panic_at_run_time_are_refused_with_their_key() {
+        let text = format!(
+            "{GOOD}\n[llm]\nbase_url = \"http://127.0.0.1:1/v1\"\nmodel = \"m\"\nbackoff_max_s = 1e300\nrequest_timeout_s = 1e300\nmax_concurrent_requests = 9223372036854775807\n\n[llm.caps]\nmax_tokens = 9223372036854775807\n\n[limits]\nparts = 0\n"
+        );
+        let errors = Config::parse_all(&text, "t.toml").unwrap_err().0;
+        let reasons: Vec<&str> = errors.iter().map(|e| e.reason.as_str()).collect();
+        for key in [
+            "limits.parts:",
+            "llm.request_timeout_s:",
+            "llm.backoff_max_s:",
+            "llm.max_concurrent_requests:",
+            "llm.caps.max_tokens:",
+        ] {
+            assert!(
+                reasons.iter().any(|r| r.starts_with(key)),
+                "{key} in {reasons:?}"
+            );
+        }
+        let line_of = |key: &str| {
+            errors
+                .iter()
+                .find(|e| e.reason.starts_with(key))
+                .unwrap()
+                .line
+        };
+        assert_eq!(
+            text.lines().nth(line_of("llm.backoff_max_s:") - 1),
+            Some("backoff_max_s = 1e300")
+        );
+        assert_eq!(
+            text.lines().nth(line_of("limits.parts:") - 1),
+            Some("parts = 0")
+        );
     }
 }

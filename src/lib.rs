@@ -19,6 +19,7 @@ pub mod gates;
 pub mod guard;
 pub mod html_report;
 pub mod journal;
+pub mod limits;
 pub mod llm;
 pub mod logging;
 pub mod messages;

@@ -2,10 +2,13 @@
 //! Every session step runs inside a [`session_span`], so each line carries the session id,
 //! the theme and the stage. `--log-format json` writes one JSON object per line instead.
 
+use std::borrow::Cow;
 use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use tracing_subscriber::field::MakeExt;
+use tracing_subscriber::fmt::FormatFields;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{fmt, EnvFilter, Layer};
@@ -62,12 +65,14 @@ pub fn init(data_dir: Option<&Path>, format: LogFormat) -> Result<(), LoggingErr
     let (stderr_layer, file_layer) = match format {
         LogFormat::Text => (
             fmt::layer()
+                .fmt_fields(field_formatter())
                 .with_writer(std::io::stderr)
                 .with_target(false)
                 .with_filter(filter())
                 .boxed(),
             file.map(|f| {
                 fmt::layer()
+                    .fmt_fields(field_formatter())
                     .with_writer(f)
                     .with_ansi(false)
                     .with_target(false)
@@ -110,4 +115,138 @@ pub fn session_span(session: &Session) -> tracing::Span {
         theme = %theme,
         stage = %session.stage
     )
+}
+
+/// The field formatter of the text log format: every field value (the message, a theme, a
+/// plan field, a script's error) is written with [`escape_control`], so untrusted text can
+/// neither start a new log line nor colour or move the terminal.
+pub fn field_formatter() -> impl for<'writer> FormatFields<'writer> + Send + Sync + 'static {
+    fmt::format::debug_fn(|writer, field, value| {
+        let text = format!("{value:?}");
+        let text = escape_control(&text);
+        if field.name() == "message" {
+            write!(writer, "{text}")
+        } else {
+            write!(writer, "{}={text}", field.name())
+        }
+    })
+    .delimited(" ")
+}
+
+/// True for characters that must never reach a log line or a terminal raw: C0 and C1
+/// controls (newline, carriage return, ESC starting ANSI sequences, ...), DEL, and the
+/// Unicode bidirectional overrides that reorder what a reader sees.
+fn is_forging(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` with every control character, ANSI escape introducer and bidi override written
+/// as a visible escape (`\n`, `\r`, `\t`, `\u{1b}`), for log fields and stderr lines.
+/// Borrowed unchanged when there is nothing to escape.
+pub fn escape_control(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_forging) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if is_forging(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// `text` made safe for one line of Markdown (`plan.md`): control characters escaped as
+/// by [`escape_control`] (newlines too, so a field cannot start a heading or a list), and
+/// every character Markdown or inline HTML gives a meaning to backslash-escaped, so a plan
+/// string shows as the text it is.
+pub fn escape_markdown(text: &str) -> String {
+    let flat = escape_control(text);
+    let mut out = String::with_capacity(flat.len() + 8);
+    for c in flat.chars() {
+        if matches!(
+            c,
+            '\\' | '`'
+                | '*'
+                | '_'
+                | '{'
+                | '}'
+                | '['
+                | ']'
+                | '('
+                | ')'
+                | '#'
+                | '+'
+                | '-'
+                | '.'
+                | '!'
+                | '|'
+                | '<'
+                | '>'
+                | '~'
+                | '&'
+                | '='
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Buffer {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_theme_with_a_newline_cannot_forge_a_log_line() {
+        let buffer = Buffer::default();
+        let writer = buffer.clone();
+        let subscriber = fmt::fmt()
+            .fmt_fields(field_formatter())
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        let theme = "a ball\n2026-01-01T00:00:00Z  INFO session accepted \u{1b}[31mred";
+        tracing::subscriber::with_default(subscriber, || {
+            let span = tracing::info_span!("session", theme = %theme);
+            let _entered = span.enter();
+            tracing::info!(reason = %"bad\r\nline", "step {}", "one\ntwo");
+        });
+        let out = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(out.lines().count(), 1, "{out}");
+        assert!(!out.contains('\u{1b}'), "{out}");
+        assert!(out.contains("a ball\\n2026"), "{out}");
+        assert!(out.contains("one\\ntwo"), "{out}");
+    }
+
+    #[test]
+    fn escapes_controls_and_markdown() {
+        assert_eq!(escape_control("plain"), Cow::Borrowed("plain"));
+        assert_eq!(escape_control("a\nb\u{1b}[0m"), "a\\nb\\u{1b}[0m");
+        assert_eq!(escape_control("x\u{202E}y"), "x\\u{202e}y");
+        assert_eq!(
+            escape_markdown("# Title\n* [link](http://x) <b>"),
+            "\\# Title\\\\n\\* \\[link\\]\\(http://x\\) \\<b\\>"
+        );
+    }
 }

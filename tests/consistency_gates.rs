@@ -251,6 +251,8 @@ fn every_gate_2_rule_is_covered_here() {
         rule::PAYLOAD_LARGER_THAN_GOAL,
         rule::SOLUTION_OUTSIDE_BUILD_ZONE,
         rule::SOLUTION_LABEL_CONFLICT,
+        rule::SCENE_TOO_LARGE,
+        rule::JOINT_LIMIT_INVALID,
     ];
     assert_eq!(covered.len(), consistency::RULES.len());
     for r in consistency::RULES {
@@ -482,4 +484,38 @@ fn oversized_source_is_refused_before_parsing() {
         ),
         "{err:?}"
     );
+}
+
+#[test]
+fn a_scene_beyond_the_joint_limit_is_refused_by_count_alone() {
+    let mut scene = valid_scene();
+    let label = scene.fixtures[0].label.clone();
+    let joint = Joint {
+        fixture_a: label.clone(),
+        fixture_b: label,
+        anchor_m: [0.0; 3],
+        axis: [1.0, 0.0, 0.0],
+        kind: JointKind::Revolute { limits_deg: None },
+    };
+    scene.joints = vec![joint; 200_000];
+    assert_eq!(rules(&scene, None), vec![rule::SCENE_TOO_LARGE.to_string()]);
+}
+
+#[test]
+fn joint_limits_beyond_one_turn_are_refused() {
+    let mut scene = valid_scene();
+    let a = scene.fixtures[0].label.clone();
+    let mut flap = scene.fixtures[0].clone();
+    flap.label = "flap".into();
+    scene.fixtures.push(flap);
+    scene.joints.push(Joint {
+        fixture_a: "flap".into(),
+        fixture_b: a,
+        anchor_m: scene.fixtures[0].pose.position_m,
+        axis: [1.0, 0.0, 0.0],
+        kind: JointKind::Revolute {
+            limits_deg: Some([-1e308, 1e308]),
+        },
+    });
+    assert!(rules(&scene, None).contains(&rule::JOINT_LIMIT_INVALID.to_string()));
 }

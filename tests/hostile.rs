@@ -29,8 +29,16 @@ fn expectation(source: &str, name: &str) -> Expectation {
 }
 
 #[test]
-fn corpus_has_at_least_thirty_scripts() {
-    assert!(rhai_files("tests/hostile").len() >= 30);
+fn corpus_has_at_least_sixty_inputs() {
+    let configs = std::fs::read_dir(common::repo_root().join("tests/hostile/configs"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    let scripts = rhai_files("tests/hostile").len();
+    assert!(scripts >= 60, "{scripts} scripts");
+    assert!(
+        scripts + configs >= 90,
+        "{scripts} scripts + {configs} configs"
+    );
 }
 
 #[test]
@@ -40,7 +48,10 @@ fn every_hostile_script_fails_with_its_own_one_line_reason() {
         let name = relative(&path);
         let source = std::fs::read_to_string(&path).expect("readable");
         let expected = expectation(&source, &name);
+        let started = std::time::Instant::now();
         let out = run_benchforge(&["validate", &name]);
+        // Reported, not asserted (speed is measured on release builds by a script).
+        eprintln!("{:>7.3} s  {name}", started.elapsed().as_secs_f64());
         let stderr_lines: Vec<&str> = out.stderr.lines().collect();
         let problems = [
             (out.code != Some(expected.exit))

@@ -171,7 +171,7 @@ async fn too_many_requests_waits_as_long_as_retry_after_says() {
 
 #[tokio::test]
 async fn client_errors_are_not_retried() {
-    let server = FakeLlm::start(|_, _| Reply::status(401)).await;
+    let server = FakeLlm::start(|_, _| Reply::status(404)).await;
     let client = LlmClient::new(config(server.base_url())).unwrap();
     let err = client
         .chat(&call("x"), &CallContext::untraced("s"))
@@ -180,7 +180,7 @@ async fn client_errors_are_not_retried() {
     assert!(
         matches!(
             err,
-            LlmError::Endpoint(EndpointError::Status { status: 401, .. })
+            LlmError::Endpoint(EndpointError::Status { status: 404, .. })
         ),
         "{err}"
     );

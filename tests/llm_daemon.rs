@@ -143,5 +143,5 @@ output_usd_per_million_tokens = 0.60
     let broken = text.replace("http://127.0.0.1:8000/v1", "127.0.0.1:8000");
     let err = Config::parse(&broken, "readme.toml").unwrap_err();
     assert!(err.reason.contains("llm.base_url"), "{err}");
-    assert_eq!(err.line, 8, "{err}");
+    assert_eq!(err.line, 9, "{err}"); // the `base_url` line itself
 }

@@ -6,32 +6,35 @@
 
 use anyhow::{bail, Context};
 
+use crate::logging::escape_control;
+
 use super::{ValidateArgs, EXIT_GATE_FAILED, EXIT_OK};
 use crate::report::ValidationReport;
 use crate::validate::{validate_script, ValidateOptions};
 
-/// Most seeds one run may check.
-pub const MAX_SEEDS: u64 = 10_000;
-
-/// Runs `validate`; `Err` means unusable input (exit 2).
+/// Runs `validate`; `Err` means unusable input (exit 2). It runs under the default limits,
+/// installed as `generate` and the daemon install their config's.
 pub fn run(args: ValidateArgs) -> anyhow::Result<u8> {
-    if args.seeds == 0 || args.seeds > MAX_SEEDS {
-        bail!(
-            "--seeds {} is out of range; give between 1 and {MAX_SEEDS}",
-            args.seeds
-        );
+    let limits = crate::limits::Limits::default();
+    crate::limits::install(limits);
+    if let Err(reason) = limits.check_seeds("--seeds", args.seeds) {
+        bail!("{reason}");
     }
-    let shown = args.script.display().to_string();
-    let bytes =
-        std::fs::read(&args.script).with_context(|| format!("cannot read script {shown}"))?;
-    let source = String::from_utf8(bytes)
-        .map_err(|_| anyhow::anyhow!("script {shown} is not UTF-8 text"))?;
+    let shown = escape_control(&args.script.display().to_string()).into_owned();
+    let source = match crate::limits::read_text_file(&args.script, limits.file_bytes) {
+        Ok(source) => source,
+        Err(crate::limits::FileError::Io { source, .. }) => {
+            bail!("cannot read script {shown}: {source}")
+        }
+        Err(crate::limits::FileError::NotText { .. }) => bail!("script {shown} is not UTF-8 text"),
+        Err(e) => bail!("script {}", escape_control(&e.to_string())),
+    };
     let options = ValidateOptions {
         seeds: args.seeds,
         ..ValidateOptions::default()
     };
-    let report =
-        validate_script(&source, &options).map_err(|err| anyhow::anyhow!("{shown}: {err}"))?;
+    let report = validate_script(&source, &options)
+        .map_err(|err| anyhow::anyhow!("{shown}: {}", escape_control(&err.to_string())))?;
     if args.json {
         let json = serde_json::to_string_pretty(&report).context("cannot serialize the report")?;
         println!("{json}");
@@ -52,7 +55,7 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<u8> {
         };
         eprintln!(
             "benchforge: {shown} failed validation: {}{more}",
-            lines.first().map(String::as_str).unwrap_or("a gate failed")
+            escape_control(lines.first().map(String::as_str).unwrap_or("a gate failed"))
         );
         Ok(EXIT_GATE_FAILED)
     }
@@ -68,7 +71,7 @@ pub fn failure_lines(report: &ValidationReport) -> Vec<String> {
                 .iter()
                 .map(|f| format!("[{}] {}", f.rule, f.message))
                 .collect();
-            lines.push(format!(
+            let line = format!(
                 "seed {} (scale [{:.3}, {:.3}, {:.3}]): {} failed: {}",
                 seed.seed,
                 seed.scale[0],
@@ -76,7 +79,8 @@ pub fn failure_lines(report: &ValidationReport) -> Vec<String> {
                 seed.scale[2],
                 gate.gate,
                 findings.join("; ")
-            ));
+            );
+            lines.push(escape_control(&line).into_owned());
         }
     }
     // Gate 7's "seeds failed" repeats the lines above; only its own finding is new.

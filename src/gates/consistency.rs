@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use super::{fixture_world_aabb, fmt_box};
 use crate::report::Finding;
 use crate::scene::{Aabb, Fixture, Scene, Shape, Vec3, RESERVED_LABELS};
-use crate::script::limits::{MAX_MAGNITUDE_M, MIN_SIZE_M};
+use crate::script::limits::{fmt_number, MAX_MAGNITUDE_M, MIN_SIZE_M};
 
 /// Rule ids of gate 2, stable for reports and feedback.
 pub mod rule {
@@ -41,6 +41,10 @@ pub mod rule {
     pub const SOLUTION_OUTSIDE_BUILD_ZONE: &str = "solution_outside_build_zone";
     /// A solution part reuses a label of the scene.
     pub const SOLUTION_LABEL_CONFLICT: &str = "solution_label_conflict";
+    /// More parts, joints, shapes or hull points than the limits allow.
+    pub const SCENE_TOO_LARGE: &str = "scene_too_large";
+    /// A joint limit that is NaN, infinite or beyond its physical range.
+    pub const JOINT_LIMIT_INVALID: &str = "joint_limit_invalid";
 }
 
 /// Every rule id of gate 2, in the order they are checked.
@@ -60,6 +64,8 @@ pub const RULES: &[&str] = &[
     rule::PAYLOAD_LARGER_THAN_GOAL,
     rule::SOLUTION_OUTSIDE_BUILD_ZONE,
     rule::SOLUTION_LABEL_CONFLICT,
+    rule::SCENE_TOO_LARGE,
+    rule::JOINT_LIMIT_INVALID,
 ];
 
 /// Tolerance for containment, in metres: floating-point noise must not fail a scene that
@@ -71,7 +77,13 @@ const AXES: [&str; 3] = ["x", "y", "z"];
 /// Runs every rule of gate 2 on one scene and its optional reference solution.
 pub fn check(scene: &Scene, solution: Option<&[Fixture]>) -> Vec<Finding> {
     let mut findings = Vec::new();
+    // A scene beyond the size limits is refused before anything walks it (a million
+    // joints would otherwise cost a finding each).
+    if !check_size(scene, solution, &mut findings) {
+        return findings;
+    }
     check_values(scene, solution, &mut findings);
+    check_joint_limits(scene, &mut findings);
     let zones_ok = check_zones_proper(scene, &mut findings);
     check_labels(scene, solution, &mut findings);
     if zones_ok {
@@ -233,6 +245,127 @@ fn check_values(scene: &Scene, solution: Option<&[Fixture]>, findings: &mut Vec<
                 ),
             ));
         }
+    }
+}
+
+/// The counts against `limits.parts`, `limits.joints`, `limits.shapes_per_part`,
+/// `limits.shapes_total` and `limits.hull_points`; true when within them.
+fn check_size(scene: &Scene, solution: Option<&[Fixture]>, findings: &mut Vec<Finding>) -> bool {
+    let limits = crate::limits::current();
+    let before = findings.len();
+    let mut too_many = |what: String, count: usize, limit: u64, key: &str| {
+        if count as u64 > limit {
+            findings.push(Finding::new(
+                rule::SCENE_TOO_LARGE,
+                format!(
+                    "{what} has {count}, more than the limit of {limit} (limits.{key}); use fewer"
+                ),
+            ));
+        }
+    };
+    let solution = solution.unwrap_or_default();
+    too_many(
+        "the scene: parts".into(),
+        scene.fixtures.len(),
+        limits.parts,
+        "parts",
+    );
+    too_many(
+        "the solution: parts".into(),
+        solution.len(),
+        limits.parts,
+        "parts",
+    );
+    too_many(
+        "the scene: joints".into(),
+        scene.joints.len(),
+        limits.joints,
+        "joints",
+    );
+    let shapes: usize = scene
+        .fixtures
+        .iter()
+        .chain(solution)
+        .map(|f| f.parts.len())
+        .sum();
+    too_many(
+        "the scene: shapes".into(),
+        shapes,
+        limits.shapes_total,
+        "shapes_total",
+    );
+    for fixture in scene.fixtures.iter().chain(solution) {
+        too_many(
+            format!("part \"{}\": shapes", fixture.label),
+            fixture.parts.len(),
+            limits.shapes_per_part,
+            "shapes_per_part",
+        );
+        for part in &fixture.parts {
+            if let Shape::ConvexHull { points_m } = &part.shape {
+                too_many(
+                    format!("part \"{}\": hull points", fixture.label),
+                    points_m.len(),
+                    limits.hull_points,
+                    "hull_points",
+                );
+            }
+        }
+    }
+    if let Shape::ConvexHull { points_m } = &scene.payload.shape {
+        too_many(
+            "the payload: hull points".into(),
+            points_m.len(),
+            limits.hull_points,
+            "hull_points",
+        );
+    }
+    findings.len() == before
+}
+
+/// Joint limits within their physical range (±360° for hinges, ±1 km for sliders), and the
+/// payload at its smallest still at least [`MIN_SIZE_M`].
+fn check_joint_limits(scene: &Scene, findings: &mut Vec<Finding>) {
+    for joint in &scene.joints {
+        let (limits, unit) = match joint.kind {
+            crate::scene::JointKind::Revolute { limits_deg } => (limits_deg, "deg"),
+            crate::scene::JointKind::Prismatic { limits_m } => (limits_m, "m"),
+        };
+        let Some([lo, hi]) = limits else { continue };
+        let (bound, meaning) = crate::script::limits::joint_limit_range(unit);
+        if !(lo.is_finite() && hi.is_finite() && lo.abs() <= bound && hi.abs() <= bound && lo <= hi)
+        {
+            findings.push(Finding::new(
+                rule::JOINT_LIMIT_INVALID,
+                format!(
+                    "part \"{}\": its joint with \"{}\" has limits [{}, {}] {unit}; give lower <= upper within ±{bound} {unit} ({meaning})",
+                    joint.fixture_a,
+                    joint.fixture_b,
+                    fmt_number(lo),
+                    fmt_number(hi)
+                ),
+            ));
+        }
+    }
+    let payload = &scene.payload;
+    let smallest_factor = payload.size_factor_range[0];
+    let smallest_m = match &payload.shape {
+        Shape::Box { size_m } => size_m.iter().copied().fold(f64::INFINITY, f64::min),
+        Shape::Sphere { radius_m } => *radius_m,
+        Shape::Cylinder { radius_m, length_m } | Shape::Capsule { radius_m, length_m } => {
+            radius_m.min(*length_m)
+        }
+        Shape::ConvexHull { .. } => f64::INFINITY,
+    } * smallest_factor;
+    if smallest_m.is_finite() && smallest_m < MIN_SIZE_M {
+        findings.push(Finding::new(
+            rule::SIZE_INVALID,
+            format!(
+                "part \"payload\": at its smallest size factor {} it measures {} m, below {MIN_SIZE_M} m; raise the size or the size range's minimum",
+                fmt_number(smallest_factor),
+                fmt_number(smallest_m)
+            ),
+        ));
     }
 }
 
@@ -459,5 +592,77 @@ fn check_solution_placement(scene: &Scene, parts: &[Fixture], findings: &mut Vec
                 ),
             ));
         }
+    }
+}
+
+#[cfg(test)]
+mod limit_tests {
+    use super::*;
+    use crate::scene::{Joint, JointKind};
+
+    fn base() -> Scene {
+        crate::physics::tests::ball_on_floor()
+    }
+
+    fn rules(scene: &Scene) -> Vec<String> {
+        check(scene, None)
+            .into_iter()
+            .map(|f| format!("{}: {}", f.rule, f.message))
+            .collect()
+    }
+
+    #[test]
+    fn two_hundred_thousand_joints_are_refused_by_count_alone() {
+        let mut scene = base();
+        let joint = Joint {
+            fixture_a: "floor".into(),
+            fixture_b: "floor".into(),
+            anchor_m: [0.0; 3],
+            axis: [1.0, 0.0, 0.0],
+            kind: JointKind::Revolute { limits_deg: None },
+        };
+        scene.joints = vec![joint; 200_000];
+        let found = rules(&scene);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].starts_with("scene_too_large: the scene: joints has 200000"),
+            "{}",
+            found[0]
+        );
+        assert!(found[0].contains("limits.joints"), "{}", found[0]);
+    }
+
+    #[test]
+    fn joint_limits_of_1e308_and_a_payload_of_1e_8_m_are_refused_by_part() {
+        let mut scene = base();
+        let mut hinge = scene.fixtures[0].clone();
+        hinge.label = "flap".into();
+        hinge.body = crate::scene::BodyKind::Dynamic;
+        hinge.pose.position_m = [0.0, 0.0, 0.6];
+        scene.fixtures.push(hinge);
+        scene.joints.push(Joint {
+            fixture_a: "flap".into(),
+            fixture_b: "floor".into(),
+            anchor_m: [0.0, 0.0, 0.5],
+            axis: [1.0, 0.0, 0.0],
+            kind: JointKind::Revolute {
+                limits_deg: Some([-1e308, 1e308]),
+            },
+        });
+        scene.payload.size_factor_range = [1e-6, 1.0];
+        scene.payload.shape = Shape::Sphere { radius_m: 0.01 };
+        let found = rules(&scene);
+        assert!(
+            found
+                .iter()
+                .any(|f| f.starts_with("joint_limit_invalid: part \"flap\"")),
+            "{found:?}"
+        );
+        assert!(
+            found
+                .iter()
+                .any(|f| f.contains("part \"payload\": at its smallest size factor")),
+            "{found:?}"
+        );
     }
 }

@@ -2,7 +2,9 @@
 //! interpenetrate (jointed pairs excepted), the payload overlaps no fixture at its spawn,
 //! every fixture lies inside the bounds, and fixtures fill at most half of the goal zone.
 
-use crate::gates::overlap::{body_aabb, fmt_m, overlaps, point_inside, sticking_out};
+use crate::gates::overlap::{
+    body_aabb, fmt_m, overlaps_bounded, point_inside, sticking_out, OverlapScan,
+};
 use crate::physics::{build_world, BodyRole, PhysicsSettings, SceneWorld};
 use crate::report::{Finding, GateId, GateResult};
 use crate::scene::Scene;
@@ -41,9 +43,13 @@ pub fn geometry_findings(
     let label = |i: usize| world.bodies[i].label.as_str();
     let mut findings = Vec::new();
 
-    for o in overlaps(world, tol, |a, b| {
+    let fixtures = overlaps_bounded(world, tol, |a, b| {
         role(a) == BodyRole::Fixture && role(b) == BodyRole::Fixture
-    }) {
+    });
+    if cut_short(&fixtures, &mut findings) {
+        return findings;
+    }
+    for o in fixtures.found {
         findings.push(Finding::new(
             "fixtures_overlap",
             format!(
@@ -57,11 +63,15 @@ pub fn geometry_findings(
             ),
         ));
     }
-    for o in overlaps(world, tol, |a, b| {
+    let payload = overlaps_bounded(world, tol, |a, b| {
         (role(a) == BodyRole::Payload) != (role(b) == BodyRole::Payload)
             && role(a) != BodyRole::Solution
             && role(b) != BodyRole::Solution
-    }) {
+    });
+    if cut_short(&payload, &mut findings) {
+        return findings;
+    }
+    for o in payload.found {
         let part = if role(o.body_a) == BodyRole::Payload {
             o.body_b
         } else {
@@ -107,6 +117,20 @@ pub fn geometry_findings(
         findings.push(finding);
     }
     findings
+}
+
+/// Rule id: a check stopped at the gate time limit.
+pub const RULE_GATE_TIME_LIMIT: &str = "gate_time_limit";
+
+/// Adds the finding of a check that stopped at the gate time limit; true when it did (the
+/// gate then fails without the rest, which would take as long).
+fn cut_short(scan: &OverlapScan, findings: &mut Vec<Finding>) -> bool {
+    if let Some(reason) = &scan.cut_short {
+        findings.push(Finding::new(RULE_GATE_TIME_LIMIT, reason.clone()));
+        true
+    } else {
+        false
+    }
 }
 
 fn goal_obstruction(
@@ -212,9 +236,13 @@ pub fn solution_placement_findings(
             ));
         }
     }
-    for o in overlaps(world, tol, |a, b| {
+    let solution = overlaps_bounded(world, tol, |a, b| {
         (role(a) == BodyRole::Solution) != (role(b) == BodyRole::Solution)
-    }) {
+    });
+    if cut_short(&solution, &mut findings) {
+        return findings;
+    }
+    for o in solution.found {
         let (part, other) = if role(o.body_a) == BodyRole::Solution {
             (o.body_a, o.body_b)
         } else {

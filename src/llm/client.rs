@@ -189,6 +189,8 @@ impl LlmClient {
                 .timeout(Duration::from_secs_f64(config.request_timeout_s))
                 .connect_timeout(Duration::from_secs_f64(config.connect_timeout_s))
                 .pool_max_idle_per_host(config.max_concurrent_requests)
+                // A redirect would carry the prompt (and the key) to another address.
+                .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .map_err(|e| LlmError::Config(format!("cannot build the HTTP client: {e}")))?;
             let endpoint = Endpoint {
@@ -439,6 +441,41 @@ fn classify(url: &str, timeout_s: f64, e: reqwest::Error) -> EndpointError {
     }
 }
 
+/// The most tokens one answer is counted as, whatever the server claims: far above any real
+/// answer, far below where adding a session's answers could overflow.
+pub const MAX_TOKENS_PER_ANSWER: u64 = 1 << 40;
+
+/// Reads the body piece by piece, stopping as soon as it passes `limits.answer_bytes`: a
+/// huge or endless answer costs at most the limit in memory.
+async fn read_capped(
+    mut response: reqwest::Response,
+    url: &str,
+    timeout_s: f64,
+) -> Result<Vec<u8>, EndpointError> {
+    let limit_bytes = crate::limits::current().answer_bytes;
+    if response.content_length().is_some_and(|n| n > limit_bytes) {
+        return Err(EndpointError::TooLarge {
+            url: url.to_string(),
+            limit_bytes,
+        });
+    }
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| classify(url, timeout_s, e))?
+    {
+        if (bytes.len() + chunk.len()) as u64 > limit_bytes {
+            return Err(EndpointError::TooLarge {
+                url: url.to_string(),
+                limit_bytes,
+            });
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
+}
+
 async fn send_once(endpoint: &Endpoint, body: &WireRequest<'_>) -> Result<ChatAnswer, TryFailure> {
     let url = endpoint.url.as_str();
     let fail = |error| TryFailure {
@@ -455,10 +492,32 @@ async fn send_once(endpoint: &Endpoint, body: &WireRequest<'_>) -> Result<ChatAn
         .map_err(|e| fail(classify(url, endpoint.timeout_s, e)))?;
     let status = response.status();
     let retry_after_s = parse_retry_after(response.headers().get(reqwest::header::RETRY_AFTER));
-    let bytes = response
-        .bytes()
+    if status.is_redirection() {
+        let location = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .map(|v| {
+                String::from_utf8_lossy(v.as_bytes())
+                    .chars()
+                    .take(200)
+                    .collect::<String>()
+            })
+            .unwrap_or_else(|| "nowhere".into());
+        return Err(fail(EndpointError::Redirect {
+            url: url.to_string(),
+            status: status.as_u16(),
+            location: crate::logging::escape_control(&location).into_owned(),
+        }));
+    }
+    if matches!(status.as_u16(), 401 | 403) {
+        return Err(fail(EndpointError::KeyRefused {
+            url: url.to_string(),
+            status: status.as_u16(),
+        }));
+    }
+    let bytes = read_capped(response, url, endpoint.timeout_s)
         .await
-        .map_err(|e| fail(classify(url, endpoint.timeout_s, e)))?;
+        .map_err(fail)?;
     if !status.is_success() {
         let text = String::from_utf8_lossy(&bytes);
         let body: String = text.chars().take(300).collect();
@@ -466,7 +525,7 @@ async fn send_once(endpoint: &Endpoint, body: &WireRequest<'_>) -> Result<ChatAn
             error: EndpointError::Status {
                 url: url.to_string(),
                 status: status.as_u16(),
-                body,
+                body: crate::logging::escape_control(&body).into_owned(),
             },
             retry_after_s: if matches!(status.as_u16(), 429 | 503) {
                 retry_after_s
@@ -487,11 +546,12 @@ async fn send_once(endpoint: &Endpoint, body: &WireRequest<'_>) -> Result<ChatAn
             detail: "the envelope has no choices".into(),
         }));
     };
+    // A server's counts are clamped, so no sum of them can wrap past the session's cap.
     let tokens = envelope
         .usage
         .map(|u| TokenUsage {
-            prompt_tokens: u.prompt_tokens,
-            completion_tokens: u.completion_tokens,
+            prompt_tokens: u.prompt_tokens.min(MAX_TOKENS_PER_ANSWER),
+            completion_tokens: u.completion_tokens.min(MAX_TOKENS_PER_ANSWER),
         })
         .unwrap_or_default();
     Ok(ChatAnswer {

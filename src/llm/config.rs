@@ -137,86 +137,246 @@ impl LlmConfig {
             .unwrap_or(RoleSettings::defaults_for(role).1)
     }
 
-    /// Checks every value; the error names the key and what to write instead.
+    /// Checks every value; the error names the key and what to write instead (the first
+    /// of [`LlmConfig::problems`]).
     pub fn validate(&self) -> Result<(), String> {
-        check_url("llm.base_url", &self.base_url)?;
+        match self.problems().into_iter().next() {
+            Some((key, reason)) => Err(format!("{key}: {reason}")),
+            None => Ok(()),
+        }
+    }
+
+    /// Every value out of its documented range, as (key, reason), e.g.
+    /// ("llm.backoff_max_s", "1e300 is out of range; give ..."). The ranges keep every
+    /// duration, count and cap representable at run time (no overflow, no panic).
+    pub fn problems(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        let mut push = |key: &str, reason: String| out.push((key.to_string(), reason));
+        if let Err(reason) = check_url(&self.base_url) {
+            push("llm.base_url", reason);
+        }
         if self.model.trim().is_empty() {
-            return Err("llm.model is empty: name the model the server serves".into());
+            push(
+                "llm.model",
+                "is empty: name the model the server serves".into(),
+            );
         }
         if let Some(var) = &self.api_key_env {
-            if var.trim().is_empty() || var.contains('=') {
-                return Err(format!(
-                    "llm.api_key_env = {var:?} is not an environment variable name"
-                ));
+            if var.trim().is_empty() || var.contains('=') || var.contains('\0') {
+                push(
+                    "llm.api_key_env",
+                    format!("{var:?} is not an environment variable name"),
+                );
             }
         }
-        check_positive("llm.request_timeout_s", self.request_timeout_s)?;
-        check_positive("llm.connect_timeout_s", self.connect_timeout_s)?;
-        check_positive("llm.backoff_initial_s", self.backoff_initial_s)?;
-        check_positive("llm.backoff_max_s", self.backoff_max_s)?;
-        if self.backoff_max_s < self.backoff_initial_s {
-            return Err("llm.backoff_max_s must be at least llm.backoff_initial_s".into());
+        for (key, value, max) in [
+            (
+                "llm.request_timeout_s",
+                self.request_timeout_s,
+                MAX_REQUEST_TIMEOUT_S,
+            ),
+            (
+                "llm.connect_timeout_s",
+                self.connect_timeout_s,
+                MAX_CONNECT_TIMEOUT_S,
+            ),
+            (
+                "llm.backoff_initial_s",
+                self.backoff_initial_s,
+                MAX_BACKOFF_S,
+            ),
+            ("llm.backoff_max_s", self.backoff_max_s, MAX_BACKOFF_S),
+        ] {
+            if let Err(reason) = check_seconds(value, max) {
+                push(key, reason);
+            }
         }
-        if self.max_concurrent_requests == 0 {
-            return Err("llm.max_concurrent_requests must be at least 1".into());
+        if self.backoff_max_s < self.backoff_initial_s {
+            push(
+                "llm.backoff_max_s",
+                format!(
+                    "{} s is below llm.backoff_initial_s = {} s; it must be at least that",
+                    self.backoff_max_s, self.backoff_initial_s
+                ),
+            );
+        }
+        if self.max_retries > MAX_RETRIES {
+            push(
+                "llm.max_retries",
+                format!(
+                    "{} is out of range; give 0 to {MAX_RETRIES}",
+                    self.max_retries
+                ),
+            );
+        }
+        if self.max_concurrent_requests == 0
+            || self.max_concurrent_requests > MAX_CONCURRENT_REQUESTS
+        {
+            push(
+                "llm.max_concurrent_requests",
+                format!(
+                    "{} is out of range; give 1 to {MAX_CONCURRENT_REQUESTS}",
+                    self.max_concurrent_requests
+                ),
+            );
         }
         if let Some(p) = &self.prices {
-            if [
-                p.input_usd_per_million_tokens,
-                p.output_usd_per_million_tokens,
-            ]
-            .iter()
-            .any(|v| v.is_nan() || *v < 0.0)
-            {
-                return Err("llm.prices must be non-negative USD per million tokens".into());
+            for (key, v) in [
+                (
+                    "llm.prices.input_usd_per_million_tokens",
+                    p.input_usd_per_million_tokens,
+                ),
+                (
+                    "llm.prices.output_usd_per_million_tokens",
+                    p.output_usd_per_million_tokens,
+                ),
+            ] {
+                if !(v.is_finite() && (0.0..=MAX_PRICE_USD).contains(&v)) {
+                    push(
+                        key,
+                        format!(
+                            "{} is out of range; give 0 to {MAX_PRICE_USD} USD per million tokens",
+                            crate::limits::fmt_number(v)
+                        ),
+                    );
+                }
             }
         }
         if let Some(cost) = self.caps.max_cost_usd {
-            if cost.is_nan() || cost <= 0.0 {
-                return Err("llm.caps.max_cost_usd must be positive".into());
-            }
-            if self.prices.is_none() {
-                return Err(
-                    "llm.caps.max_cost_usd needs llm.prices (input/output USD per million tokens)"
-                        .into(),
+            if !(cost.is_finite() && cost > 0.0 && cost <= MAX_COST_CAP_USD) {
+                push(
+                    "llm.caps.max_cost_usd",
+                    format!(
+                        "{} is out of range; give above 0 and at most {MAX_COST_CAP_USD} USD",
+                        crate::limits::fmt_number(cost)
+                    ),
                 );
             }
+            if self.prices.is_none() {
+                push(
+                    "llm.caps.max_cost_usd",
+                    "needs llm.prices (input/output USD per million tokens)".into(),
+                );
+            }
+        }
+        if let Some(tokens) = self.caps.max_tokens {
+            if tokens == 0 || tokens > MAX_TOKEN_CAP {
+                push(
+                    "llm.caps.max_tokens",
+                    format!("{tokens} is out of range; give 1 to {MAX_TOKEN_CAP} tokens"),
+                );
+            }
+        }
+        if self.caps.max_requests == Some(0) {
+            push(
+                "llm.caps.max_requests",
+                "0 allows no request; give at least 1".into(),
+            );
         }
         for role in LlmRole::ALL {
             let key = role.name();
             let s = self.role(role);
             if let Some(url) = &s.base_url {
-                check_url(&format!("llm.{key}.base_url"), url)?;
+                if let Err(reason) = check_url(url) {
+                    push(&format!("llm.{key}.base_url"), reason);
+                }
             }
-            if !(0.0..=2.0).contains(&self.temperature_for(role)) {
-                return Err(format!("llm.{key}.temperature must be within 0.0..=2.0"));
+            if matches!(&s.model, Some(m) if m.trim().is_empty()) {
+                push(
+                    &format!("llm.{key}.model"),
+                    "is empty: name a model or drop the key".into(),
+                );
             }
-            if self.max_tokens_for(role) == 0 {
-                return Err(format!("llm.{key}.max_tokens must be at least 1"));
+            let t = self.temperature_for(role);
+            if !(0.0..=2.0).contains(&t) {
+                push(
+                    &format!("llm.{key}.temperature"),
+                    format!("{t} is out of range; give 0.0 to 2.0"),
+                );
             }
-            if s.max_answer_attempts == 0 {
-                return Err(format!("llm.{key}.max_answer_attempts must be at least 1"));
+            let m = self.max_tokens_for(role);
+            if m == 0 || m > MAX_ANSWER_TOKENS {
+                push(
+                    &format!("llm.{key}.max_tokens"),
+                    format!("{m} is out of range; give 1 to {MAX_ANSWER_TOKENS} tokens"),
+                );
+            }
+            if s.max_answer_attempts == 0 || s.max_answer_attempts > MAX_ANSWER_ATTEMPTS {
+                push(
+                    &format!("llm.{key}.max_answer_attempts"),
+                    format!(
+                        "{} is out of range; give 1 to {MAX_ANSWER_ATTEMPTS}",
+                        s.max_answer_attempts
+                    ),
+                );
+            }
+            if s.max_images > MAX_IMAGES {
+                push(
+                    &format!("llm.{key}.max_images"),
+                    format!("{} is out of range; give 0 to {MAX_IMAGES}", s.max_images),
+                );
+            }
+            if s.history_token_budget == 0 || s.history_token_budget > MAX_HISTORY_TOKENS {
+                push(
+                    &format!("llm.{key}.history_token_budget"),
+                    format!(
+                        "{} is out of range; give 1 to {MAX_HISTORY_TOKENS} tokens",
+                        s.history_token_budget
+                    ),
+                );
             }
         }
-        Ok(())
+        out
     }
 }
 
-fn check_url(key: &str, url: &str) -> Result<(), String> {
-    if url.starts_with("http://") || url.starts_with("https://") {
+/// Longest `llm.request_timeout_s`, in seconds (one hour).
+pub const MAX_REQUEST_TIMEOUT_S: f64 = 3_600.0;
+/// Longest `llm.connect_timeout_s`, in seconds.
+pub const MAX_CONNECT_TIMEOUT_S: f64 = 600.0;
+/// Longest backoff delay (`llm.backoff_initial_s`, `llm.backoff_max_s`), in seconds.
+pub const MAX_BACKOFF_S: f64 = 3_600.0;
+/// Most retries of one request (`llm.max_retries`).
+pub const MAX_RETRIES: u32 = 20;
+/// Most requests in flight to one endpoint (`llm.max_concurrent_requests`).
+pub const MAX_CONCURRENT_REQUESTS: usize = 1_024;
+/// Most tokens one answer may ask for (`llm.<role>.max_tokens`).
+pub const MAX_ANSWER_TOKENS: u32 = 1_000_000;
+/// Most answers one call may ask for (`llm.<role>.max_answer_attempts`).
+pub const MAX_ANSWER_ATTEMPTS: u32 = 20;
+/// Most images the reviewer may send (`llm.reviewer.max_images`).
+pub const MAX_IMAGES: usize = 64;
+/// Largest coder history budget (`llm.coder.history_token_budget`).
+pub const MAX_HISTORY_TOKENS: u32 = 10_000_000;
+/// Largest session token cap (`llm.caps.max_tokens`); far below where sums could wrap.
+pub const MAX_TOKEN_CAP: u64 = 1_000_000_000_000;
+/// Largest price, in USD per million tokens.
+pub const MAX_PRICE_USD: f64 = 1_000_000.0;
+/// Largest session cost cap, in USD.
+pub const MAX_COST_CAP_USD: f64 = 1_000_000_000.0;
+
+fn check_url(url: &str) -> Result<(), String> {
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"));
+    match rest {
+        Some(host) if !host.is_empty() && !url.chars().any(|c| c.is_control() || c == ' ') => {
+            Ok(())
+        }
+        _ => Err(format!(
+            "{url:?} is not an http(s) URL: write e.g. \"http://127.0.0.1:8000/v1\""
+        )),
+    }
+}
+
+fn check_seconds(value: f64, max: f64) -> Result<(), String> {
+    if value.is_finite() && value > 0.0 && value <= max {
         Ok(())
     } else {
         Err(format!(
-            "{key} = {url:?} is not an http(s) URL: write e.g. \"http://127.0.0.1:8000/v1\""
+            "{} is out of range; give a number of seconds above 0 and at most {max}",
+            crate::limits::fmt_number(value)
         ))
-    }
-}
-
-fn check_positive(key: &str, value: f64) -> Result<(), String> {
-    if value.is_finite() && value > 0.0 {
-        Ok(())
-    } else {
-        Err(format!("{key} must be a positive number of seconds"))
     }
 }
 

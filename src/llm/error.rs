@@ -40,6 +40,33 @@ pub enum EndpointError {
         /// What was wrong.
         detail: String,
     },
+    /// 401 or 403: the server does not accept the key (or wants one and got none).
+    #[error("the API key was refused by {url} (HTTP {status}): check the variable named by llm.api_key_env")]
+    KeyRefused {
+        /// The request URL.
+        url: String,
+        /// 401 or 403.
+        status: u16,
+    },
+    /// The server answered with a redirect, which is never followed: it would carry the
+    /// prompt (and the key) to another address.
+    #[error("{url} answered HTTP {status} redirecting to {location}; redirects are not followed: put the final address in llm.base_url")]
+    Redirect {
+        /// The request URL.
+        url: String,
+        /// The 3xx status.
+        status: u16,
+        /// Where it pointed (escaped, shortened).
+        location: String,
+    },
+    /// The answer's body grew beyond `limits.answer_bytes`; reading stopped there.
+    #[error("the answer from {url} is larger than the answer size limit of {limit_bytes} bytes (limits.answer_bytes); reading stopped there")]
+    TooLarge {
+        /// The request URL.
+        url: String,
+        /// The limit, in bytes.
+        limit_bytes: u64,
+    },
     /// Any other transport failure (TLS, DNS, a connection closed mid-answer).
     #[error("could not talk to {url}: {detail}")]
     Transport {
@@ -60,17 +87,24 @@ impl EndpointError {
             EndpointError::Status { status: 429, .. } => "http_429",
             EndpointError::Status { .. } => "http_4xx",
             EndpointError::Malformed { .. } => "malformed",
+            EndpointError::KeyRefused { .. } => "key_refused",
+            EndpointError::Redirect { .. } => "redirect",
+            EndpointError::TooLarge { .. } => "too_large",
             EndpointError::Transport { .. } => "transport",
         }
     }
 
     /// Whether trying again later may help: refused, timeout, 408/429/5xx, malformed,
-    /// transport. A 4xx like 401 (bad key) or 404 (wrong model or URL) will not change.
+    /// transport. A 4xx like 401 (bad key) or 404 (wrong model or URL), a redirect or an
+    /// oversized answer will not change.
     pub fn is_retryable(&self) -> bool {
         match self {
             EndpointError::Status { status, .. } => {
                 *status == 408 || *status == 429 || *status >= 500
             }
+            EndpointError::KeyRefused { .. }
+            | EndpointError::Redirect { .. }
+            | EndpointError::TooLarge { .. } => false,
             _ => true,
         }
     }

@@ -3,6 +3,9 @@
 //! the goal. Optionally records every body's pose over time as a [`Trajectory`] (the
 //! renderer turns it into a contact sheet and a GIF).
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
 use rapier3d::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -204,6 +207,11 @@ pub struct SimulationOutcome {
     pub payload_forbid_entries: Vec<(String, f64)>,
     /// The recorded poses, when recording was asked for.
     pub trajectory: Option<Trajectory>,
+    /// Why the run stopped before its simulated duration: the gate's step or time limit
+    /// (`limits.physics_steps`, `limits.gate_wall_time_s`) or a cancel. A gate must fail a
+    /// run that was cut short: what it did not simulate was not checked.
+    #[serde(default)]
+    pub cut_short: Option<String>,
 }
 
 const PATH_EVERY_S: f64 = 0.1;
@@ -217,6 +225,32 @@ pub fn simulate(
     settings: &PhysicsSettings,
     record_every_s: Option<f64>,
 ) -> SimulationOutcome {
+    simulate_cancellable(
+        world,
+        scene,
+        settings,
+        record_every_s,
+        &AtomicBool::new(false),
+    )
+}
+
+/// How often (in steps) the watchdog looks at the clock and the cancel flag.
+const WATCH_EVERY_STEPS: usize = 8;
+
+/// [`simulate`] with a watchdog: the run stops, with the reason in
+/// [`SimulationOutcome::cut_short`], at `limits.physics_steps` steps, after
+/// `limits.gate_wall_time_s` seconds of wall-clock time, or as soon as `cancel` is set (a
+/// session that is stopped or timed out).
+pub fn simulate_cancellable(
+    world: &mut SceneWorld,
+    scene: &Scene,
+    settings: &PhysicsSettings,
+    record_every_s: Option<f64>,
+    cancel: &AtomicBool,
+) -> SimulationOutcome {
+    let limits = crate::limits::current();
+    let started = Instant::now();
+    let time_limit = limits.gate_wall_time();
     let dt = settings.timestep_s;
     world.world.integration_parameters.dt = dt as Real;
     let total_steps = (settings.duration_s / dt).round().max(1.0) as usize;
@@ -281,6 +315,7 @@ pub fn simulate(
         payload_distance_to_goal_m: 0.0,
         payload_forbid_entries: Vec::new(),
         trajectory: record_every_s.map(|_| Trajectory::default()),
+        cut_short: None,
     };
     if let Some(trajectory) = out.trajectory.as_mut() {
         trajectory.frames.push(frame(world, 0.0));
@@ -291,6 +326,31 @@ pub fn simulate(
     let mut calm_since: Option<usize> = None;
 
     for step in 1..=total_steps {
+        if step as u64 > limits.physics_steps {
+            out.cut_short = Some(format!(
+                "the simulation needs {total_steps} steps, more than the physics step limit of {} (limits.physics_steps); shorten it or lengthen the timestep",
+                limits.physics_steps
+            ));
+            break;
+        }
+        if step % WATCH_EVERY_STEPS == 0 {
+            if cancel.load(Ordering::Relaxed) {
+                out.cut_short = Some(format!(
+                    "the simulation was cancelled after {} s",
+                    out.simulated_s
+                ));
+                break;
+            }
+            if started.elapsed() > time_limit {
+                out.cut_short = Some(format!(
+                    "the simulation stopped at {:.3} s of simulated time after {:.1} s of wall-clock time, the gate time limit (limits.gate_wall_time_s = {} s); use fewer or simpler parts",
+                    out.simulated_s,
+                    started.elapsed().as_secs_f64(),
+                    limits.gate_wall_time_s
+                ));
+                break;
+            }
+        }
         world.world.step();
         let t = step as f64 * dt;
         out.steps = step;
@@ -462,5 +522,51 @@ fn frame(world: &SceneWorld, time_s: f64) -> TrajectoryFrame {
                 )
             })
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod watchdog_tests {
+    use super::*;
+    use crate::limits::{with_limits, Limits};
+    use crate::physics::{build_world, tests::ball_on_floor};
+    use crate::variant::PayloadSpawn;
+
+    fn run(limits: Limits, cancel: &AtomicBool) -> SimulationOutcome {
+        let scene = ball_on_floor();
+        let mut world = build_world(&scene, &PayloadSpawn::sample(&scene.payload, 0), &[]).unwrap();
+        let settings = PhysicsSettings {
+            stop_when_settled: false,
+            ..PhysicsSettings::default()
+        };
+        with_limits(limits, || {
+            simulate_cancellable(&mut world, &scene, &settings, None, cancel)
+        })
+    }
+
+    #[test]
+    fn the_step_limit_cuts_a_run_short_with_its_reason() {
+        let limits = Limits {
+            physics_steps: 10,
+            ..Limits::default()
+        };
+        let out = run(limits, &AtomicBool::new(false));
+        assert_eq!(out.steps, 10);
+        let reason = out.cut_short.expect("cut short");
+        assert!(reason.contains("limits.physics_steps"), "{reason}");
+    }
+
+    #[test]
+    fn a_cancel_stops_the_run_at_the_next_watch() {
+        let out = run(Limits::default(), &AtomicBool::new(true));
+        assert!(out.steps < WATCH_EVERY_STEPS, "{}", out.steps);
+        assert!(out.cut_short.expect("cut short").contains("cancelled"));
+    }
+
+    #[test]
+    fn a_run_within_the_limits_is_not_cut_short() {
+        let out = run(Limits::default(), &AtomicBool::new(false));
+        assert_eq!(out.cut_short, None);
+        assert!(out.simulated_s > 1.0);
     }
 }

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use rhai::{Array, Dynamic, Engine, INT};
 
 use super::error::{misuse, over_limit, ApiResult};
-use super::limits::{self, Limit, MAX_HULL_POINTS, MAX_SHAPES_PER_PART, MIN_SIZE_M};
+use super::limits::{self, Limit, MIN_SIZE_M};
 use super::values;
 use crate::rng::{stream, SeededRng};
 use crate::scene::{
@@ -124,7 +124,7 @@ impl PartHandle {
     fn add_shape(&mut self, shape: Shape, center_m: Vec3, rotation_deg: Vec3) -> ApiResult<()> {
         let mut list = lock(&self.list);
         let part = &mut list.parts[self.index];
-        if part.shapes.len() >= MAX_SHAPES_PER_PART {
+        if part.shapes.len() as u64 >= limits::call_limits().shapes_per_part {
             return over_limit(
                 Limit::ShapesPerPart,
                 format!("on part \"{}\"; split it into several parts", part.label),
@@ -249,6 +249,12 @@ impl SceneHandle {
         }
         let anchor_m = values::position(anchor, "joint anchor_m")?;
         let axis = values::direction(axis, "joint axis")?;
+        if !limits::take_joint() {
+            return over_limit(
+                Limit::Joints,
+                format!("while joining \"{fixture_a}\" and \"{fixture_b}\"; use fewer joints"),
+            );
+        }
         let mut draft = lock(&self.0);
         {
             let parts = lock(&draft.parts);
@@ -285,6 +291,15 @@ fn zone(min: &Dynamic, max: &Dynamic, what: &str) -> ApiResult<Aabb> {
 fn limits_pair(lower: &Dynamic, upper: &Dynamic, unit: &str) -> ApiResult<[f64; 2]> {
     let lo = values::number(lower, &format!("lower_{unit}"))?;
     let hi = values::number(upper, &format!("upper_{unit}"))?;
+    let (bound, meaning) = limits::joint_limit_range(unit);
+    for (name, v) in [("lower", lo), ("upper", hi)] {
+        if v.abs() > bound {
+            return super::error::bad_value(format!(
+                "joint limit {name}_{unit} = {} is beyond ±{bound} {unit} ({meaning})",
+                limits::fmt_number(v)
+            ));
+        }
+    }
     if lo > hi {
         return super::error::bad_value(format!(
             "joint limits lower_{unit} = {lo} is above upper_{unit} = {hi}; give the smaller first"
@@ -306,7 +321,7 @@ fn hull_shape(points: &Dynamic) -> ApiResult<(Shape, Vec3)> {
             array.len()
         ));
     }
-    if array.len() > MAX_HULL_POINTS {
+    if array.len() as u64 > limits::call_limits().hull_points {
         return over_limit(Limit::HullPoints, format!("got {} points", array.len()));
     }
     let world: Vec<Vec3> = array

@@ -212,12 +212,23 @@ pub(crate) fn from_eval_error(err: &EvalAltResult) -> ScriptError {
     };
     match current {
         EvalAltResult::ErrorRuntime(value, _) => match value.clone().try_cast::<Fault>() {
-            Some(Fault::Misuse(message)) => ScriptError::ApiMisuse { line, message },
-            Some(Fault::BadValue(message)) => ScriptError::BadValue { line, message },
-            Some(Fault::Limit(which, detail)) => limit(which, &detail),
+            // Messages quote the script's own strings (labels, materials): escaped so a
+            // label cannot carry a newline or a terminal escape into a log line.
+            Some(Fault::Misuse(message)) => ScriptError::ApiMisuse {
+                line,
+                message: clean(&message),
+            },
+            Some(Fault::BadValue(message)) => ScriptError::BadValue {
+                line,
+                message: clean(&message),
+            },
+            Some(Fault::Limit(which, detail)) => limit(which, &clean(&detail)),
             None => ScriptError::Runtime {
                 line,
-                message: format!("the script threw an error: {value}"),
+                message: format!(
+                    "the script threw an error: {}",
+                    crate::logging::escape_control(&value.to_string())
+                ),
             },
         },
         EvalAltResult::ErrorTooManyOperations(_) => limit(
@@ -261,9 +272,13 @@ pub(crate) fn from_eval_error(err: &EvalAltResult) -> ScriptError {
         }
         other => ScriptError::Runtime {
             line,
-            message: first_line(&other.to_string()),
+            message: clean(&first_line(&other.to_string())),
         },
     }
+}
+
+fn clean(text: &str) -> String {
+    crate::logging::escape_control(text).into_owned()
 }
 
 /// The first line of Rhai's message without its " (line N, position M)" suffix: the line

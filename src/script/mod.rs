@@ -6,23 +6,26 @@
 //! simulator can evaluate seeds on several threads at once.
 
 mod api;
+mod bounded;
 mod error;
 pub mod limits;
 pub mod scene_view;
 mod suggest;
 mod values;
 
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex};
 
 use rhai::packages::{
-    BasicArrayPackage, BasicMapPackage, BasicMathPackage, CorePackage, LogicPackage,
-    MoreStringPackage, Package,
+    ArithmeticPackage, BasicArrayPackage, BasicFnPackage, BasicIteratorPackage, BasicMapPackage,
+    BasicMathPackage, BasicStringPackage, LogicPackage, MoreStringPackage, Package,
 };
 use rhai::{Array, CallFnOptions, Dynamic, Engine, Scope, AST, INT};
 
 pub use error::ScriptError;
 pub use limits::Limit;
+pub use suggest::edit_distance;
 
+use crate::limits::Limits;
 use crate::scene::{Fixture, Scene, Vec3};
 
 /// Largest script source accepted, in bytes.
@@ -35,66 +38,78 @@ pub struct SceneScript {
     has_solve: bool,
 }
 
-/// The one engine every script runs on: built once, configured for the sandbox.
-fn engine() -> &'static Engine {
-    static ENGINE: OnceLock<Engine> = OnceLock::new();
-    ENGINE.get_or_init(|| {
-        // A raw engine: no module resolver, no printing, no time functions; then only the
-        // packages scripts need (no BasicTimePackage: `timestamp` would break determinism).
-        let mut engine = Engine::new_raw();
-        for module in [
-            CorePackage::new().as_shared_module(),
-            LogicPackage::new().as_shared_module(),
-            BasicMathPackage::new().as_shared_module(),
-            BasicArrayPackage::new().as_shared_module(),
-            BasicMapPackage::new().as_shared_module(),
-            MoreStringPackage::new().as_shared_module(),
-        ] {
-            engine.register_global_module(module);
+/// The engine every script runs on, configured for the sandbox with `limits`; rebuilt only
+/// when the limits in force change (normally never after start-up).
+fn engine(in_force: &Limits) -> Arc<Engine> {
+    static ENGINE: Mutex<Option<(Limits, Arc<Engine>)>> = Mutex::new(None);
+    let mut cached = ENGINE.lock().unwrap_or_else(|p| p.into_inner());
+    match cached.as_ref() {
+        Some((built_for, engine)) if built_for == in_force => engine.clone(),
+        _ => {
+            let engine = Arc::new(new_engine(in_force));
+            *cached = Some((*in_force, engine.clone()));
+            engine
         }
-        engine
-            .set_max_operations(limits::MAX_OPERATIONS)
-            .set_max_call_levels(limits::MAX_CALL_DEPTH)
-            .set_max_string_size(limits::MAX_STRING_CHARS)
-            .set_max_array_size(limits::MAX_ARRAY_ELEMENTS)
-            .set_max_map_size(limits::MAX_MAP_ENTRIES)
-            .set_max_expr_depths(64, 32)
-            .set_max_variables(1_000)
-            .set_max_functions(256)
-            .set_strict_variables(true);
-        engine.disable_symbol("eval");
-        engine.on_print(|_| {});
-        engine.on_debug(|_, _, _| {});
-        engine.on_progress(|operations| {
-            // Reading the clock on every operation would dominate the run time.
-            if operations % 4096 == 0 && limits::past_deadline() {
-                Some(Dynamic::UNIT)
-            } else {
-                None
+    }
+}
+
+fn new_engine(in_force: &Limits) -> Engine {
+    // A raw engine: no module resolver, no printing, no time functions; then only the
+    // packages scripts need. Not CorePackage: its LanguageCorePackage brings `sleep` (which
+    // blocks the thread past every limit), `exit`, `parse_json` and reflection; nor
+    // BasicTimePackage (`timestamp` would break determinism).
+    let mut engine = Engine::new_raw();
+    for module in [
+        ArithmeticPackage::new().as_shared_module(),
+        BasicStringPackage::new().as_shared_module(),
+        BasicIteratorPackage::new().as_shared_module(),
+        BasicFnPackage::new().as_shared_module(),
+        LogicPackage::new().as_shared_module(),
+        BasicMathPackage::new().as_shared_module(),
+        BasicArrayPackage::new().as_shared_module(),
+        BasicMapPackage::new().as_shared_module(),
+        MoreStringPackage::new().as_shared_module(),
+    ] {
+        engine.register_global_module(module);
+    }
+    let size = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
+    engine
+        .set_max_operations(in_force.script_operations)
+        .set_max_call_levels(size(in_force.script_call_depth))
+        .set_max_string_size(size(in_force.script_string_bytes))
+        .set_max_array_size(size(in_force.script_array_elements))
+        .set_max_map_size(size(in_force.script_map_entries))
+        .set_max_expr_depths(64, 32)
+        .set_max_variables(1_000)
+        .set_max_functions(256)
+        .set_strict_variables(true);
+    engine.disable_symbol("eval");
+    engine.on_print(|_| {});
+    engine.on_debug(|_, _, _| {});
+    // Rhai calls this on every operation, in callbacks too; the watchdog raises the flag at
+    // the call's deadline.
+    engine.on_progress(|_| limits::interrupted().then_some(Dynamic::UNIT));
+    // Step through every node to note its line for limit errors (see `note_line`) and to
+    // measure the live variables now and then (see `scope_data_excess`).
+    #[allow(deprecated)]
+    engine.register_debugger(
+        |_, debugger| debugger,
+        |context, event, _, _, position| {
+            if let (rhai::debugger::DebuggerEvent::Step, Some(line)) = (event, position.line()) {
+                limits::note_line(line);
             }
-        });
-        // Step through every node to note its line for limit errors (see `note_line`) and to
-        // measure the live variables now and then (see `scope_data_excess`).
-        #[allow(deprecated)]
-        engine.register_debugger(
-            |_, debugger| debugger,
-            |context, event, _, _, position| {
-                if let (rhai::debugger::DebuggerEvent::Step, Some(line)) = (event, position.line())
-                {
-                    limits::note_line(line);
+            if limits::data_check_due() {
+                if let Some((limit, detail)) = limits::scope_data_excess(context.scope()) {
+                    return Err(error::Fault::Limit(limit, detail).into_rhai());
                 }
-                if limits::data_check_due() {
-                    if let Some((limit, detail)) = limits::scope_data_excess(context.scope()) {
-                        return Err(error::Fault::Limit(limit, detail).into_rhai());
-                    }
-                }
-                Ok(rhai::debugger::DebuggerCommand::StepInto)
-            },
-        );
-        api::register(&mut engine);
-        scene_view::register(&mut engine);
-        engine
-    })
+            }
+            Ok(rhai::debugger::DebuggerCommand::StepInto)
+        },
+    );
+    api::register(&mut engine);
+    bounded::register(&mut engine);
+    scene_view::register(&mut engine);
+    engine
 }
 
 impl SceneScript {
@@ -108,7 +123,9 @@ impl SceneScript {
                 detail: format!("the script is {} bytes; shorten it", source.len()),
             });
         }
-        let ast = engine().compile(source).map_err(error::from_parse_error)?;
+        let ast = engine(&crate::limits::current())
+            .compile(source)
+            .map_err(error::from_parse_error)?;
         let arity = |name: &str| {
             ast.iter_functions()
                 .filter(|f| f.name == name)
@@ -187,14 +204,16 @@ impl SceneScript {
     }
 
     fn call(&self, name: &str, seed: u64, scale: Vec3) -> Result<Dynamic, ScriptError> {
-        let _budget = limits::BudgetGuard::start();
+        let in_force = crate::limits::current();
+        let engine = engine(&in_force);
+        let _budget = limits::BudgetGuard::start(in_force);
         let scale: Array = scale.iter().map(|v| Dynamic::from_float(*v)).collect();
         let seed = seed as INT;
         let result = crate::guard::catch_panic(|| {
             let mut scope = Scope::new();
             // Top-level statements never run: only `build`/`solve` and what they call.
             let options = CallFnOptions::new().eval_ast(false).rewind_scope(false);
-            engine().call_fn_with_options::<Dynamic>(
+            engine.call_fn_with_options::<Dynamic>(
                 options,
                 &mut scope,
                 &self.ast,

@@ -53,7 +53,7 @@ pub fn compile_solution(source: &str) -> Result<SceneScript, ScriptError> {
             detail: format!("the script is {} bytes; shorten it", source.len()),
         });
     }
-    let ast = super::engine()
+    let ast = super::engine(&crate::limits::current())
         .compile(source)
         .map_err(super::error::from_parse_error)?;
     let solve: Vec<usize> = ast

@@ -103,6 +103,10 @@ const MISTAKES: &[(&str, &str)] = &[
     ("open", "files are not available in scene scripts"),
     ("read_file", "files are not available in scene scripts"),
     ("http_get", "the network is not available in scene scripts"),
+    ("sleep", "`sleep` is not available in scene scripts: a script never waits; build the scene directly"),
+    ("exit", "`exit` is not available in scene scripts: end `fn build` with the scene"),
+    ("parse_json", "`parse_json` is not available in scene scripts: write the values directly"),
+    ("get_fn_metadata_list", "reflection is not available in scene scripts"),
 ];
 
 /// The message for a call Rhai could not resolve, from its signature, e.g.
@@ -167,7 +171,8 @@ fn closest(name: &str) -> Option<(&'static str, &'static str)> {
         .map(|(_, api, usage)| (api, usage))
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
+/// Levenshtein distance between `a` and `b`, in characters.
+pub fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {

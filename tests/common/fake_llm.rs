@@ -30,6 +30,17 @@ pub enum Reply {
     MalformedHttp,
     /// A 200 whose body is not a chat-completions envelope.
     BadEnvelope,
+    /// Exactly these bytes (head and body), then the connection closes: for answers no
+    /// honest server sends (lying Content-Length, invalid UTF-8, absurd token counts).
+    Raw(Vec<u8>),
+    /// A 200 with a chunked body that never ends: `chunk_bytes` of `x` per chunk until the
+    /// client hangs up (the huge answer).
+    Endless { chunk_bytes: usize },
+    /// A 200 whose `Content-Length` promises `bytes` and whose body then arrives one byte
+    /// every `every` (the slow answer).
+    Drip { bytes: usize, every: Duration },
+    /// A redirect (`status`, e.g. 302 or 307) to `location`.
+    Redirect { status: u16, location: String },
 }
 
 impl Reply {
@@ -322,6 +333,41 @@ fn tokens_of(text: &str) -> u64 {
 /// Writes `reply`; false when the connection must close afterwards.
 async fn write_reply(stream: &mut TcpStream, request: &Received, reply: Reply) -> bool {
     let (status, extra, body, keep) = match reply {
+        Reply::Raw(bytes) => {
+            let _ = stream.write_all(&bytes).await;
+            let _ = stream.shutdown().await;
+            return false;
+        }
+        Reply::Endless { chunk_bytes } => {
+            let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+            if stream.write_all(head.as_bytes()).await.is_err() {
+                return false;
+            }
+            let chunk = format!("{chunk_bytes:x}\r\n{}\r\n", "x".repeat(chunk_bytes));
+            while stream.write_all(chunk.as_bytes()).await.is_ok() {}
+            return false;
+        }
+        Reply::Drip { bytes, every } => {
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {bytes}\r\n\r\n"
+            );
+            if stream.write_all(head.as_bytes()).await.is_err() {
+                return false;
+            }
+            for _ in 0..bytes {
+                tokio::time::sleep(every).await;
+                if stream.write_all(b" ").await.is_err() {
+                    break;
+                }
+            }
+            return false;
+        }
+        Reply::Redirect { status, location } => (
+            status,
+            format!("Location: {location}\r\n"),
+            String::new(),
+            true,
+        ),
         Reply::MalformedHttp => {
             let _ = stream
                 .write_all(b"this is not HTTP at all\r\n\r\n\x00\x01garbage")
@@ -377,7 +423,12 @@ async fn write_reply(stream: &mut TcpStream, request: &Received, reply: Reply) -
     };
     let reason = match status {
         200 => "OK",
+        301 => "Moved Permanently",
+        302 => "Found",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
         400 => "Bad Request",
+        403 => "Forbidden",
         401 => "Unauthorized",
         429 => "Too Many Requests",
         500 => "Internal Server Error",
