@@ -73,6 +73,10 @@ fn benchmark_of(data: &Path, prompt: &str) -> Option<std::path::PathBuf> {
     let root = data.join("benchmarks");
     std::fs::read_dir(root).ok()?.find_map(|e| {
         let path = e.ok()?.path();
+        // A benchmark being written is not there yet.
+        if path.file_name()?.to_string_lossy().starts_with(".tmp-") {
+            return None;
+        }
         let json = std::fs::read_to_string(path.join("benchmark.json")).ok()?;
         let v: serde_json::Value = serde_json::from_str(&json).ok()?;
         (v["theme"] == prompt).then_some(path)
