@@ -15,6 +15,7 @@ pub mod export;
 pub mod fault;
 pub mod gates;
 pub mod guard;
+pub mod intent;
 pub mod journal;
 pub mod llm;
 pub mod logging;
