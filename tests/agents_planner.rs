@@ -36,7 +36,8 @@ fn a_theme_no_archetype_embodies_is_refused_never_replaced() {
         PlanOutcome::Refused(r) => {
             assert_eq!(r.code, RefusalCode::NeedsCapability);
             assert!(
-                r.line().starts_with("refused (needs_capability): needs a gear mechanism; available: "),
+                r.line()
+                    .starts_with("refused (needs_capability): needs a gear mechanism; available: "),
                 "{}",
                 r.line()
             );
@@ -47,7 +48,11 @@ fn a_theme_no_archetype_embodies_is_refused_never_replaced() {
     match plan("lift a 90 mm ABS ball onto a shelf 250 mm higher") {
         PlanOutcome::Refused(r) => {
             assert_eq!(r.code, RefusalCode::NeedsCapability);
-            assert!(r.reason.starts_with("needs a motor or lift"), "{}", r.reason);
+            assert!(
+                r.reason.starts_with("needs a motor or lift"),
+                "{}",
+                r.reason
+            );
         }
         PlanOutcome::Planned(p) => panic!("planned {}", p.archetype),
     }
@@ -166,7 +171,10 @@ fn plan_md_and_todo_md_have_their_sections() {
         assert!(md.contains(section), "missing {section}");
     }
     assert!(md.contains("`wall`"));
-    assert!(md.contains("- goal: into the bin") || md.contains("- on the way: through the window"), "{md}");
+    assert!(
+        md.contains("- goal: into the bin") || md.contains("- on the way: through the window"),
+        "{md}"
+    );
     assert!(md.contains("Deviations allowed: no"), "{md}");
     assert!(md.contains("| `path_angle_deg` |"));
     let todo = p.todo_markdown(&[true]);

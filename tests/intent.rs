@@ -56,14 +56,23 @@ struct Expected {
 }
 
 fn suite() -> Vec<ThemeCase> {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/themes.toml"))
-        .expect("tests/data/themes.toml");
-    toml::from_str::<Suite>(&text).expect("themes.toml parses").theme
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/themes.toml"
+    ))
+    .expect("tests/data/themes.toml");
+    toml::from_str::<Suite>(&text)
+        .expect("themes.toml parses")
+        .theme
 }
 
 /// A serde enum value's snake_case name.
 fn name<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_value(v).unwrap().as_str().unwrap_or_default().to_string()
+    serde_json::to_value(v)
+        .unwrap()
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
 }
 
 fn close(a: f64, b: f64) -> bool {
@@ -90,11 +99,18 @@ fn compare(intent: &Intent, e: &Expected) -> Vec<String> {
         }
     }
     if let Some(dims) = &e.dims {
-        let got: Vec<(String, f64)> = p.dimensions.iter().map(|d| (name(&d.kind), d.value_m)).collect();
+        let got: Vec<(String, f64)> = p
+            .dimensions
+            .iter()
+            .map(|d| (name(&d.kind), d.value_m))
+            .collect();
         for d in dims {
             let (k, v) = d.rsplit_once(' ').unwrap();
             let v: f64 = v.parse().unwrap();
-            if !got.iter().any(|(gk, gv)| gk.replace('_', " ") == k.replace('_', " ") && close(*gv, v)) {
+            if !got
+                .iter()
+                .any(|(gk, gv)| gk.replace('_', " ") == k.replace('_', " ") && close(*gv, v))
+            {
                 out.push(format!("dimension {d} missing from {got:?}"));
             }
         }
@@ -187,11 +203,55 @@ fn the_suite_covers_the_grammar() {
     assert!(refused >= 8, "{refused} refused sentences");
     let all: String = cases.iter().map(|c| c.text.to_lowercase() + " ").collect();
     for word in [
-        "ball", "cube", "box", "block", "cylinder", "rod", "ring", "puck", "steel", "aluminium",
-        "abs", "rubber", "wood", "glass", "hdpe", "concrete", " mm ", " cm ", " m ", " in ", "°",
-        " g ", " kg ", "onto", "into", "around", "through", "under", "over", "across", "past",
-        "off", "wall", "window", "post", "shelf", "ledge", "bends", "speed bump", "low ",
-        "staircase", "lever", "ramp", "gap", "deflector", "spiral", "gear", "shield", "flap",
+        "ball",
+        "cube",
+        "box",
+        "block",
+        "cylinder",
+        "rod",
+        "ring",
+        "puck",
+        "steel",
+        "aluminium",
+        "abs",
+        "rubber",
+        "wood",
+        "glass",
+        "hdpe",
+        "concrete",
+        " mm ",
+        " cm ",
+        " m ",
+        " in ",
+        "°",
+        " g ",
+        " kg ",
+        "onto",
+        "into",
+        "around",
+        "through",
+        "under",
+        "over",
+        "across",
+        "past",
+        "off",
+        "wall",
+        "window",
+        "post",
+        "shelf",
+        "ledge",
+        "bends",
+        "speed bump",
+        "low ",
+        "staircase",
+        "lever",
+        "ramp",
+        "gap",
+        "deflector",
+        "spiral",
+        "gear",
+        "shield",
+        "flap",
     ] {
         assert!(all.contains(word), "no sentence uses \"{word}\"");
     }
@@ -223,7 +283,12 @@ fn every_sentence_parses_into_its_expected_intent_and_every_number_is_placed() {
                 }
                 let units = intent::units::numbers(&c.text);
                 if units.len() != i.numbers.len() {
-                    failures.push(format!("{}: {} numbers, intent holds {}", c.text, units.len(), i.numbers.len()));
+                    failures.push(format!(
+                        "{}: {} numbers, intent holds {}",
+                        c.text,
+                        units.len(),
+                        i.numbers.len()
+                    ));
                 }
                 // The intent passes its own cross-check (what an LLM's intent must pass).
                 if let Err(e) = intent::cross_check(&i, &c.text) {
@@ -231,7 +296,9 @@ fn every_sentence_parses_into_its_expected_intent_and_every_number_is_placed() {
                 }
             }
             (Err(e), Some(want)) if error_name(&e) == want => {}
-            (Ok(i), Some(want)) => failures.push(format!("{}: parsed {i:?}, expected error {want}", c.text)),
+            (Ok(i), Some(want)) => {
+                failures.push(format!("{}: parsed {i:?}, expected error {want}", c.text))
+            }
             (Err(e), _) => failures.push(format!("{}: {e}", c.text)),
         }
     }
@@ -247,7 +314,10 @@ fn every_sentence_is_planned_or_refused_as_the_suite_says() {
         match (&outcome, &c.archetype, &c.refuse) {
             (PlanOutcome::Planned(p), Some(a), None) => {
                 if &p.archetype != a {
-                    failures.push(format!("{}: archetype {}, expected {a}", c.text, p.archetype));
+                    failures.push(format!(
+                        "{}: archetype {}, expected {a}",
+                        c.text, p.archetype
+                    ));
                 }
                 if p.allow_deviations || !p.deviations.is_empty() {
                     failures.push(format!("{}: deviations {:?}", c.text, p.deviations));
@@ -256,14 +326,22 @@ fn every_sentence_is_planned_or_refused_as_the_suite_says() {
             (PlanOutcome::Refused(r), None, Some(code)) => {
                 let reason = c.reason.as_deref().unwrap_or("");
                 if r.code.name() != code || !r.reason.contains(reason) {
-                    failures.push(format!("{}: {}, expected ({code}) …{reason}…", c.text, r.line()));
+                    failures.push(format!(
+                        "{}: {}, expected ({code}) …{reason}…",
+                        c.text,
+                        r.line()
+                    ));
                 }
                 let key = r.reason.split(';').next().unwrap_or("").to_string();
-                by_reason.entry(format!("{}: {key}", r.code)).or_default().push(c.text.clone());
+                by_reason
+                    .entry(format!("{}: {key}", r.code))
+                    .or_default()
+                    .push(c.text.clone());
             }
-            (PlanOutcome::Planned(p), _, _) => {
-                failures.push(format!("{}: planned `{}`, expected refusal", c.text, p.archetype))
-            }
+            (PlanOutcome::Planned(p), _, _) => failures.push(format!(
+                "{}: planned `{}`, expected refusal",
+                c.text, p.archetype
+            )),
             (PlanOutcome::Refused(r), _, _) => failures.push(format!("{}: {}", c.text, r.line())),
         }
     }
@@ -279,21 +357,36 @@ const SEEDS: u64 = 3;
 const RECORD_EVERY_S: f64 = 0.005;
 
 fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().build().unwrap()
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
 }
 
 /// Gate 8 on seeds `0..SEEDS` of `source` built with `scale_ranges`, against `intent`, after
 /// gates 1–6 held: every seed's findings (failing gates 1–6 count as findings too).
-fn fidelity_on_seeds(source: &str, scale_ranges: ScaleRanges, intent: &Intent) -> Vec<(u64, Vec<Finding>)> {
+fn fidelity_on_seeds(
+    source: &str,
+    scale_ranges: ScaleRanges,
+    intent: &Intent,
+) -> Vec<(u64, Vec<Finding>)> {
     let script = SceneScript::compile(source).expect("the procedural script compiles");
     let physics = PhysicsSettings::default();
     (0..SEEDS)
         .map(|seed| {
             let scale = scale_ranges.sample(seed);
             let scene = script.build(seed, scale).expect("build");
-            let solution = script.solve(seed, scale).expect("solve").expect("a solution");
+            let solution = script
+                .solve(seed, scale)
+                .expect("solve")
+                .expect("a solution");
             let spawn = PayloadSpawn::sample(&scene.payload, seed);
-            let gates = run_physical_gates(&scene, &spawn, Some(&solution), &physics, Some(RECORD_EVERY_S));
+            let gates = run_physical_gates(
+                &scene,
+                &spawn,
+                Some(&solution),
+                &physics,
+                Some(RECORD_EVERY_S),
+            );
             let mut findings: Vec<Finding> = gates
                 .gates
                 .iter()
@@ -307,7 +400,10 @@ fn fidelity_on_seeds(source: &str, scale_ranges: ScaleRanges, intent: &Intent) -
                     intent,
                     &scene,
                     &spawn,
-                    Some(SolutionEvidence { parts: &solution, outcome }),
+                    Some(SolutionEvidence {
+                        parts: &solution,
+                        outcome,
+                    }),
                     &FidelitySettings::default(),
                 )),
                 None => findings.push(Finding::new("solution_run", "the solution did not run")),
@@ -319,7 +415,10 @@ fn fidelity_on_seeds(source: &str, scale_ranges: ScaleRanges, intent: &Intent) -
 
 #[test]
 fn every_accepted_theme_becomes_a_benchmark_that_passes_gate_8() {
-    let cases: Vec<ThemeCase> = suite().into_iter().filter(|c| c.archetype.is_some()).collect();
+    let cases: Vec<ThemeCase> = suite()
+        .into_iter()
+        .filter(|c| c.archetype.is_some())
+        .collect();
     let failures: Vec<String> = cases
         .par_iter()
         .map(|c| {
@@ -372,23 +471,36 @@ fn code(plan: &Plan) -> benchforge::agents::ScriptDraft {
 
 fn rules_on_seed0(plan: &Plan, intent: &Intent) -> Vec<Finding> {
     let draft = code(plan);
-    fidelity_on_seeds(&draft.source, draft.scale_ranges, intent).remove(0).1
+    fidelity_on_seeds(&draft.source, draft.scale_ranges, intent)
+        .remove(0)
+        .1
 }
 
 #[test]
 fn a_goal_moved_down_0_3_m_fails_gate_8_by_its_drop() {
     let theme = "a ball drops 250 mm into a bin 0.6 m away";
     let plan = planned(theme);
-    assert!(rules_on_seed0(&plan, &plan.intent).is_empty(), "the unmutated benchmark holds");
+    assert!(
+        rules_on_seed0(&plan, &plan.intent).is_empty(),
+        "the unmutated benchmark holds"
+    );
     let mut moved = plan.clone();
-    let drop = moved.parameters.iter_mut().find(|p| p.name == "net_drop_m").unwrap();
+    let drop = moved
+        .parameters
+        .iter_mut()
+        .find(|p| p.name == "net_drop_m")
+        .unwrap();
     drop.nominal += 0.3;
     drop.min += 0.3;
     drop.max += 0.3;
     let findings = rules_on_seed0(&moved, &plan.intent);
-    let f = findings.iter().find(|f| f.rule == "drop").unwrap_or_else(|| panic!("{findings:?}"));
+    let f = findings
+        .iter()
+        .find(|f| f.rule == "drop")
+        .unwrap_or_else(|| panic!("{findings:?}"));
     assert!(
-        f.message.starts_with("drop: payload dropped +0.5") && f.message.contains("theme asks +0.250 m ± 0.020"),
+        f.message.starts_with("drop: payload dropped +0.5")
+            && f.message.contains("theme asks +0.250 m ± 0.020"),
         "{}",
         f.message
     );
@@ -398,18 +510,27 @@ fn a_goal_moved_down_0_3_m_fails_gate_8_by_its_drop() {
 fn a_halved_payload_fails_gate_8_by_its_size() {
     let theme = "put a 3 in aluminium ball onto a shelf 200 mm high";
     let plan = planned(theme);
-    assert!(rules_on_seed0(&plan, &plan.intent).is_empty(), "the unmutated benchmark holds");
+    assert!(
+        rules_on_seed0(&plan, &plan.intent).is_empty(),
+        "the unmutated benchmark holds"
+    );
     let mut halved = plan.clone();
     halved.payload.shape = match halved.payload.shape {
         benchforge::plan::PayloadShape::Sphere { radius_m } => {
-            benchforge::plan::PayloadShape::Sphere { radius_m: radius_m / 2.0 }
+            benchforge::plan::PayloadShape::Sphere {
+                radius_m: radius_m / 2.0,
+            }
         }
         other => panic!("{other:?}"),
     };
     let findings = rules_on_seed0(&halved, &plan.intent);
-    let f = findings.iter().find(|f| f.rule == "payload_size").unwrap_or_else(|| panic!("{findings:?}"));
+    let f = findings
+        .iter()
+        .find(|f| f.rule == "payload_size")
+        .unwrap_or_else(|| panic!("{findings:?}"));
     assert!(
-        f.message.contains("payload diameter: the payload measures 0.0381 m")
+        f.message
+            .contains("payload diameter: the payload measures 0.0381 m")
             && f.message.contains("theme asks 0.0762 m"),
         "{}",
         f.message
@@ -424,18 +545,52 @@ fn a_shelf_lowered_0_3_m_fails_gate_8_by_its_height_and_a_missing_shelf_by_name(
     let scene = script.build(0, [1.0; 3]).unwrap();
     let spawn = PayloadSpawn::sample(&scene.payload, 0);
     let mut lowered = scene.clone();
-    let shelf = lowered.fixtures.iter_mut().find(|f| f.label == "shelf").unwrap();
+    let shelf = lowered
+        .fixtures
+        .iter_mut()
+        .find(|f| f.label == "shelf")
+        .unwrap();
     shelf.pose.position_m[2] -= 0.3;
-    let findings = fidelity::check(&plan.intent, &lowered, &spawn, None, &FidelitySettings::default());
-    let f = findings.iter().find(|f| f.rule == "element_height").unwrap_or_else(|| panic!("{findings:?}"));
-    assert!(f.message.contains("shelf height: the scene's is -0.1000 m, the theme asks 0.2000 m"), "{}", f.message);
-    // Without the solution's run, the relation cannot be proven: said, not assumed.
-    assert!(findings.iter().any(|f| f.rule == "solution_run"), "{findings:?}");
-    let mut renamed = scene.clone();
-    renamed.fixtures.iter_mut().find(|f| f.label == "shelf").unwrap().label = "table".into();
-    let findings = fidelity::check(&plan.intent, &renamed, &spawn, None, &FidelitySettings::default());
+    let findings = fidelity::check(
+        &plan.intent,
+        &lowered,
+        &spawn,
+        None,
+        &FidelitySettings::default(),
+    );
+    let f = findings
+        .iter()
+        .find(|f| f.rule == "element_height")
+        .unwrap_or_else(|| panic!("{findings:?}"));
     assert!(
-        findings.iter().any(|f| f.rule == "element_missing" && f.message.contains("element shelf")),
+        f.message
+            .contains("shelf height: the scene's is -0.1000 m, the theme asks 0.2000 m"),
+        "{}",
+        f.message
+    );
+    // Without the solution's run, the relation cannot be proven: said, not assumed.
+    assert!(
+        findings.iter().any(|f| f.rule == "solution_run"),
+        "{findings:?}"
+    );
+    let mut renamed = scene.clone();
+    renamed
+        .fixtures
+        .iter_mut()
+        .find(|f| f.label == "shelf")
+        .unwrap()
+        .label = "table".into();
+    let findings = fidelity::check(
+        &plan.intent,
+        &renamed,
+        &spawn,
+        None,
+        &FidelitySettings::default(),
+    );
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.rule == "element_missing" && f.message.contains("element shelf")),
         "{findings:?}"
     );
 }
@@ -471,13 +626,27 @@ fn deviations_are_refused_by_default_and_listed_when_allowed() {
         PlanOutcome::Refused(r) => assert!(r.reason.contains("topples"), "{}", r.line()),
         PlanOutcome::Planned(p) => panic!("planned {}", p.archetype),
     }
-    let options = PlanOptions { allow_deviations: true };
-    let (outcome, _) =
-        benchforge::agents::procedural::planner::plan_theme_with(&PlanRequest::new(theme), &options);
-    let PlanOutcome::Planned(p) = outcome else { panic!("{outcome:?}") };
+    let options = PlanOptions {
+        allow_deviations: true,
+    };
+    let (outcome, _) = benchforge::agents::procedural::planner::plan_theme_with(
+        &PlanRequest::new(theme),
+        &options,
+    );
+    let PlanOutcome::Planned(p) = outcome else {
+        panic!("{outcome:?}")
+    };
     assert!(p.allow_deviations);
     assert_eq!(p.deviations.len(), 1, "{:?}", p.deviations);
-    assert!(p.deviations[0].contains("120 mm was capped to 44 mm"), "{:?}", p.deviations);
+    assert!(
+        p.deviations[0].contains("120 mm was capped to 44 mm"),
+        "{:?}",
+        p.deviations
+    );
     let md = p.to_markdown();
-    assert!(md.contains("Deviations allowed: yes") && md.contains("- deviation: the cylinder's length 120 mm"), "{md}");
+    assert!(
+        md.contains("Deviations allowed: yes")
+            && md.contains("- deviation: the cylinder's length 120 mm"),
+        "{md}"
+    );
 }

@@ -460,7 +460,11 @@ impl Path {
         self.frames.windows(2).find_map(|w| {
             let (a, b) = (w[0].1[axis] - at, w[1].1[axis] - at);
             if a == 0.0 || a.signum() != b.signum() {
-                let s = if (a - b).abs() > 0.0 { a / (a - b) } else { 0.0 };
+                let s = if (a - b).abs() > 0.0 {
+                    a / (a - b)
+                } else {
+                    0.0
+                };
                 let p = [0, 1, 2].map(|i| w[0].1[i] + s * (w[1].1[i] - w[0].1[i]));
                 let half = [0, 1, 2].map(|i| 0.5 * (w[0].2.max_m[i] - w[0].2.min_m[i]));
                 Some((p, Aabb::from_center_half_extents(p, half)))
@@ -595,7 +599,17 @@ fn relation_findings(
                 };
                 let within_side = pb.max_m[side] > b.min_m[side] && pb.min_m[side] < b.max_m[side];
                 if !within_side {
-                    fail(out, format!("the payload crossed at {} = {:.3} m, beside the {} ({:.3}..{:.3} m)", ["x", "y"][side], p[side], r.element.name(), b.min_m[side], b.max_m[side]));
+                    fail(
+                        out,
+                        format!(
+                            "the payload crossed at {} = {:.3} m, beside the {} ({:.3}..{:.3} m)",
+                            ["x", "y"][side],
+                            p[side],
+                            r.element.name(),
+                            b.min_m[side],
+                            b.max_m[side]
+                        ),
+                    );
                     continue;
                 }
                 // Parts of the element in the payload's lane.
@@ -612,7 +626,11 @@ fn relation_findings(
                         }
                     }
                     Relation::Under => {
-                        let above = lane.iter().filter(|a| a.min_m[2] > p[2]).map(|a| a.min_m[2]).fold(f64::INFINITY, f64::min);
+                        let above = lane
+                            .iter()
+                            .filter(|a| a.min_m[2] > p[2])
+                            .map(|a| a.min_m[2])
+                            .fold(f64::INFINITY, f64::min);
                         if !above.is_finite() {
                             fail(out, format!("nothing of the {} stands above the payload where it crossed (z = {:.3} m)", r.element.name(), p[2]));
                         } else if pb.max_m[2] > above + tol_c {
@@ -620,7 +638,11 @@ fn relation_findings(
                         }
                     }
                     _ => {
-                        let top = lane.iter().filter(|a| a.min_m[2] < p[2]).map(|a| a.max_m[2]).fold(f64::NEG_INFINITY, f64::max);
+                        let top = lane
+                            .iter()
+                            .filter(|a| a.min_m[2] < p[2])
+                            .map(|a| a.max_m[2])
+                            .fold(f64::NEG_INFINITY, f64::max);
                         let top = if top.is_finite() { top } else { b.max_m[2] };
                         if pb.min_m[2] < top - tol_c {
                             fail(out, format!("the payload's bottom was at {:.3} m, below the {}'s top {top:.3} m", pb.min_m[2], r.element.name()));
@@ -631,7 +653,8 @@ fn relation_findings(
             Relation::Across => {
                 let mut boxes: Vec<Aabb> = fixtures.iter().map(|f| fixture_world_aabb(f)).collect();
                 boxes.sort_by(|a, b| a.min_m[axis].total_cmp(&b.min_m[axis]));
-                let (Some(first), Some(last)) = (boxes.first().copied(), boxes.last().copied()) else {
+                let (Some(first), Some(last)) = (boxes.first().copied(), boxes.last().copied())
+                else {
                     continue;
                 };
                 let (lo, hi) = (first.max_m[axis], last.min_m[axis]);
@@ -642,7 +665,12 @@ fn relation_findings(
                     fail(out, format!("the payload went from {} = {:.3} m to {:.3} m; the {} spans {lo:.3}..{hi:.3} m", ["x", "y"][axis], path.start[axis], path.end[axis], r.element.name()));
                     continue;
                 }
-                let dipped = path.frames.iter().filter(|f| f.1[axis] > lo && f.1[axis] < hi).map(|f| f.2.min_m[2]).fold(f64::INFINITY, f64::min);
+                let dipped = path
+                    .frames
+                    .iter()
+                    .filter(|f| f.1[axis] > lo && f.1[axis] < hi)
+                    .map(|f| f.2.min_m[2])
+                    .fold(f64::INFINITY, f64::min);
                 if dipped < floor - tol_c {
                     fail(out, format!("over the {} the payload's bottom dipped to {dipped:.3} m, below the decks' top {floor:.3} m", r.element.name()));
                 }
@@ -655,12 +683,29 @@ fn relation_findings(
                 }
             }
             Relation::Onto if !r.goal => {
-                let touched = path.frames.iter().map(|f| {
-                    fixtures.iter().flat_map(|fx| fx.parts.iter().map(|part| distance_to_part(&fx.pose, part, f.1))).fold(f64::INFINITY, f64::min)
-                        - 0.5 * (f.2.max_m[2] - f.2.min_m[2])
-                }).fold(f64::INFINITY, f64::min);
+                let touched = path
+                    .frames
+                    .iter()
+                    .map(|f| {
+                        fixtures
+                            .iter()
+                            .flat_map(|fx| {
+                                fx.parts
+                                    .iter()
+                                    .map(|part| distance_to_part(&fx.pose, part, f.1))
+                            })
+                            .fold(f64::INFINITY, f64::min)
+                            - 0.5 * (f.2.max_m[2] - f.2.min_m[2])
+                    })
+                    .fold(f64::INFINITY, f64::min);
                 if touched > tol_c {
-                    fail(out, format!("the payload came no closer than {touched:.3} m to the {}", r.element.name()));
+                    fail(
+                        out,
+                        format!(
+                            "the payload came no closer than {touched:.3} m to the {}",
+                            r.element.name()
+                        ),
+                    );
                 }
             }
             Relation::Onto => {
@@ -668,25 +713,55 @@ fn relation_findings(
                 let under: Vec<Aabb> = fixtures
                     .iter()
                     .flat_map(|f| f.parts.iter().map(|part| part_world_aabb(&f.pose, part)))
-                    .filter(|a| (0..2).all(|i| a.min_m[i] <= c[i] && c[i] <= a.max_m[i]) && a.max_m[2] <= c[2])
+                    .filter(|a| {
+                        (0..2).all(|i| a.min_m[i] <= c[i] && c[i] <= a.max_m[i])
+                            && a.max_m[2] <= c[2]
+                    })
                     .collect();
-                let top = under.iter().map(|a| a.max_m[2]).fold(f64::NEG_INFINITY, f64::max);
+                let top = under
+                    .iter()
+                    .map(|a| a.max_m[2])
+                    .fold(f64::NEG_INFINITY, f64::max);
                 if !top.is_finite() {
-                    fail(out, format!("the payload ended at {}, not above the {} ({})", super::fmt_point(c), r.element.name(), super::fmt_box(&b)));
+                    fail(
+                        out,
+                        format!(
+                            "the payload ended at {}, not above the {} ({})",
+                            super::fmt_point(c),
+                            r.element.name(),
+                            super::fmt_box(&b)
+                        ),
+                    );
                 } else if (path.final_box.min_m[2] - top).abs() > tol_c {
-                    fail(out, format!("the payload's bottom ended at {:.3} m, the {}'s top is at {top:.3} m", path.final_box.min_m[2], r.element.name()));
+                    fail(
+                        out,
+                        format!(
+                            "the payload's bottom ended at {:.3} m, the {}'s top is at {top:.3} m",
+                            path.final_box.min_m[2],
+                            r.element.name()
+                        ),
+                    );
                 }
             }
             Relation::Into => {
                 if !b.contains_point(path.end) {
-                    fail(out, format!("the payload ended at {}, outside the {} {}", super::fmt_point(path.end), r.element.name(), super::fmt_box(&b)));
+                    fail(
+                        out,
+                        format!(
+                            "the payload ended at {}, outside the {} {}",
+                            super::fmt_point(path.end),
+                            r.element.name(),
+                            super::fmt_box(&b)
+                        ),
+                    );
                 }
             }
             Relation::Around => {
                 let axis_xy = [b.center_m()[0], b.center_m()[1]];
                 let fb = path.final_box;
                 let threaded = (0..2).all(|i| fb.min_m[i] < axis_xy[i] && axis_xy[i] < fb.max_m[i])
-                    && fb.min_m[2] < b.max_m[2] && fb.max_m[2] > b.min_m[2];
+                    && fb.min_m[2] < b.max_m[2]
+                    && fb.max_m[2] > b.min_m[2];
                 if !threaded {
                     fail(out, format!("the {}'s axis at [{:.3}, {:.3}] does not pass through the payload's final box {}", r.element.name(), axis_xy[0], axis_xy[1], super::fmt_box(&fb)));
                 }
@@ -695,7 +770,15 @@ fn relation_findings(
                 let c = path.end;
                 let over = (0..2).all(|i| b.min_m[i] <= c[i] && c[i] <= b.max_m[i]);
                 if over || path.final_box.min_m[2] >= b.max_m[2] - tol_c {
-                    fail(out, format!("the payload ended at {}, still on the {} (top {:.3} m)", super::fmt_point(c), r.element.name(), b.max_m[2]));
+                    fail(
+                        out,
+                        format!(
+                            "the payload ended at {}, still on the {} (top {:.3} m)",
+                            super::fmt_point(c),
+                            r.element.name(),
+                            b.max_m[2]
+                        ),
+                    );
                 }
             }
         }

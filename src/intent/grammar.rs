@@ -56,13 +56,19 @@ pub enum IntentError {
         why: String,
     },
     /// A material word that names no single material.
-    #[error("\"{word}\" names no single material; say which: {}", crate::scene::Material::names_list())]
+    #[error(
+        "\"{word}\" names no single material; say which: {}",
+        crate::scene::Material::names_list()
+    )]
     VagueMaterial {
         /// The word.
         word: String,
     },
     /// A material the table does not hold.
-    #[error("the material \"{word}\" is not in the materials table ({})", crate::scene::Material::names_list())]
+    #[error(
+        "the material \"{word}\" is not in the materials table ({})",
+        crate::scene::Material::names_list()
+    )]
     UnknownMaterial {
         /// The word.
         word: String,
@@ -186,9 +192,10 @@ fn attribute_keyword(w: &str) -> Option<AttributeKind> {
 
 fn default_attribute(kind: ElementKind) -> AttributeKind {
     match kind {
-        ElementKind::Gap | ElementKind::Corridor | ElementKind::BentCorridor | ElementKind::Window => {
-            AttributeKind::Width
-        }
+        ElementKind::Gap
+        | ElementKind::Corridor
+        | ElementKind::BentCorridor
+        | ElementKind::Window => AttributeKind::Width,
         ElementKind::Ramp | ElementKind::Deflector | ElementKind::Slope => AttributeKind::Length,
         ElementKind::Bin | ElementKind::Cup | ElementKind::Hole => AttributeKind::Size,
         _ => AttributeKind::Height,
@@ -201,16 +208,49 @@ const UP_WORDS: &[&str] = &[
     "higher",
 ];
 const DOWN_WORDS: &[&str] = &[
-    "drop", "drops", "dropped", "fall", "falls", "lower", "lowers", "lowered", "descend",
-    "descends", "downhill", "downward", "downwards", "down",
+    "drop",
+    "drops",
+    "dropped",
+    "fall",
+    "falls",
+    "lower",
+    "lowers",
+    "lowered",
+    "descend",
+    "descends",
+    "downhill",
+    "downward",
+    "downwards",
+    "down",
 ];
 const HORIZONTAL_WORDS: &[&str] = &[
-    "sideways", "away", "along", "horizontally", "across", "further", "farther", "forward",
-    "forwards", "aside",
+    "sideways",
+    "away",
+    "along",
+    "horizontally",
+    "across",
+    "further",
+    "farther",
+    "forward",
+    "forwards",
+    "aside",
 ];
 const MOVE_VERBS: &[&str] = &[
-    "move", "moves", "carry", "carries", "push", "pushes", "roll", "rolls", "slide", "slides",
-    "transport", "shift", "bring", "travel", "travels",
+    "move",
+    "moves",
+    "carry",
+    "carries",
+    "push",
+    "pushes",
+    "roll",
+    "rolls",
+    "slide",
+    "slides",
+    "transport",
+    "shift",
+    "bring",
+    "travel",
+    "travels",
 ];
 
 /// Reads `theme` into its intent with the documented grammar.
@@ -256,7 +296,8 @@ pub fn parse(theme: &str) -> Result<Intent, IntentError> {
     let payload_at = (0..n).find(|&i| word(i).and_then(PayloadKind::from_word).is_some());
     let mut window: Vec<usize> = Vec::new();
     if let Some(p) = payload_at {
-        let (kind, plural) = PayloadKind::from_word(word(p).unwrap_or_default()).unwrap_or((PayloadKind::Ball, false));
+        let (kind, plural) = PayloadKind::from_word(word(p).unwrap_or_default())
+            .unwrap_or((PayloadKind::Ball, false));
         payload.kind = Some(kind);
         payload.count = if plural { 0 } else { 1 };
         // Walk back over modifiers to the count or determiner.
@@ -279,7 +320,18 @@ pub fn parse(theme: &str) -> Result<Intent, IntentError> {
                     }
                     if dimension_keyword(w).is_some()
                         || classify(w).is_some()
-                        || matches!(w.as_str(), "small" | "large" | "big" | "heavy" | "light" | "solid" | "round" | "in" | "of")
+                        || matches!(
+                            w.as_str(),
+                            "small"
+                                | "large"
+                                | "big"
+                                | "heavy"
+                                | "light"
+                                | "solid"
+                                | "round"
+                                | "in"
+                                | "of"
+                        )
                     {
                         start = j;
                         continue;
@@ -303,8 +355,10 @@ pub fn parse(theme: &str) -> Result<Intent, IntentError> {
         // After the noun: dimension groups ("40mm radius", "radius 40 mm", "300 mm long").
         let mut k = p + 1;
         loop {
-            while matches!(word(k), Some("and" | "with" | "of" | "a" | "an" | "weighing" | "mass" | "made" | "in"))
-                || matches!(r.toks.get(k), Some(Token::Break))
+            while matches!(
+                word(k),
+                Some("and" | "with" | "of" | "a" | "an" | "weighing" | "mass" | "made" | "in")
+            ) || matches!(r.toks.get(k), Some(Token::Break))
             {
                 k += 1;
             }
@@ -312,7 +366,11 @@ pub fn parse(theme: &str) -> Result<Intent, IntentError> {
                 && (r.number(k + 1).is_some()
                     || (word(k + 1) == Some("of") && r.number(k + 2).is_some()));
             if keyword_first {
-                let num_at = if r.number(k + 1).is_some() { k + 1 } else { k + 2 };
+                let num_at = if r.number(k + 1).is_some() {
+                    k + 1
+                } else {
+                    k + 2
+                };
                 window.extend(k..=num_at);
                 k = num_at + 1;
                 continue;
@@ -353,7 +411,18 @@ pub fn parse(theme: &str) -> Result<Intent, IntentError> {
             if let Some((other, _)) = word(i).and_then(PayloadKind::from_word) {
                 let element_like = (1..=3).any(|k| {
                     i.checked_sub(k).and_then(word).is_some_and(|w| {
-                        matches!(w, "into" | "onto" | "through" | "in" | "around" | "past" | "over" | "under" | "on")
+                        matches!(
+                            w,
+                            "into"
+                                | "onto"
+                                | "through"
+                                | "in"
+                                | "around"
+                                | "past"
+                                | "over"
+                                | "under"
+                                | "on"
+                        )
                     })
                 });
                 if !element_like && !(other == PayloadKind::Box && word(i - 1) == Some("goal")) {
@@ -362,7 +431,16 @@ pub fn parse(theme: &str) -> Result<Intent, IntentError> {
             }
         }
     }
-    if wref.iter().flatten().any(|w| matches!(*w, "each" | "every")) && payload.count == 1 {
+    if payload_at.is_none() {
+        // No payload noun: one payload whose kind the theme left open.
+        payload.count = 1;
+    }
+    if wref
+        .iter()
+        .flatten()
+        .any(|w| matches!(*w, "each" | "every"))
+        && payload.count == 1
+    {
         payload.count = 0;
     }
 
@@ -389,7 +467,10 @@ pub fn parse(theme: &str) -> Result<Intent, IntentError> {
         }
     }
     let bent = wref.iter().flatten().any(|w| {
-        matches!(*w, "bend" | "bends" | "turn" | "turns" | "zigzag" | "winding" | "shaped" | "maze")
+        matches!(
+            *w,
+            "bend" | "bends" | "turn" | "turns" | "zigzag" | "winding" | "shaped" | "maze"
+        )
     });
     for f in &mut found {
         if f.kind == ElementKind::Corridor && bent {
@@ -459,7 +540,13 @@ pub fn parse(theme: &str) -> Result<Intent, IntentError> {
             });
             match counted {
                 Some(kind) => {
-                    add_attribute(&mut elements, kind, next1.unwrap_or_default(), AttributeKind::Count, num.value);
+                    add_attribute(
+                        &mut elements,
+                        kind,
+                        next1.unwrap_or_default(),
+                        AttributeKind::Count,
+                        num.value,
+                    );
                     r.place(i, format!("{} count", kind.name()));
                     continue;
                 }
@@ -468,7 +555,11 @@ pub fn parse(theme: &str) -> Result<Intent, IntentError> {
                     r.place(i, "payload count");
                     continue;
                 }
-                None => return Err(IntentError::NoUnit { text: num.text.clone() }),
+                None => {
+                    return Err(IntentError::NoUnit {
+                        text: num.text.clone(),
+                    })
+                }
             }
         };
         let si = num.value * unit.to_si();
@@ -512,12 +603,18 @@ pub fn parse(theme: &str) -> Result<Intent, IntentError> {
         // Displacement words after the number.
         let next2 = word(i + 2);
         let to_side = next1 == Some("to") && next2 == Some("the") && word(i + 3) == Some("side");
-        if matches!(next1, Some("higher" | "up" | "upward" | "upwards" | "above" | "uphill")) {
+        if matches!(
+            next1,
+            Some("higher" | "up" | "upward" | "upwards" | "above" | "uphill")
+        ) {
             displacement.rise_m = Some(si);
             r.place(i, "rise");
             continue;
         }
-        if matches!(next1, Some("lower" | "down" | "downward" | "downwards" | "below" | "downhill")) {
+        if matches!(
+            next1,
+            Some("lower" | "down" | "downward" | "downwards" | "below" | "downhill")
+        ) {
             displacement.drop_m = Some(si);
             r.place(i, "drop");
             continue;
@@ -581,9 +678,22 @@ pub fn parse(theme: &str) -> Result<Intent, IntentError> {
         if let Some((k, kind)) = element_after {
             let between: Vec<&str> = (1..k).filter_map(|j| word(i + j)).collect();
             let kw = between.iter().find_map(|w| attribute_keyword(w));
-            let ok = between
-                .iter()
-                .all(|w| attribute_keyword(w).is_some() || matches!(*w, "speed" | "low" | "deep" | "thick" | "s" | "shaped" | "goal" | "side" | "wooden" | "forbid"));
+            let ok = between.iter().all(|w| {
+                attribute_keyword(w).is_some()
+                    || matches!(
+                        *w,
+                        "speed"
+                            | "low"
+                            | "deep"
+                            | "thick"
+                            | "s"
+                            | "shaped"
+                            | "goal"
+                            | "side"
+                            | "wooden"
+                            | "forbid"
+                    )
+            });
             if ok {
                 let attr = kw.unwrap_or(default_attribute(kind));
                 add_attribute(&mut elements, kind, "", attr, si);
@@ -631,7 +741,11 @@ pub fn parse(theme: &str) -> Result<Intent, IntentError> {
         let Some(w) = word(i) else { continue };
         let relation = match w {
             "onto" => Relation::Onto,
-            "on" if word(i + 1) == Some("to") || (word(i + 1) == Some("top") && word(i + 2) == Some("of")) => Relation::Onto,
+            "on" if word(i + 1) == Some("to")
+                || (word(i + 1) == Some("top") && word(i + 2) == Some("of")) =>
+            {
+                Relation::Onto
+            }
             "into" | "inside" | "in" => Relation::Into,
             "through" | "thru" | "via" => Relation::Through,
             "under" | "beneath" | "underneath" | "below" => Relation::Under,
@@ -646,24 +760,49 @@ pub fn parse(theme: &str) -> Result<Intent, IntentError> {
             .take_while(|k| {
                 *k == 1
                     || !word(i + k - 1).is_some_and(|w| {
-                        matches!(w, "onto" | "into" | "through" | "under" | "over" | "across" | "around" | "past" | "off" | "so" | "and" | "while" | "that" | "then")
+                        matches!(
+                            w,
+                            "onto"
+                                | "into"
+                                | "through"
+                                | "under"
+                                | "over"
+                                | "across"
+                                | "around"
+                                | "past"
+                                | "off"
+                                | "so"
+                                | "and"
+                                | "while"
+                                | "that"
+                                | "then"
+                        )
                     })
             })
             .find_map(|k| element_at(i + k));
         let Some(mut element) = target else { continue };
         let mut relation = relation;
         // "a window in a wall" places the window; it is no relation.
-        let container = matches!(element, ElementKind::Bin | ElementKind::Cup | ElementKind::Hole);
+        let container = matches!(
+            element,
+            ElementKind::Bin | ElementKind::Cup | ElementKind::Hole
+        );
         if relation == Relation::Into && w == "in" && !container {
             continue;
         }
         if relation == Relation::Over && element == ElementKind::Gap {
             relation = Relation::Across;
         }
-        if element == ElementKind::Wall && relation == Relation::Through && found.iter().any(|f| f.kind == ElementKind::Window) {
+        if element == ElementKind::Wall
+            && relation == Relation::Through
+            && found.iter().any(|f| f.kind == ElementKind::Window)
+        {
             element = ElementKind::Window;
         }
-        if !relations.iter().any(|x| x.relation == relation && x.element == element) {
+        if !relations
+            .iter()
+            .any(|x| x.relation == relation && x.element == element)
+        {
             relations.push(RelationIntent {
                 relation,
                 element,
@@ -674,7 +813,8 @@ pub fn parse(theme: &str) -> Result<Intent, IntentError> {
     // Elements named without a preposition take their own relation.
     for e in &elements {
         let related = relations.iter().any(|r| r.element == e.kind)
-            || (e.kind == ElementKind::Wall && relations.iter().any(|r| r.element == ElementKind::Window));
+            || (e.kind == ElementKind::Wall
+                && relations.iter().any(|r| r.element == ElementKind::Window));
         if related {
             continue;
         }
@@ -710,7 +850,13 @@ pub fn parse(theme: &str) -> Result<Intent, IntentError> {
     })
 }
 
-fn add_attribute(elements: &mut Vec<ElementIntent>, kind: ElementKind, word: &str, attr: AttributeKind, value: f64) {
+fn add_attribute(
+    elements: &mut Vec<ElementIntent>,
+    kind: ElementKind,
+    word: &str,
+    attr: AttributeKind,
+    value: f64,
+) {
     if !elements.iter().any(|e| e.kind == kind) {
         elements.push(ElementIntent {
             kind,
@@ -752,7 +898,10 @@ fn read_payload_window(
                         let Some(si) = num.si() else {
                             return Err(IntentError::NoUnit { text: num.text });
                         };
-                        payload.dimensions.push(Dimension { kind: dk, value_m: si });
+                        payload.dimensions.push(Dimension {
+                            kind: dk,
+                            value_m: si,
+                        });
                         r.place(j, format!("payload {}", dk.name()));
                     }
                 }
@@ -767,7 +916,10 @@ fn read_payload_window(
         // A chain of numbers "A x B x C" and the keyword after it.
         let mut chain = vec![at];
         let mut e = i;
-        while e + 2 < window.len() && r.toks[window[e + 1]] == Token::Times && r.number(window[e + 2]).is_some() {
+        while e + 2 < window.len()
+            && r.toks[window[e + 1]] == Token::Times
+            && r.number(window[e + 2]).is_some()
+        {
             chain.push(window[e + 2]);
             e += 2;
         }
@@ -775,13 +927,18 @@ fn read_payload_window(
         if window.get(kw_at).and_then(|j| word(*j)) == Some("in") {
             kw_at += 1;
         }
-        let kw = window.get(kw_at).and_then(|j| word(*j)).and_then(dimension_keyword);
+        let kw = window
+            .get(kw_at)
+            .and_then(|j| word(*j))
+            .and_then(dimension_keyword);
         // Past the chain (and its keyword, so "outer" does not claim the next number).
         let next_i = if kw.is_some() { kw_at + 1 } else { e + 1 };
         let nums: Vec<Number> = chain.iter().filter_map(|j| r.number(*j).cloned()).collect();
         for num in &nums {
             if num.unit.is_none() {
-                return Err(IntentError::NoUnit { text: num.text.clone() });
+                return Err(IntentError::NoUnit {
+                    text: num.text.clone(),
+                });
             }
         }
         if nums.len() == 1 && nums[0].unit.map(|u| u.kind()) == Some(UnitKind::Mass) {
@@ -790,7 +947,10 @@ fn read_payload_window(
             i = next_i;
             continue;
         }
-        if nums.iter().any(|n| n.unit.map(|u| u.kind()) != Some(UnitKind::Length)) {
+        if nums
+            .iter()
+            .any(|n| n.unit.map(|u| u.kind()) != Some(UnitKind::Length))
+        {
             return Err(IntentError::Unplaced {
                 text: nums[0].text.clone(),
                 why: format!("a {} is sized in lengths (mm, cm, m, in)", kind.noun()),
@@ -804,20 +964,38 @@ fn read_payload_window(
                     vec![DimensionKind::Length, DimensionKind::Diameter]
                 }
                 PayloadKind::Puck => vec![DimensionKind::Diameter, DimensionKind::Thickness],
-                PayloadKind::Ring => vec![DimensionKind::OuterDiameter, DimensionKind::InnerDiameter],
+                PayloadKind::Ring => {
+                    vec![DimensionKind::OuterDiameter, DimensionKind::InnerDiameter]
+                }
                 _ => {
                     return Err(IntentError::Unplaced {
                         text: format!("{} x {}", nums[0].text, nums[1].text),
-                        why: format!("a {} needs one edge or three sizes (x × y × z)", kind.noun()),
+                        why: format!(
+                            "a {} needs one edge or three sizes (x × y × z)",
+                            kind.noun()
+                        ),
                     })
                 }
             },
-            (3, None) if matches!(kind, PayloadKind::Box | PayloadKind::Block | PayloadKind::Cube) => {
-                vec![DimensionKind::Length, DimensionKind::Width, DimensionKind::Height]
+            (3, None)
+                if matches!(
+                    kind,
+                    PayloadKind::Box | PayloadKind::Block | PayloadKind::Cube
+                ) =>
+            {
+                vec![
+                    DimensionKind::Length,
+                    DimensionKind::Width,
+                    DimensionKind::Height,
+                ]
             }
             _ => {
                 return Err(IntentError::Unplaced {
-                    text: nums.iter().map(|n| n.text.clone()).collect::<Vec<_>>().join(" x "),
+                    text: nums
+                        .iter()
+                        .map(|n| n.text.clone())
+                        .collect::<Vec<_>>()
+                        .join(" x "),
                     why: format!("the sizes do not fit a {}", kind.noun()),
                 })
             }
@@ -849,8 +1027,15 @@ mod tests {
         assert_eq!(i.displacement.rise_m, Some(0.25));
         assert_eq!(i.displacement.direction, Some(Direction::Up));
         let goal = i.goal_relation().unwrap();
-        assert_eq!((goal.relation, goal.element), (Relation::Onto, ElementKind::Shelf));
-        assert!(i.numbers.iter().all(|n| !n.placed_as.is_empty()), "{:?}", i.numbers);
+        assert_eq!(
+            (goal.relation, goal.element),
+            (Relation::Onto, ElementKind::Shelf)
+        );
+        assert!(
+            i.numbers.iter().all(|n| !n.placed_as.is_empty()),
+            "{:?}",
+            i.numbers
+        );
     }
 
     #[test]

@@ -21,9 +21,27 @@ pub const VAGUE_MATERIAL_WORDS: &[&str] = &["metal", "metallic", "plastic"];
 
 /// Material words the table does not hold (refused by name).
 pub const UNKNOWN_MATERIAL_WORDS: &[&str] = &[
-    "brass", "copper", "lead", "iron", "gold", "silver", "titanium", "tungsten", "foam",
-    "cork", "ice", "clay", "cardboard", "paper", "nylon", "pvc", "acrylic", "ceramic",
-    "stone", "sponge", "felt",
+    "brass",
+    "copper",
+    "lead",
+    "iron",
+    "gold",
+    "silver",
+    "titanium",
+    "tungsten",
+    "foam",
+    "cork",
+    "ice",
+    "clay",
+    "cardboard",
+    "paper",
+    "nylon",
+    "pvc",
+    "acrylic",
+    "ceramic",
+    "stone",
+    "sponge",
+    "felt",
 ];
 
 /// The scene material a word names, if the table holds it.

@@ -427,7 +427,9 @@ impl ElementKind {
             ElementKind::Post => &["post"],
             ElementKind::Shelf => &["shelf"],
             ElementKind::Ledge => &["ledge", "shelf"],
-            ElementKind::Corridor | ElementKind::BentCorridor => &["corridor_left", "corridor_right"],
+            ElementKind::Corridor | ElementKind::BentCorridor => {
+                &["corridor_left", "corridor_right"]
+            }
             ElementKind::SpeedBump => &["speed_bump"],
             ElementKind::LowGate => &["low_gate"],
             ElementKind::Staircase => &["staircase"],
@@ -688,9 +690,9 @@ pub fn cross_check(intent: &Intent, theme: &str) -> Result<(), String> {
         }
     }
     for (name, v) in &facts {
-        let from_theme = numbers.iter().any(|n| {
-            n.si().is_some_and(|si| same(si, *v)) || (n.unit.is_none() && n.value == *v)
-        });
+        let from_theme = numbers
+            .iter()
+            .any(|n| n.si().is_some_and(|si| same(si, *v)) || (n.unit.is_none() && n.value == *v));
         if !from_theme {
             return Err(format!(
                 "your intent states {name} = {v}, which the theme does not; the intent holds only stated facts"

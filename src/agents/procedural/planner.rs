@@ -87,7 +87,10 @@ pub fn plan_theme(request: &PlanRequest) -> (PlanOutcome, JournalEntry) {
 }
 
 /// Plans (or refuses) the request's theme with `options`.
-pub fn plan_theme_with(request: &PlanRequest, options: &PlanOptions) -> (PlanOutcome, JournalEntry) {
+pub fn plan_theme_with(
+    request: &PlanRequest,
+    options: &PlanOptions,
+) -> (PlanOutcome, JournalEntry) {
     let step = format!("plan attempt {}", request.attempt);
     let purpose = "read the theme's intent and embody every stated fact, or refuse".to_string();
     let refuse = |code: RefusalCode, reason: String| {
@@ -119,7 +122,14 @@ pub fn plan_theme_with(request: &PlanRequest, options: &PlanOptions) -> (PlanOut
         Err((code, reason)) => return refuse(code, reason),
     };
     let read = theme::read(&request.theme);
-    let plan = build_plan_for(&request.theme, &read, &intent, archetype, request.attempt, options);
+    let plan = build_plan_for(
+        &request.theme,
+        &read,
+        &intent,
+        archetype,
+        request.attempt,
+        options,
+    );
     let entry = JournalEntry::new(
         Role::Planner,
         step,
@@ -139,7 +149,8 @@ pub fn plan_theme_with(request: &PlanRequest, options: &PlanOptions) -> (PlanOut
                 request.comments.join(" / ")
             )
         } else {
-            "every stated number is pinned exactly; only what the theme left open varies per seed".to_string()
+            "every stated number is pinned exactly; only what the theme left open varies per seed"
+                .to_string()
         },
     );
     (PlanOutcome::Planned(plan), entry)
@@ -212,7 +223,10 @@ pub fn payload_shape(intent: &Intent, options: &PlanOptions) -> Result<StatedPay
                 _ => {
                     return Err((
                         RefusalCode::Ambiguous,
-                        format!("a {} needs one edge or three sizes (x × y × z)", kind.noun()),
+                        format!(
+                            "a {} needs one edge or three sizes (x × y × z)",
+                            kind.noun()
+                        ),
                     ))
                 }
             }
@@ -231,7 +245,14 @@ pub fn payload_shape(intent: &Intent, options: &PlanOptions) -> Result<StatedPay
                         .mass_kg
                         .map(|m| (m / (2.0 * PI * density)).cbrt())
                         .unwrap_or(0.025);
-                    (r, if kind == PayloadKind::Puck { 0.8 * r } else { 2.0 * r })
+                    (
+                        r,
+                        if kind == PayloadKind::Puck {
+                            0.8 * r
+                        } else {
+                            2.0 * r
+                        },
+                    )
                 }
             };
             let mut l = l;
@@ -260,9 +281,9 @@ pub fn payload_shape(intent: &Intent, options: &PlanOptions) -> Result<StatedPay
         }
         PayloadKind::Rod | PayloadKind::Peg => {
             return Err(needs(format!(
-                "a {} laid along its axis (a rod or peg payload lying down, or a bored hole for it)",
-                kind.noun()
-            )))
+            "a {} laid along its axis (a rod or peg payload lying down, or a bored hole for it)",
+            kind.noun()
+        )))
         }
         PayloadKind::Ring => return Err(needs("a ring payload (a compound body with a hole)")),
     };
@@ -319,28 +340,21 @@ pub fn archetype_for(
         }
     }
     // Then contradictions: a payload that cannot fit its stated container.
-    let shape = match payload_shape(intent, options) {
-        Ok(s) => s.shape,
-        Err(e) => {
-            if p.kind.is_none() {
-                return Err(no_payload());
-            }
-            return Err(e);
-        }
-    };
+    let shape = payload_shape(intent, options)?.shape;
     let extent = 2.0 * shape.max_half_extent_m();
     for e in &intent.elements {
         if let Some(size) = e.attribute(AttributeKind::Size) {
-            if matches!(e.kind, ElementKind::Bin | ElementKind::Cup | ElementKind::Hole) && extent >= size {
+            if matches!(
+                e.kind,
+                ElementKind::Bin | ElementKind::Cup | ElementKind::Hole
+            ) && extent >= size
+            {
                 return Err((
                     RefusalCode::Contradictory,
                     format!("the payload ({extent:.3} m across) cannot fit into a {} {size:.3} m across", e.kind.name()),
                 ));
             }
         }
-    }
-    if p.kind.is_none() {
-        return Err(no_payload());
     }
     if p.count != 1 {
         return Err(needs("several payloads, each with its own goal"));
@@ -357,15 +371,23 @@ pub fn archetype_for(
             ),
         ));
     }
-    if intent.relations.iter().any(|r| r.relation == Relation::Around) {
+    if intent
+        .relations
+        .iter()
+        .any(|r| r.relation == Relation::Around)
+    {
         return Err(needs("a ring payload that can go around a post"));
     }
     if intent.relations.iter().any(|r| r.relation == Relation::Off) {
-        return Err(needs("a pusher or a tilting ledge to move the payload off a ledge"));
+        return Err(needs(
+            "a pusher or a tilting ledge to move the payload off a ledge",
+        ));
     }
     let d = &intent.displacement;
     if d.direction == Some(Direction::Up) || d.rise_m.is_some() {
-        return Err(needs("a motor or lift: the payload must rise, and passive gravity only lowers it"));
+        return Err(needs(
+            "a motor or lift: the payload must rise, and passive gravity only lowers it",
+        ));
     }
     for (what, v, max) in [
         ("horizontal distance", d.horizontal_m, MAX_DISTANCE_M),
@@ -384,15 +406,25 @@ pub fn archetype_for(
             if a.kind == AttributeKind::Angle && (a.value <= 2.0 || a.value >= 80.0) {
                 return Err((
                     RefusalCode::Contradictory,
-                    format!("a {} at {}° cannot carry a payload under gravity alone (use 3° to 75°)", e.kind.name(), a.value),
+                    format!(
+                        "a {} at {}° cannot carry a payload under gravity alone (use 3° to 75°)",
+                        e.kind.name(),
+                        a.value
+                    ),
                 ));
             }
-            let too_far = matches!(a.kind, AttributeKind::Width | AttributeKind::Length) && a.value > MAX_DISTANCE_M;
+            let too_far = matches!(a.kind, AttributeKind::Width | AttributeKind::Length)
+                && a.value > MAX_DISTANCE_M;
             let too_high = a.kind == AttributeKind::Height && a.value > MAX_HEIGHT_M;
             if too_far || too_high {
                 return Err((
                     RefusalCode::Unsolvable,
-                    format!("a {} {} of {:.2} m is beyond what a passive solution can span here", e.kind.name(), a.kind.name(), a.value),
+                    format!(
+                        "a {} {} of {:.2} m is beyond what a passive solution can span here",
+                        e.kind.name(),
+                        a.kind.name(),
+                        a.value
+                    ),
                 ));
             }
         }
@@ -439,6 +471,9 @@ pub fn archetype_for(
                 || d.direction.is_some()
                 || !intent.relations.is_empty()
                 || intent.has(ElementKind::Ramp);
+            if !task && p.kind.is_none() {
+                return Err(no_payload());
+            }
             if !task {
                 return Err((
                     RefusalCode::Ambiguous,
@@ -449,7 +484,9 @@ pub fn archetype_for(
         }
     };
     if id == "post_ring" && !intent.has(ElementKind::Ring) {
-        return Err(needs("a free-standing post (the only post holds a ring to pass through)"));
+        return Err(needs(
+            "a free-standing post (the only post holds a ring to pass through)",
+        ));
     }
     let archetype = archetypes::by_id(id).ok_or_else(|| needs(format!("the archetype {id}")))?;
     // Every relation must be one the archetype's reference solution really performs.
@@ -482,7 +519,10 @@ pub fn archetype_for(
                 ));
             }
             let kept = path_angle
-                || archetype.stated.iter().any(|(k, at, _)| *k == e.kind && *at == a.kind);
+                || archetype
+                    .stated
+                    .iter()
+                    .any(|(k, at, _)| *k == e.kind && *at == a.kind);
             if !kept {
                 return Err(needs(format!(
                     "a {} of a stated {} ({}) kept exactly; the `{}` archetype cannot",
@@ -494,7 +534,11 @@ pub fn archetype_for(
             }
         }
         if let Some(m) = e.material {
-            let built = archetype.materials.iter().find(|(k, _)| *k == e.kind).map(|(_, m)| *m);
+            let built = archetype
+                .materials
+                .iter()
+                .find(|(k, _)| *k == e.kind)
+                .map(|(_, m)| *m);
             if built != Some(m) {
                 return Err(needs(format!(
                     "a {} {} (the `{}` archetype builds it of {})",
@@ -506,13 +550,20 @@ pub fn archetype_for(
             }
         }
         if e.kind == ElementKind::ForbidZone && !archetype.has_forbid_zone {
-            return Err(needs(format!("a forbid zone in the `{}` layout", archetype.id)));
+            return Err(needs(format!(
+                "a forbid zone in the `{}` layout",
+                archetype.id
+            )));
         }
     }
     if (d.horizontal_m.is_some() || d.drop_m.is_some()) && archetype.id != "sideways_move" {
         return Err(needs(format!(
             "a stated net {} kept exactly in a layout with a {}",
-            if d.drop_m.is_some() { "drop" } else { "horizontal distance" },
+            if d.drop_m.is_some() {
+                "drop"
+            } else {
+                "horizontal distance"
+            },
             picks.first().map_or("task", |(_, k)| k.name())
         )));
     }
@@ -524,7 +575,12 @@ pub fn archetype_for(
             if let Some(a) = e.attribute(AttributeKind::Angle).filter(|a| *a < min) {
                 return Err((
                     RefusalCode::Contradictory,
-                    format!("a {} at {a}° is too shallow for a {} {} to slide (at least {min:.0}°)", e.kind.name(), p.material.unwrap_or(Material::Abs).name(), shape.noun()),
+                    format!(
+                        "a {} at {a}° is too shallow for a {} {} to slide (at least {min:.0}°)",
+                        e.kind.name(),
+                        p.material.unwrap_or(Material::Abs).name(),
+                        shape.noun()
+                    ),
                 ));
             }
         }
@@ -535,7 +591,7 @@ pub fn archetype_for(
 fn no_payload() -> RefusalLine {
     (
         RefusalCode::Ambiguous,
-        "the theme names no payload; say what must move (a ball, cube, box, block, cylinder or puck) and where it must go".into(),
+        "the theme names no payload and no task; say what must move (a ball, cube, box, block, cylinder or puck) and where it must go".into(),
     )
 }
 
@@ -585,7 +641,14 @@ pub fn build_plan(theme: &str, read: &Read, archetype: &'static Archetype, attem
         elements: Vec::new(),
         numbers: Vec::new(),
     });
-    build_plan_for(theme, read, &intent, archetype, attempt, &PlanOptions::default())
+    build_plan_for(
+        theme,
+        read,
+        &intent,
+        archetype,
+        attempt,
+        &PlanOptions::default(),
+    )
 }
 
 /// Builds the plan of `archetype` for `intent`: stated facts pinned exactly, the rest

@@ -219,7 +219,10 @@ pub fn review(rubric: &Rubric, request: &ReviewRequest) -> Review {
         Some(best) => request.plan.archetype == best.id,
         None => archetypes::by_id(&request.plan.archetype).is_some(),
     };
-    let best_id = decided.map_or("none (the theme is refused by the procedural planner)", |a| a.id);
+    let best_id = decided.map_or(
+        "none (the theme is refused by the procedural planner)",
+        |a| a.id,
+    );
     checklist.push(ChecklistItem {
         item: "the plan's archetype matches the theme".into(),
         passed: matches,

@@ -186,7 +186,7 @@ pub const CATALOG: &[Archetype] = &[
         solution_idea: "a long, gently sloped chute from the start tower to the far bin",
         params: &[p("distance_m", "horizontal distance from start to goal", "m", 0.8, 0.1, Axis::X)],
         uses_pad: true,
-        place: "g.x_end = mx(g.distance_m - g.hx - 0.05 * g.wall_factor, ph + 0.2); g.gf = 0.0;\n    if \"net_drop_m\" in g {\n        let run = g.x_end - (0.002 - ph);\n        let a = atan((g.net_drop_m - 0.018 - g.drop_m - g.clear) / run);\n        a = atan((g.net_drop_m - 0.015 / cos(a) - 0.003 - g.drop_m - g.clear) / run);\n        g.path_angle_deg = a * 57.29577951308232;\n    }",
+        place: "g.x_end = mx(g.distance_m - g.hx - 0.005, ph + 0.2); g.gf = 0.0; g.far_gap_m = 0.01;\n    if \"net_drop_m\" in g {\n        let run = g.x_end - (0.002 - ph);\n        let a = atan((g.net_drop_m - 0.018 - g.drop_m - g.clear) / run);\n        a = atan((g.net_drop_m - 0.015 / cos(a) - 0.003 - g.drop_m - g.clear) / run);\n        g.path_angle_deg = a * 57.29577951308232;\n    }",
         fixtures: "",
         base_difficulty: 0.3,
         parts: &[],
