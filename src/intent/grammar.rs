@@ -425,7 +425,8 @@ pub fn parse(theme: &str) -> Result<Intent, IntentError> {
                         )
                     })
                 });
-                if !element_like && !(other == PayloadKind::Box && word(i - 1) == Some("goal")) {
+                let goal_box = other == PayloadKind::Box && word(i - 1) == Some("goal");
+                if !(element_like || goal_box) {
                     payload.count = payload.count.max(1) + 1;
                 }
             }

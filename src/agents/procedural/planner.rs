@@ -360,7 +360,7 @@ pub fn archetype_for(
         return Err(needs("several payloads, each with its own goal"));
     }
     let half = shape.max_half_extent_m();
-    if half > MAX_PAYLOAD_HALF_M || half < MIN_PAYLOAD_HALF_M {
+    if !(MIN_PAYLOAD_HALF_M..=MAX_PAYLOAD_HALF_M).contains(&half) {
         return Err((
             RefusalCode::Unsolvable,
             format!(
