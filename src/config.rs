@@ -508,7 +508,7 @@ impl Config {
     }
 
     /// The stage machine's limits from the agents' attempts.
-    pub fn limits(&self) -> AttemptLimits {
+    pub fn attempt_limits(&self) -> AttemptLimits {
         AttemptLimits {
             plan_attempts: self.agents.planner.attempts,
             code_attempts: self.agents.coder.attempts,

@@ -153,7 +153,7 @@ async fn run_inside(
     let shared = Arc::new(Shared::new(
         steps,
         config.data_dir.clone(),
-        config.limits(),
+        config.attempt_limits(),
         config.concurrency,
     ));
     let (events_tx, mut events) = unbounded_channel();
@@ -326,7 +326,8 @@ fn apply_reload(
             }
         }
     }
-    shared.set_limits(new.limits());
+    crate::limits::install(new.limits);
+    shared.set_attempt_limits(new.attempt_limits());
     shared
         .concurrency
         .store(new.concurrency.max(1), Ordering::SeqCst);

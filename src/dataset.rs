@@ -131,6 +131,7 @@ fn benchmark_json(session: &Session, accepted_unix_ms: u64) -> Value {
         "seeds": session.theme.seeds,
         "scale_ranges": session.theme.scale,
         "gate_results": report.and_then(|r| r.report.as_ref()),
+        "physics": report.and_then(|r| r.physics.as_ref()),
         "difficulty": plan.map(|p| p.difficulty.score),
         "telemetry": {
             "usage": session.usage,
@@ -308,6 +309,7 @@ mod tests {
             summary: "ok".into(),
             report: None,
             artifacts_dir: artifacts.map(|p| p.display().to_string()),
+            physics: None,
         });
         s.reviews.push(Review {
             round: 1,

@@ -18,6 +18,7 @@ pub mod fault;
 pub mod gates;
 pub mod guard;
 pub mod html_report;
+pub mod intent;
 pub mod journal;
 pub mod limits;
 pub mod llm;

@@ -205,6 +205,7 @@ impl Steps for AgentSteps {
                         summary: format!("the script does not compile: {e}"),
                         report: None,
                         artifacts_dir: None,
+                        physics: Some(self.physics.clone()),
                     },
                 }
             }
@@ -235,6 +236,7 @@ impl Steps for AgentSteps {
                 summary,
                 report: Some(report),
                 artifacts_dir: artifacts,
+                physics: Some(self.physics.clone()),
             },
         }
     }
@@ -286,7 +288,7 @@ impl Steps for AgentSteps {
 /// The per-view statistics file written next to the renders of a seed.
 const VIEWS_FILE: &str = "views.json";
 
-/// Writes `seed-<n>/{scene.json, scene.xml, renders/*.png, renders/views.json, sim.gif,
+/// Writes `seed-<n>/{scene.json, scene.xml, scene_solution.xml, renders/*.png, renders/views.json, sim.gif,
 /// contact_sheet.png}` for every seed of `report`.
 fn write_artifacts(
     source: &str,
@@ -311,9 +313,24 @@ fn write_artifacts(
         let io = |e: std::io::Error| format!("{}: {e}", seed_dir.display());
         std::fs::create_dir_all(&seed_dir).map_err(io)?;
         std::fs::write(seed_dir.join("scene.json"), scene.canonical_json()).map_err(io)?;
-        let mjcf = crate::export::mjcf::to_mjcf(&scene, &spawn, &format!("seed_{seed}"))
-            .map_err(|e| format!("seed {seed}: MJCF: {e}"))?;
-        std::fs::write(seed_dir.join("scene.xml"), mjcf).map_err(io)?;
+        // MuJoCo users get the variant as the gates ran it, with and without the reference
+        // solution's parts.
+        let mjcf_options = crate::export::mjcf::MjcfOptions::from_physics(physics);
+        let model = format!("seed_{seed}");
+        for (file, parts) in [
+            ("scene.xml", &[][..]),
+            ("scene_solution.xml", solution.as_deref().unwrap_or(&[])),
+        ] {
+            let mjcf = crate::export::mjcf::to_mjcf_with_solution(
+                &scene,
+                &spawn,
+                parts,
+                &model,
+                &mjcf_options,
+            )
+            .map_err(|e| format!("seed {seed}: MJCF {file}: {e}"))?;
+            std::fs::write(seed_dir.join(file), mjcf).map_err(io)?;
+        }
         let views = crate::render::render_views(&scene, &spawn, &BodyPoses::default(), render)
             .map_err(|e| format!("seed {seed}: renders: {e}"))?;
         let renders_dir = seed_dir.join("renders");

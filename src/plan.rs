@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::intent::Intent;
 use crate::scene::{Aabb, Material, Vec3};
 use crate::variant::ScaleRanges;
 
@@ -41,6 +42,11 @@ pub enum RefusalCode {
     Unsolvable,
     /// The theme is too vague or self-cancelling to pick a task from.
     Ambiguous,
+    /// The theme needs a mechanism, payload or layout the available archetypes cannot
+    /// embody as stated (the reason names it and what is available).
+    NeedsCapability,
+    /// A number of the theme has no unit or cannot be placed in the intent.
+    UnplacedNumber,
 }
 
 impl RefusalCode {
@@ -50,6 +56,8 @@ impl RefusalCode {
             RefusalCode::Contradictory => "contradictory",
             RefusalCode::Unsolvable => "unsolvable",
             RefusalCode::Ambiguous => "ambiguous",
+            RefusalCode::NeedsCapability => "needs_capability",
+            RefusalCode::UnplacedNumber => "unplaced_number",
         }
     }
 }
@@ -69,6 +77,13 @@ pub struct Refusal {
     pub code: RefusalCode,
     /// What exactly cannot be built, with the numbers.
     pub reason: String,
+}
+
+impl Refusal {
+    /// The one line a user sees: `refused (needs_capability): needs a gear mechanism; available: ...`.
+    pub fn line(&self) -> String {
+        format!("refused ({}): {}", self.code, self.reason)
+    }
 }
 
 /// The payload's shape with its nominal size, in metres.
@@ -293,12 +308,18 @@ pub struct Quantity {
 pub struct Plan {
     /// The theme as the user wrote it.
     pub theme: String,
-    /// The archetype's id (see `agents::procedural::archetypes`), or `generic`.
+    /// The archetype's id (see `agents::procedural::archetypes`).
     pub archetype: String,
     /// A short title, e.g. "Cross the gap between two decks".
     pub title: String,
     /// What an agent solving this benchmark must learn to do.
     pub learning_objective: String,
+    /// Every fact the theme states, typed: what gate 8 checks on every seed.
+    pub intent: Intent,
+    /// True when the plan may deviate from a stated fact (false by default).
+    pub allow_deviations: bool,
+    /// Each stated fact the plan changed, in words (empty unless deviations are allowed).
+    pub deviations: Vec<String>,
     /// What the Planner read from the theme.
     pub reading: ThemeReading,
     /// The payload.
@@ -327,8 +348,9 @@ impl Plan {
         self.parameters.iter().find(|p| p.name == name)
     }
 
-    /// Renders `plan.md` with its fixed sections: Learning objective, Geometry, Payload,
-    /// Objectives, Randomization, Difficulty.
+    /// Renders `plan.md` with its fixed sections: Intent (the theme's facts in words, and the
+    /// deviations), Learning objective, Geometry, Payload, Objectives, Randomization,
+    /// Difficulty.
     pub fn to_markdown(&self) -> String {
         use std::fmt::Write;
         let mut md = String::new();
@@ -338,6 +360,19 @@ impl Plan {
             "Theme: \"{}\"  \nArchetype: `{}`\n",
             self.theme, self.archetype
         );
+        let _ = writeln!(md, "## Intent\n");
+        for line in self.intent.describe() {
+            let _ = writeln!(md, "- {line}");
+        }
+        let _ = writeln!(
+            md,
+            "\nDeviations allowed: {}",
+            if self.allow_deviations { "yes" } else { "no" }
+        );
+        for d in &self.deviations {
+            let _ = writeln!(md, "- deviation: {d}");
+        }
+        let _ = writeln!(md);
         let _ = writeln!(md, "## Learning objective\n\n{}\n", self.learning_objective);
         let _ = writeln!(md, "## Geometry\n");
         let z = &self.zones;

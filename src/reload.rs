@@ -16,7 +16,7 @@ pub enum ChangeClass {
     /// Applied at once (concurrency, watch interval).
     Live,
     /// Applied to every step started from now on: the steps are rebuilt (gates, render,
-    /// agents, llm).
+    /// agents, llm) and the limits installed.
     NextSteps,
     /// The theme queue: new themes are queued (each once, by content).
     Themes,
@@ -65,7 +65,7 @@ pub fn classify(key: &str) -> ChangeClass {
     let top = key.split(['.', '[']).next().unwrap_or(key);
     match top {
         "concurrency" | "watch_interval_s" => ChangeClass::Live,
-        "gates" | "render" | "agents" | "llm" => ChangeClass::NextSteps,
+        "gates" | "render" | "agents" | "llm" | "limits" => ChangeClass::NextSteps,
         "themes" => ChangeClass::Themes,
         _ => ChangeClass::NeedsRestart,
     }

@@ -27,17 +27,16 @@ fn validate(draft: &ScriptDraft, seeds: u64) -> Result<ValidationReport, ScriptE
 pub const THEMES: &[(&str, &str)] = &[
     ("a ball must cross a gap between two decks", "gap_crossing"),
     ("drop an ABS sphere from 120 mm onto a 30° deflector ramp so it ends in a side goal bin while avoiding a forbid zone below the spawn", "deflector_side_bin"),
-    ("lift a 90 mm ABS ball onto a shelf 250 mm higher", "shelf_lift"),
+    ("a 90 mm ABS ball onto a shelf 250 mm high", "shelf_lift"),
     ("a gate in a wall that the ball must pass", "wall_window"),
     ("drop a ball into a lower bin past a shield", "shielded_lower_bin"),
     ("move a steel ball 40mm radius, 1m sideways", "sideways_move"),
-    ("a rubber ball must climb a slope onto a plateau", "slope_climb"),
-    ("a marble goes through an S-shaped corridor", "staggered_corridor"),
+    ("a rubber ball onto a plateau beyond a slope", "slope_climb"),
+    ("a marble goes through a corridor", "staggered_corridor"),
     ("roll a wooden ball over a speed bump", "speed_bump"),
     ("a glass ball must pass under a low bar", "low_gate"),
     ("thread a ball through a ring on a post", "post_ring"),
     ("a ball pushes through a hinged flap", "hinged_flap"),
-    ("get the thing from here to there", "generic"),
 ];
 
 fn rt() -> tokio::runtime::Runtime {
@@ -124,7 +123,6 @@ archetype_test!(speed_bump_passes_every_gate_on_8_seeds, 8);
 archetype_test!(low_gate_passes_every_gate_on_8_seeds, 9);
 archetype_test!(post_ring_passes_every_gate_on_8_seeds, 10);
 archetype_test!(hinged_flap_passes_every_gate_on_8_seeds, 11);
-archetype_test!(generic_passes_every_gate_on_8_seeds, 12);
 
 #[test]
 fn a_cube_crosses_a_gap_through_a_whole_session() {

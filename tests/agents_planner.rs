@@ -1,5 +1,6 @@
-//! The procedural Planner on its own: theme reading into plans, the generic fallback,
-//! refusals with reason codes, and the plan's markdown renderers.
+//! The procedural Planner on its own: theme intents into plans with every stated number
+//! pinned, honest refusals (no fallback scene) with reason codes, and the plan's markdown
+//! renderers.
 
 use benchforge::agents::procedural::ProceduralPlanner;
 use benchforge::agents::{PlanRequest, Planner};
@@ -23,11 +24,39 @@ fn planned(theme: &str) -> Plan {
 }
 
 #[test]
-fn a_theme_that_fits_no_archetype_yields_a_generic_plan() {
-    let p = planned("get the thing from here to there");
-    assert_eq!(p.archetype, "generic");
-    assert!(p.fixtures.iter().any(|f| f.label == "obstacle"));
-    assert!(p.zones.goal.volume_m3() > 0.0);
+fn a_theme_no_archetype_embodies_is_refused_never_replaced() {
+    match plan("get the thing from here to there") {
+        PlanOutcome::Refused(r) => {
+            assert_eq!(r.code, RefusalCode::Ambiguous);
+            assert!(r.reason.contains("names no payload"), "{}", r.reason);
+        }
+        PlanOutcome::Planned(p) => panic!("planned {}", p.archetype),
+    }
+    match plan("a gear train must turn an output shaft by 90°") {
+        PlanOutcome::Refused(r) => {
+            assert_eq!(r.code, RefusalCode::NeedsCapability);
+            assert!(
+                r.line()
+                    .starts_with("refused (needs_capability): needs a gear mechanism; available: "),
+                "{}",
+                r.line()
+            );
+        }
+        PlanOutcome::Planned(p) => panic!("planned {}", p.archetype),
+    }
+    // The task is never inverted: a rise with gravity alone is refused.
+    match plan("lift a 90 mm ABS ball onto a shelf 250 mm higher") {
+        PlanOutcome::Refused(r) => {
+            assert_eq!(r.code, RefusalCode::NeedsCapability);
+            assert!(
+                r.reason.starts_with("needs a motor or lift"),
+                "{}",
+                r.reason
+            );
+        }
+        PlanOutcome::Planned(p) => panic!("planned {}", p.archetype),
+    }
+    assert!(benchforge::agents::procedural::archetypes::by_id("generic").is_none());
 }
 
 #[test]
@@ -64,17 +93,20 @@ fn the_themes_numbers_reach_the_plan() {
     assert_eq!(p.payload.material, Material::Steel);
     assert_eq!(p.payload.shape, PayloadShape::Sphere { radius_m: 0.04 });
     let d = p.parameter("distance_m").unwrap();
-    assert!((d.nominal - 1.0).abs() < 1e-9 && d.min < 1.0 && d.max > 1.0);
-    // The theme pinned the horizontal distance, so the x scale is pinned too.
+    // Stated: exact in every variant, and the x scale is pinned too.
+    assert_eq!((d.nominal, d.min, d.max), (1.0, 1.0, 1.0));
     assert_eq!(p.scale_ranges.x, [1.0, 1.0]);
+    assert_eq!(p.payload.size_factor_range, [1.0, 1.0]);
 
     let c = planned("a 60 mm HDPE cube must cross a 180 mm gap");
     assert_eq!(c.archetype, "gap_crossing");
     assert_eq!(c.payload.shape, PayloadShape::Box { size_m: [0.06; 3] });
-    assert!((c.parameter("gap_m").unwrap().nominal - 0.18).abs() < 1e-9);
+    let gap = c.parameter("gap_m").unwrap();
+    assert!((gap.nominal - 0.18).abs() < 1e-9 && gap.min == gap.max);
 
-    let s = planned("lift a 90 mm ABS ball onto a shelf 250 mm higher");
+    let s = planned("a 90 mm ABS ball onto a shelf 250 mm high");
     assert_eq!(s.archetype, "shelf_lift");
+    assert_eq!(s.payload.shape, PayloadShape::Sphere { radius_m: 0.045 });
     assert!((s.parameter("shelf_height_m").unwrap().nominal - 0.25).abs() < 1e-9);
     let shelf = s.fixtures.iter().find(|f| f.label == "shelf").unwrap();
     assert!(
@@ -85,26 +117,19 @@ fn the_themes_numbers_reach_the_plan() {
 
     let d = planned("drop an ABS sphere from 120 mm onto a 30° deflector ramp so it ends in a side goal bin while avoiding a forbid zone below the spawn");
     assert_eq!(d.archetype, "deflector_side_bin");
-    assert!((d.parameter("path_angle_deg").unwrap().nominal - 30.0).abs() < 1e-9);
-    assert!((d.parameter("drop_m").unwrap().nominal - 0.12).abs() < 1e-9);
+    let angle = d.parameter("path_angle_deg").unwrap();
+    assert_eq!((angle.min, angle.max), (30.0, 30.0));
+    assert!((d.parameter("fall_m").unwrap().nominal - 0.12).abs() < 1e-9);
     assert_eq!(d.zones.forbid.len(), 1);
 
-    let cyl = planned("an aluminium cylinder r 35 x 120 must pass under a low bar");
-    assert_eq!(cyl.payload.material, Material::Aluminium);
-    // Read as radius 35 mm and length 120 mm; a standing cylinder that tall topples off
-    // its start support, so the plan caps the length and says so.
-    assert_eq!(
-        cyl.payload.shape,
-        PayloadShape::Cylinder {
-            radius_m: 0.035,
-            length_m: 0.035 * 2.2
+    // A number without a unit is never guessed.
+    match plan("an aluminium cylinder r 35 x 120 must pass under a low bar") {
+        PlanOutcome::Refused(r) => {
+            assert_eq!(r.code, RefusalCode::UnplacedNumber);
+            assert!(r.reason.contains("\"35\" has no unit"), "{}", r.reason);
         }
-    );
-    assert!(cyl
-        .difficulty
-        .reasons
-        .iter()
-        .any(|r| r.contains("120 mm was capped to 77 mm")));
+        PlanOutcome::Planned(p) => panic!("planned {:?}", p.payload.shape),
+    }
 }
 
 #[test]
@@ -135,6 +160,7 @@ fn plan_md_and_todo_md_have_their_sections() {
     let p = planned("a gate in a wall that the ball must pass");
     let md = p.to_markdown();
     for section in [
+        "## Intent",
         "## Learning objective",
         "## Geometry",
         "## Payload",
@@ -145,6 +171,11 @@ fn plan_md_and_todo_md_have_their_sections() {
         assert!(md.contains(section), "missing {section}");
     }
     assert!(md.contains("`wall`"));
+    assert!(
+        md.contains("- goal: into the bin") || md.contains("- on the way: through the window"),
+        "{md}"
+    );
+    assert!(md.contains("Deviations allowed: no"), "{md}");
     assert!(md.contains("| `path_angle_deg` |"));
     let todo = p.todo_markdown(&[true]);
     assert!(todo.starts_with("# To do"));

@@ -84,12 +84,12 @@ impl Shared {
     }
 
     /// The current attempt limits.
-    pub fn limits(&self) -> AttemptLimits {
+    pub fn attempt_limits(&self) -> AttemptLimits {
         *self.limits.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Replaces the attempt limits (a reload).
-    pub fn set_limits(&self, limits: AttemptLimits) {
+    pub fn set_attempt_limits(&self, limits: AttemptLimits) {
         *self.limits.lock().unwrap_or_else(|e| e.into_inner()) = limits;
     }
 

@@ -80,7 +80,7 @@ impl Persister {
             );
             return None;
         }
-        let next = advance(&current, result, &self.shared.limits());
+        let next = advance(&current, result, &self.shared.attempt_limits());
         match self.store.commit(&next) {
             Ok(stored) => {
                 let span = session_span(&stored);

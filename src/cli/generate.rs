@@ -39,9 +39,6 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<u8> {
     if args.theme.trim().is_empty() {
         anyhow::bail!("the theme is empty: describe the benchmark in words, e.g. \"a ball must cross a gap between two decks\"");
     }
-    if args.count == 0 {
-        anyhow::bail!("--count 0 makes nothing: ask for at least 1 benchmark");
-    }
     let mut config = match &args.config {
         Some(path) => load_config(path)?,
         None => Config::with_data_dir(PathBuf::from("benchforge-data")),
@@ -49,12 +46,18 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<u8> {
     if let Some(dir) = args.data_dir {
         config.data_dir = dir;
     }
+    config
+        .limits
+        .check_count("--count", u64::from(args.count))
+        .map_err(anyhow::Error::msg)?;
     if let Some(seeds) = args.seeds {
-        if seeds == 0 {
-            anyhow::bail!("--seeds 0: check at least 1 seed");
-        }
+        config
+            .limits
+            .check_seeds("--seeds", u64::from(seeds))
+            .map_err(anyhow::Error::msg)?;
         config.gates.seeds = seeds;
     }
+    crate::limits::install(config.limits);
     logging::init(Some(&config.data_dir), args.log_format)?;
     let steps = steps_for(&config)?;
     let theme = ThemeConfig {

@@ -87,7 +87,11 @@ pub fn run(cli: Cli) -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
-            eprintln!("benchforge: {err:#}");
+            // Errors quote input (labels, themes, answers): never let it forge a line.
+            eprintln!(
+                "benchforge: {}",
+                crate::logging::escape_control(&format!("{err:#}"))
+            );
             ExitCode::from(EXIT_BAD_INPUT)
         }
     }

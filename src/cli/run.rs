@@ -54,6 +54,7 @@ pub fn load_config(path: &Path) -> anyhow::Result<Config> {
 /// Runs `benchforge run`.
 pub fn run(args: RunArgs) -> anyhow::Result<u8> {
     let config = load_config(&args.config)?;
+    crate::limits::install(config.limits);
     logging::init(Some(&config.data_dir), args.log_format)?;
     let steps = steps_for(&config)?;
     let (stop_tx, stop_rx) = daemon::stop_channel();

@@ -9,6 +9,7 @@
 //! - gate 7, randomized: [`randomized`]
 
 pub mod consistency;
+pub mod fidelity;
 pub mod geometry;
 pub mod non_trivial;
 pub mod overlap;

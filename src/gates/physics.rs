@@ -89,6 +89,13 @@ pub fn stability_findings(
     context: &str,
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
+    // A run the watchdog stopped was judged on part of its time only: never a pass.
+    if let Some(reason) = &outcome.cut_short {
+        findings.push(Finding::new(
+            crate::gates::geometry::RULE_GATE_TIME_LIMIT,
+            format!("{context}{reason}"),
+        ));
+    }
     if let Some((label, t)) = &outcome.non_finite {
         findings.push(Finding::new(
             "non_finite_state",

@@ -424,6 +424,7 @@ mod tests {
                 summary: if passed { "ok" } else { "overlap 3 mm" }.into(),
                 report: None,
                 artifacts_dir: None,
+                physics: None,
             },
         }
     }

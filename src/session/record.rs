@@ -211,6 +211,9 @@ pub struct SimulationReport {
     pub report: Option<ValidationReport>,
     /// Folder holding `seed-<n>/…` artifacts (scene.json, scene.xml, renders, GIF, sheet).
     pub artifacts_dir: Option<String>,
+    /// The physics settings the gates ran with (the config's `[gates]`), so the benchmark
+    /// folder can reproduce every run.
+    pub physics: Option<crate::physics::PhysicsSettings>,
 }
 
 /// How many times each role ran for this session.

@@ -280,6 +280,7 @@ pub fn session_from_v1(old: SessionV1) -> Session {
         summary: r.summary,
         report: serde_json::from_str(&r.report_json).ok(),
         artifacts_dir: r.artifacts_dir,
+        physics: None,
     });
     let mut stage = match old.stage {
         StageV1::Queued => Stage::Queued,
@@ -303,6 +304,9 @@ pub fn session_from_v1(old: SessionV1) -> Session {
         ));
         to
     };
+    if stage.is_terminal() && old.plan.is_some() && plan.is_none() {
+        back(stage.clone(), "the stored plan does not fit this version; dropped from the record (the benchmark folder keeps its plan.md)");
+    }
     if !stage.is_terminal() {
         let needs_plan = !matches!(stage, Stage::Queued | Stage::Planning);
         let needs_script = matches!(

@@ -162,6 +162,7 @@ impl Steps for StandInSteps {
                 },
                 report: None,
                 artifacts_dir: Some(artifacts_dir.display().to_string()),
+                physics: None,
             },
         }
     }

@@ -56,7 +56,7 @@ pub fn read_outcome(json: Value, theme: &str) -> Result<PlanOutcome, AnswerError
     if let Some(refusal) = json.get("refusal") {
         let code: RefusalCode = serde_json::from_value(refusal["code"].clone()).map_err(|_| {
             AnswerError::Invalid(
-                "refusal.code must be \"contradictory\", \"unsolvable\" or \"ambiguous\"".into(),
+                "refusal.code must be \"contradictory\", \"unsolvable\", \"ambiguous\", \"needs_capability\" or \"unplaced_number\"".into(),
             )
         })?;
         let reason = refusal["reason"].as_str().unwrap_or("").trim().to_string();
@@ -77,6 +77,17 @@ pub fn read_outcome(json: Value, theme: &str) -> Result<PlanOutcome, AnswerError
         ))
     })?;
     plan.theme = theme.to_string();
+    plan.intent.theme = theme.to_string();
+    plan.allow_deviations = false;
+    // The model's intent is checked against the same number-and-unit extraction the
+    // procedural grammar uses: no stated number lost, none invented.
+    crate::intent::cross_check(&plan.intent, theme)
+        .map_err(|e| AnswerError::Invalid(format!("intent: {e}")))?;
+    if !plan.allow_deviations && !plan.deviations.is_empty() {
+        return Err(AnswerError::Invalid(
+            "deviations are not allowed: embody every stated fact exactly, or refuse".into(),
+        ));
+    }
     validate_plan(&plan).map_err(AnswerError::Invalid)?;
     Ok(PlanOutcome::Planned(plan))
 }

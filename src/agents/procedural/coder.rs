@@ -325,7 +325,7 @@ pub fn write_script(plan: &Plan, archetype: &Archetype, tuning: &Tuning, attempt
     s.push_str("    let rng = generator(seed);\n    let sx = scale[0];\n    let sy = scale[1];\n    let sz = scale[2];\n");
     let _ = writeln!(
         s,
-        "    let g = #{{ hx: {}, hy: {}, hz: {}, jx: {}, jy: {}, clear: {}, wall_factor: {}, extra_x_lo: {}, extra_y: {} }};",
+        "    let g = #{{ hx: {}, hy: {}, hz: {}, jx: {}, jy: {}, clear: {}, wall_factor: {}, extra_x_lo: {}, extra_y: {}, round: {} }};",
         num(h[0]),
         num(h[1]),
         num(h[2]),
@@ -334,9 +334,28 @@ pub fn write_script(plan: &Plan, archetype: &Archetype, tuning: &Tuning, attempt
         num(tuning.clear_m),
         num(tuning.wall_factor),
         num(tuning.bounds_extra_m),
-        num(tuning.bounds_extra_m)
+        num(tuning.bounds_extra_m),
+        matches!(payload.shape, PayloadShape::Sphere { .. })
     );
     for p in &plan.parameters {
+        let factor = match axis_of(archetype, &p.name) {
+            Axis::X => " * sx",
+            Axis::Y => " * sy",
+            Axis::Z => " * sz",
+            Axis::None => "",
+        };
+        if p.min == p.max {
+            // Stated by the theme: exact in every variant, whatever the revision knobs.
+            let _ = writeln!(
+                s,
+                "    g.{} = {}{factor};   // {} ({})",
+                p.name,
+                num(p.nominal),
+                p.description,
+                p.unit
+            );
+            continue;
+        }
         let (mut lo, mut hi) = kept(p, tuning.range_keep);
         if p.name == "path_angle_deg" {
             lo *= tuning.angle_factor;
@@ -346,12 +365,6 @@ pub fn write_script(plan: &Plan, archetype: &Archetype, tuning: &Tuning, attempt
             lo *= tuning.drop_factor;
             hi *= tuning.drop_factor;
         }
-        let factor = match axis_of(archetype, &p.name) {
-            Axis::X => " * sx",
-            Axis::Y => " * sy",
-            Axis::Z => " * sz",
-            Axis::None => "",
-        };
         let _ = writeln!(
             s,
             "    g.{} = rng.uniform({}, {}){factor};   // {} ({})",

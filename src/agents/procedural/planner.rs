@@ -1,11 +1,17 @@
-//! The procedural Planner: reads the theme, refuses what cannot be built (with a reason
-//! code), picks and parameterises an archetype, and writes the typed plan.
+//! The procedural Planner: reads the theme's typed [`Intent`] with the documented grammar,
+//! refuses what the archetypes cannot embody as stated (one line naming what is missing),
+//! picks the archetype the intent decides, and writes the typed plan with every stated fact
+//! pinned exactly.
 
 use async_trait::async_trait;
 
-use super::archetypes::{self, Archetype, Axis, ParamSpec, CATALOG, GENERIC_ID};
+use super::archetypes::{self, Archetype, Axis, ParamSpec};
 use super::theme::{self, Read};
 use crate::agents::{AgentError, Answer, PlanRequest, Planner};
+use crate::intent::{
+    self, AttributeKind, DimensionKind, Direction, ElementKind, Intent, IntentError, PayloadKind,
+    Relation,
+};
 use crate::journal::JournalEntry;
 use crate::plan::{
     Difficulty, ForbidPlan, ParameterRange, PayloadPlan, PayloadShape, Plan, PlanOutcome, Refusal,
@@ -24,12 +30,31 @@ pub const MAX_DISTANCE_M: f64 = 3.0;
 pub const MAX_HEIGHT_M: f64 = 1.5;
 
 /// Longest standing cylinder, as a multiple of its radius, that lands upright on its start
-/// support; longer ones are capped (and the plan says so).
+/// support; a longer one is refused (or capped, when deviations are allowed).
 pub const MAX_CYLINDER_ASPECT: f64 = 2.2;
 
-/// The procedural Planner.
+/// What the procedural archetypes can build today, for refusal lines.
+pub const AVAILABLE: &str = "passive gravity only: solver-built ramps and chutes, gaps between decks, walls with a window, shelves and plateaus reached from above, shields, straight corridors, speed bumps, low gates, fixed rings on posts, hinged flaps, bins; one ball, cube, box, block, cylinder or puck";
+
+/// How the procedural Planner may treat a theme's stated facts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PlanOptions {
+    /// When true, a fact the archetypes cannot keep exactly (today: a standing cylinder too
+    /// tall to stay upright) is changed and listed in the plan's deviations instead of
+    /// refused. False by default.
+    pub allow_deviations: bool,
+}
+
+/// The procedural Planner (deviations not allowed).
 #[derive(Debug, Clone, Default)]
 pub struct ProceduralPlanner;
+
+/// The procedural Planner with explicit [`PlanOptions`].
+#[derive(Debug, Clone, Default)]
+pub struct ConfiguredPlanner {
+    /// The options every plan is made with.
+    pub options: PlanOptions,
+}
 
 #[async_trait]
 impl Planner for ProceduralPlanner {
@@ -43,216 +68,616 @@ impl Planner for ProceduralPlanner {
     }
 }
 
-/// Plans (or refuses) the request's theme; also returns the journal entry of the step.
+#[async_trait]
+impl Planner for ConfiguredPlanner {
+    fn backend(&self) -> String {
+        "procedural".to_string()
+    }
+
+    async fn plan(&self, request: PlanRequest) -> Result<Answer<PlanOutcome>, AgentError> {
+        let (outcome, entry) = plan_theme_with(&request, &self.options);
+        Ok(Answer::free(outcome, vec![entry]))
+    }
+}
+
+/// Plans (or refuses) the request's theme with deviations not allowed; also returns the
+/// journal entry of the step.
 pub fn plan_theme(request: &PlanRequest) -> (PlanOutcome, JournalEntry) {
-    let read = theme::read(&request.theme);
+    plan_theme_with(request, &PlanOptions::default())
+}
+
+/// Plans (or refuses) the request's theme with `options`.
+pub fn plan_theme_with(
+    request: &PlanRequest,
+    options: &PlanOptions,
+) -> (PlanOutcome, JournalEntry) {
     let step = format!("plan attempt {}", request.attempt);
-    let intent = "read the theme and turn it into a buildable plan".to_string();
-    if let Some((code, reason)) = refusal(&read) {
+    let purpose = "read the theme's intent and embody every stated fact, or refuse".to_string();
+    let refuse = |code: RefusalCode, reason: String| {
         let entry = JournalEntry::new(
             Role::Planner,
-            step,
-            intent,
+            step.clone(),
+            purpose.clone(),
             format!("refused ({code}): {reason}"),
-            "a benchmark that cannot be built honestly is not worth simulating",
+            "a benchmark that does not embody its theme is worse than none",
         );
-        return (
+        (
             PlanOutcome::Refused(Refusal {
                 theme: request.theme.clone(),
                 code,
                 reason,
             }),
             entry,
-        );
-    }
-    let (archetype, score) = choose_archetype(&read);
-    let plan = build_plan(&request.theme, &read, archetype, request.attempt);
+        )
+    };
+    let intent = match intent::parse(&request.theme) {
+        Ok(i) => i,
+        Err(e) => {
+            let (code, reason) = intent_refusal(&e);
+            return refuse(code, reason);
+        }
+    };
+    let archetype = match archetype_for(&intent, options) {
+        Ok(a) => a,
+        Err((code, reason)) => return refuse(code, reason),
+    };
+    let read = theme::read(&request.theme);
+    let plan = build_plan_for(
+        &request.theme,
+        &read,
+        &intent,
+        archetype,
+        request.attempt,
+        options,
+    );
     let entry = JournalEntry::new(
         Role::Planner,
         step,
-        intent,
+        purpose,
         format!(
-            "archetype `{}` (keyword score {score:.1}); payload {} {}; {} randomized parameters; difficulty {:.2}",
+            "intent: {}; archetype `{}`; payload {} {}; {} randomized parameters; difficulty {:.2}",
+            intent.describe().join("; "),
             archetype.id,
             plan.payload.material.name(),
             plan.payload.shape.describe(),
             plan.parameters.len(),
             plan.difficulty.score
         ),
-        if archetype.id == GENERIC_ID {
-            "no archetype matched the theme's words: fell back to the generic carry-past-an-obstacle plan".to_string()
-        } else if request.attempt > 1 {
+        if request.attempt > 1 {
             format!(
-                "re-planned after the review ({}): narrowed the parameter ranges",
+                "re-planned after the review ({}): narrowed the unstated ranges",
                 request.comments.join(" / ")
             )
         } else {
-            "the theme's numbers are pinned; everything else varies per seed".to_string()
+            "every stated number is pinned exactly; only what the theme left open varies per seed"
+                .to_string()
         },
     );
     (PlanOutcome::Planned(plan), entry)
 }
 
-/// Why the theme cannot be built, if it cannot.
-pub fn refusal(read: &Read) -> Option<(RefusalCode, String)> {
-    let meaningful = read.words.iter().filter(|w| w.len() > 1).count();
-    if meaningful < 2 {
-        return Some((
-            RefusalCode::Ambiguous,
-            "the theme has too few words to tell a task from; name the payload and where it must go"
-                .to_string(),
-        ));
-    }
-    let payload_extent = read.payload_size_m.map(|half| {
-        if read.reading.shape.as_deref() == Some("box") {
-            half
-        } else {
-            2.0 * half
+/// The refusal code and line of a theme the grammar could not read.
+pub fn intent_refusal(e: &IntentError) -> RefusalLine {
+    let code = match e {
+        IntentError::NoUnit { .. } | IntentError::Unplaced { .. } => RefusalCode::UnplacedNumber,
+        IntentError::UnknownMaterial { .. } => RefusalCode::NeedsCapability,
+        IntentError::Empty | IntentError::VagueMaterial { .. } | IntentError::BothDirections => {
+            RefusalCode::Ambiguous
         }
-    });
-    if let (Some(extent), Some(container)) = (payload_extent, read.container_size_m) {
-        if extent >= container {
-            return Some((
-                RefusalCode::Contradictory,
-                format!(
-                    "the payload ({extent:.3} m across) cannot fit into a container {container:.3} m across"
-                ),
-            ));
-        }
-    }
-    if let Some(half) = read.payload_size_m {
-        let half = if read.reading.shape.as_deref() == Some("box") {
-            half / 2.0
-        } else {
-            half
-        };
-        if half > MAX_PAYLOAD_HALF_M {
-            return Some((
-                RefusalCode::Unsolvable,
-                format!(
-                    "a payload {:.2} m across is beyond the bench scale (at most {:.2} m)",
-                    2.0 * half,
-                    2.0 * MAX_PAYLOAD_HALF_M
-                ),
-            ));
-        }
-        if half < MIN_PAYLOAD_HALF_M {
-            return Some((
-                RefusalCode::Unsolvable,
-                format!(
-                    "a payload {:.4} m across is too small to simulate reliably (at least {:.3} m)",
-                    2.0 * half,
-                    2.0 * MIN_PAYLOAD_HALF_M
-                ),
-            ));
-        }
-    }
-    for q in &read.reading.quantities {
-        let too_far =
-            matches!(q.context.as_str(), "gap" | "distance") && q.value_m > MAX_DISTANCE_M;
-        let too_high = matches!(q.context.as_str(), "height" | "drop") && q.value_m > MAX_HEIGHT_M;
-        if too_far || too_high {
-            return Some((
-                RefusalCode::Unsolvable,
-                format!(
-                    "a {} of {:.2} m is beyond what a passive solution can span here (at most {:.1} m)",
-                    q.context,
-                    q.value_m,
-                    if too_far { MAX_DISTANCE_M } else { MAX_HEIGHT_M }
-                ),
-            ));
-        }
-    }
-    if let Some(a) = read
-        .reading
-        .angles_deg
-        .iter()
-        .find(|a| **a <= 2.0 || **a >= 80.0)
-    {
-        return Some((
-            RefusalCode::Contradictory,
-            format!("a ramp at {a}° cannot carry a payload under gravity alone (use 3° to 75°)"),
-        ));
-    }
-    let ups = read.has_word("up") || read.has_word("uphill");
-    let downs = read.has_word("down") || read.has_word("downhill");
-    if ups && downs && read.reading.obstacles.is_empty() {
-        return Some((
-            RefusalCode::Ambiguous,
-            "the theme asks for both up and down with nothing to tell which; say where the goal is"
-                .to_string(),
-        ));
-    }
-    None
+    };
+    (code, e.to_string())
 }
 
-/// The best-matching archetype and its keyword score (the generic one when nothing matches).
-pub fn choose_archetype(read: &Read) -> (&'static Archetype, f64) {
-    let mut best: Option<(&'static Archetype, f64)> = None;
-    for a in CATALOG {
-        let score: f64 = a
-            .keywords
-            .iter()
-            .filter(|(k, _)| read.has_word(k))
-            .map(|(_, w)| *w)
-            .sum();
-        if score > best.map_or(0.0, |b| b.1) {
-            best = Some((a, score));
-        }
-    }
-    best.unwrap_or_else(|| (archetypes::by_id(GENERIC_ID).expect("generic exists"), 0.0))
+fn needs(what: impl std::fmt::Display) -> RefusalLine {
+    (
+        RefusalCode::NeedsCapability,
+        format!("needs {what}; available: {AVAILABLE}"),
+    )
 }
 
-fn payload_from(read: &Read) -> PayloadPlan {
-    let material = read.reading.material.unwrap_or(Material::Abs);
-    let shape = match read.reading.shape.as_deref() {
-        Some("box") => {
-            let e = read.payload_size_m.unwrap_or(0.05);
-            PayloadShape::Box { size_m: [e; 3] }
+/// A refusal's code and its one-line reason.
+pub type RefusalLine = (RefusalCode, String);
+
+/// The payload as the intent states it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatedPayload {
+    /// Shape and exact size.
+    pub shape: PayloadShape,
+    /// True when the theme stated a size or mass (so the size factor is pinned to 1).
+    pub stated: bool,
+    /// The deviation made from a stated fact, when deviations are allowed.
+    pub deviation: Option<String>,
+}
+
+/// The payload the intent states, as planned (exact sizes), or why it cannot be built.
+pub fn payload_shape(intent: &Intent, options: &PlanOptions) -> Result<StatedPayload, RefusalLine> {
+    let p = &intent.payload;
+    let kind = p.kind.unwrap_or(PayloadKind::Ball);
+    let material = p.material.unwrap_or(Material::Abs);
+    let density = material.properties().density_kg_per_m3;
+    let dim = |k| p.dimension(k);
+    let radius = dim(DimensionKind::Radius).or(dim(DimensionKind::Diameter).map(|d| d / 2.0));
+    let stated = !p.dimensions.is_empty() || p.mass_kg.is_some();
+    let mut deviation = None;
+    use std::f64::consts::PI;
+    let shape = match kind {
+        PayloadKind::Ball => {
+            let r = radius
+                .or(p.mass_kg.map(|m| (3.0 * m / (4.0 * PI * density)).cbrt()))
+                .unwrap_or(0.03);
+            PayloadShape::Sphere { radius_m: r }
         }
-        Some("cylinder") => {
-            let r = read.payload_size_m.unwrap_or(0.025);
-            // A cylinder standing taller than this topples off its start support when it
-            // lands; the plan says so when it caps the theme's length.
-            let l = read
-                .payload_length_m
-                .unwrap_or(2.0 * r)
-                .min(MAX_CYLINDER_ASPECT * r);
+        PayloadKind::Cube | PayloadKind::Box | PayloadKind::Block => {
+            let (l, w, h) = (
+                dim(DimensionKind::Length),
+                dim(DimensionKind::Width),
+                dim(DimensionKind::Height),
+            );
+            match (dim(DimensionKind::Edge), l, w, h) {
+                (Some(e), None, None, None) => PayloadShape::Box { size_m: [e; 3] },
+                (None, Some(l), Some(w), Some(h)) => PayloadShape::Box { size_m: [l, w, h] },
+                (None, None, None, None) => {
+                    let e = p.mass_kg.map(|m| (m / density).cbrt()).unwrap_or(0.05);
+                    PayloadShape::Box { size_m: [e; 3] }
+                }
+                _ => {
+                    return Err((
+                        RefusalCode::Ambiguous,
+                        format!(
+                            "a {} needs one edge or three sizes (x × y × z)",
+                            kind.noun()
+                        ),
+                    ))
+                }
+            }
+        }
+        PayloadKind::Cylinder | PayloadKind::Puck => {
+            let length = dim(DimensionKind::Length)
+                .or(dim(DimensionKind::Height))
+                .or(dim(DimensionKind::Thickness));
+            let (r, l) = match (radius, length) {
+                (Some(r), Some(l)) => (r, l),
+                (Some(r), None) if kind == PayloadKind::Puck => (r, 0.8 * r),
+                (Some(r), None) => (r, 2.0 * r),
+                (None, Some(l)) => (l / 2.0, l),
+                (None, None) => {
+                    let r = p
+                        .mass_kg
+                        .map(|m| (m / (2.0 * PI * density)).cbrt())
+                        .unwrap_or(0.025);
+                    (
+                        r,
+                        if kind == PayloadKind::Puck {
+                            0.8 * r
+                        } else {
+                            2.0 * r
+                        },
+                    )
+                }
+            };
+            let mut l = l;
+            if l > MAX_CYLINDER_ASPECT * r + 1e-12 {
+                if !options.allow_deviations {
+                    return Err(needs(format!(
+                        "a {} laid on its side: a standing {} {:.0} mm long and {:.0} mm in diameter topples (at most {MAX_CYLINDER_ASPECT} × its radius stands)",
+                        kind.noun(),
+                        kind.noun(),
+                        l * 1e3,
+                        2.0 * r * 1e3
+                    )));
+                }
+                deviation = Some(format!(
+                    "the {}'s length {:.0} mm was capped to {:.0} mm ({MAX_CYLINDER_ASPECT} × radius): a taller one topples off its start support",
+                    kind.noun(),
+                    l * 1e3,
+                    MAX_CYLINDER_ASPECT * r * 1e3
+                ));
+                l = MAX_CYLINDER_ASPECT * r;
+            }
             PayloadShape::Cylinder {
                 radius_m: r,
                 length_m: l,
             }
         }
-        _ => PayloadShape::Sphere {
-            radius_m: read.payload_size_m.unwrap_or(0.03),
-        },
+        PayloadKind::Rod | PayloadKind::Peg => {
+            return Err(needs(format!(
+            "a {} laid along its axis (a rod or peg payload lying down, or a bored hole for it)",
+            kind.noun()
+        )))
+        }
+        PayloadKind::Ring => return Err(needs("a ring payload (a compound body with a hole)")),
     };
-    PayloadPlan {
-        shape,
-        material,
-        size_factor_range: [0.9, 1.1],
-        start_m: [0.0, 0.0, 0.0],
-        jitter_m: [0.004, 0.004, 0.0],
+    if let (Some(kg), true) = (p.mass_kg, !p.dimensions.is_empty()) {
+        let volume = match shape {
+            PayloadShape::Sphere { radius_m } => 4.0 / 3.0 * PI * radius_m.powi(3),
+            PayloadShape::Box { size_m } => size_m[0] * size_m[1] * size_m[2],
+            PayloadShape::Cylinder { radius_m, length_m } => PI * radius_m * radius_m * length_m,
+        };
+        let mass = volume * density;
+        if (mass - kg).abs() > 0.02 * kg {
+            return Err((
+                RefusalCode::Contradictory,
+                format!(
+                    "a {} {} of those sizes weighs {mass:.3} kg, not the stated {kg:.3} kg",
+                    material.name(),
+                    kind.noun()
+                ),
+            ));
+        }
     }
+    Ok(StatedPayload {
+        shape,
+        stated,
+        deviation,
+    })
 }
 
-/// The theme's value for an archetype parameter, if the theme gave one.
-fn theme_value(read: &Read, name: &str) -> Option<f64> {
-    match name {
-        "gap_m" => read.quantity("gap"),
-        "shelf_height_m" | "plateau_height_m" => read.quantity("height"),
-        "distance_m" | "run_m" => read.quantity("distance"),
-        _ => None,
+/// The archetype that embodies `intent`, or the refusal line naming what is missing.
+pub fn archetype_for(
+    intent: &Intent,
+    options: &PlanOptions,
+) -> Result<&'static Archetype, RefusalLine> {
+    let p = &intent.payload;
+    // A named mechanism the archetypes do not have decides the refusal first.
+    for e in &intent.elements {
+        let missing = match e.kind {
+            ElementKind::Staircase => Some("a staircase"),
+            ElementKind::Lever => Some("a lever on a fulcrum"),
+            ElementKind::Gear => Some("a gear mechanism"),
+            ElementKind::Conveyor => Some("a conveyor"),
+            ElementKind::Spiral => Some("a spiral ramp"),
+            ElementKind::Funnel => Some("a funnel"),
+            ElementKind::Pulley => Some("a pulley"),
+            ElementKind::Spring => Some("a spring"),
+            ElementKind::Catapult => Some("a catapult or flipper"),
+            ElementKind::Hole => Some("a peg and a bored hole with clearance"),
+            ElementKind::Motor => Some("a motor"),
+            ElementKind::BentCorridor => Some("a corridor with bends the payload follows"),
+            _ => None,
+        };
+        if let Some(m) = missing {
+            return Err(needs(m));
+        }
     }
+    // Then contradictions: a payload that cannot fit its stated container.
+    let shape = payload_shape(intent, options)?.shape;
+    let extent = 2.0 * shape.max_half_extent_m();
+    for e in &intent.elements {
+        if let Some(size) = e.attribute(AttributeKind::Size) {
+            if matches!(
+                e.kind,
+                ElementKind::Bin | ElementKind::Cup | ElementKind::Hole
+            ) && extent >= size
+            {
+                return Err((
+                    RefusalCode::Contradictory,
+                    format!("the payload ({extent:.3} m across) cannot fit into a {} {size:.3} m across", e.kind.name()),
+                ));
+            }
+        }
+    }
+    if p.count != 1 {
+        return Err(needs("several payloads, each with its own goal"));
+    }
+    let half = shape.max_half_extent_m();
+    if !(MIN_PAYLOAD_HALF_M..=MAX_PAYLOAD_HALF_M).contains(&half) {
+        return Err((
+            RefusalCode::Unsolvable,
+            format!(
+                "a payload {:.4} m across is outside the bench scale ({:.3} to {:.2} m)",
+                2.0 * half,
+                2.0 * MIN_PAYLOAD_HALF_M,
+                2.0 * MAX_PAYLOAD_HALF_M
+            ),
+        ));
+    }
+    if intent
+        .relations
+        .iter()
+        .any(|r| r.relation == Relation::Around)
+    {
+        return Err(needs("a ring payload that can go around a post"));
+    }
+    if intent.relations.iter().any(|r| r.relation == Relation::Off) {
+        return Err(needs(
+            "a pusher or a tilting ledge to move the payload off a ledge",
+        ));
+    }
+    let d = &intent.displacement;
+    if d.direction == Some(Direction::Up) || d.rise_m.is_some() {
+        return Err(needs(
+            "a motor or lift: the payload must rise, and passive gravity only lowers it",
+        ));
+    }
+    for (what, v, max) in [
+        ("horizontal distance", d.horizontal_m, MAX_DISTANCE_M),
+        ("drop", d.drop_m, MAX_HEIGHT_M),
+        ("free fall", d.fall_m, MAX_HEIGHT_M),
+    ] {
+        if let Some(v) = v.filter(|v| *v > max) {
+            return Err((
+                RefusalCode::Unsolvable,
+                format!("a {what} of {v:.2} m is beyond what a passive solution can span here (at most {max:.1} m)"),
+            ));
+        }
+    }
+    for e in &intent.elements {
+        for a in &e.attributes {
+            if a.kind == AttributeKind::Angle && (a.value <= 2.0 || a.value >= 80.0) {
+                return Err((
+                    RefusalCode::Contradictory,
+                    format!(
+                        "a {} at {}° cannot carry a payload under gravity alone (use 3° to 75°)",
+                        e.kind.name(),
+                        a.value
+                    ),
+                ));
+            }
+            let too_far = matches!(a.kind, AttributeKind::Width | AttributeKind::Length)
+                && a.value > MAX_DISTANCE_M;
+            let too_high = a.kind == AttributeKind::Height && a.value > MAX_HEIGHT_M;
+            if too_far || too_high {
+                return Err((
+                    RefusalCode::Unsolvable,
+                    format!(
+                        "a {} {} of {:.2} m is beyond what a passive solution can span here",
+                        e.kind.name(),
+                        a.kind.name(),
+                        a.value
+                    ),
+                ));
+            }
+        }
+    }
+    // The intent decides the archetype: its one obstacle.
+    let picks: Vec<(&str, ElementKind)> = intent
+        .elements
+        .iter()
+        .filter_map(|e| {
+            let id = match e.kind {
+                ElementKind::Gap | ElementKind::Deck => "gap_crossing",
+                ElementKind::Window | ElementKind::Wall => "wall_window",
+                ElementKind::Shield => "shielded_lower_bin",
+                ElementKind::Ring | ElementKind::Post => "post_ring",
+                ElementKind::Flap => "hinged_flap",
+                ElementKind::LowGate => "low_gate",
+                ElementKind::SpeedBump => "speed_bump",
+                ElementKind::Corridor => "staggered_corridor",
+                ElementKind::Plateau | ElementKind::Slope => "slope_climb",
+                ElementKind::Shelf | ElementKind::Ledge => "shelf_lift",
+                ElementKind::Deflector => "deflector_side_bin",
+                _ => return None,
+            };
+            Some((id, e.kind))
+        })
+        .collect();
+    let mut ids: Vec<&str> = picks.iter().map(|(id, _)| *id).collect();
+    ids.dedup();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.len() > 1 {
+        let names: Vec<&str> = picks.iter().map(|(_, k)| k.name()).collect();
+        return Err(needs(format!(
+            "a layout combining {}; each procedural archetype holds one obstacle",
+            names.join(" and ")
+        )));
+    }
+    let id = match ids.first() {
+        Some(id) => *id,
+        None => {
+            let task = d.horizontal_m.is_some()
+                || d.drop_m.is_some()
+                || d.fall_m.is_some()
+                || d.direction.is_some()
+                || !intent.relations.is_empty()
+                || intent.has(ElementKind::Ramp);
+            if !task && p.kind.is_none() {
+                return Err(no_payload());
+            }
+            if !task {
+                return Err((
+                    RefusalCode::Ambiguous,
+                    "the theme states no task; say where the payload must go (into a bin, onto a shelf, across a gap, 1 m sideways...)".into(),
+                ));
+            }
+            "sideways_move"
+        }
+    };
+    if id == "post_ring" && !intent.has(ElementKind::Ring) {
+        return Err(needs(
+            "a free-standing post (the only post holds a ring to pass through)",
+        ));
+    }
+    let archetype = archetypes::by_id(id).ok_or_else(|| needs(format!("the archetype {id}")))?;
+    // Every relation must be one the archetype's reference solution really performs.
+    for r in &intent.relations {
+        let goal_on_ramp = r.goal && r.relation == Relation::Onto && r.element == ElementKind::Ramp;
+        if goal_on_ramp || !archetype.performs(r.relation, r.element) {
+            return Err(needs(format!(
+                "a layout where the payload goes {} the {} (the `{}` archetype has it go {})",
+                r.relation.name(),
+                r.element.name(),
+                archetype.id,
+                archetype
+                    .relations
+                    .iter()
+                    .map(|(rel, el)| format!("{} the {}", rel.name(), el.name()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+    }
+    // Every stated attribute and material must be one the archetype keeps exactly.
+    for e in &intent.elements {
+        for a in &e.attributes {
+            // A ramp's or deflector's angle is the solver's path angle in every archetype.
+            let path_angle = matches!(e.kind, ElementKind::Ramp | ElementKind::Deflector)
+                && a.kind == AttributeKind::Angle;
+            if path_angle && d.drop_m.is_some() {
+                return Err(needs(
+                    "a layout that derives its run from a stated drop and a stated ramp angle together",
+                ));
+            }
+            let kept = path_angle
+                || archetype
+                    .stated
+                    .iter()
+                    .any(|(k, at, _)| *k == e.kind && *at == a.kind);
+            if !kept {
+                return Err(needs(format!(
+                    "a {} of a stated {} ({}) kept exactly; the `{}` archetype cannot",
+                    e.kind.name(),
+                    a.kind.name(),
+                    a.value,
+                    archetype.id
+                )));
+            }
+        }
+        if let Some(m) = e.material {
+            let built = archetype
+                .materials
+                .iter()
+                .find(|(k, _)| *k == e.kind)
+                .map(|(_, m)| *m);
+            if built != Some(m) {
+                return Err(needs(format!(
+                    "a {} {} (the `{}` archetype builds it of {})",
+                    m.name(),
+                    e.kind.name(),
+                    archetype.id,
+                    built.map_or("nothing stated", Material::name)
+                )));
+            }
+        }
+        if e.kind == ElementKind::ForbidZone && !archetype.has_forbid_zone {
+            return Err(needs(format!(
+                "a forbid zone in the `{}` layout",
+                archetype.id
+            )));
+        }
+    }
+    if (d.horizontal_m.is_some() || d.drop_m.is_some()) && archetype.id != "sideways_move" {
+        return Err(needs(format!(
+            "a stated net {} kept exactly in a layout with a {}",
+            if d.drop_m.is_some() {
+                "drop"
+            } else {
+                "horizontal distance"
+            },
+            picks.first().map_or("task", |(_, k)| k.name())
+        )));
+    }
+    // A sliding payload needs a slope steeper than friction.
+    if !matches!(shape, PayloadShape::Sphere { .. }) {
+        let mu = (p.material.unwrap_or(Material::Abs).properties().friction + 0.25) / 2.0;
+        let min = mu.atan().to_degrees() + 3.0;
+        for e in &intent.elements {
+            if let Some(a) = e.attribute(AttributeKind::Angle).filter(|a| *a < min) {
+                return Err((
+                    RefusalCode::Contradictory,
+                    format!(
+                        "a {} at {a}° is too shallow for a {} {} to slide (at least {min:.0}°)",
+                        e.kind.name(),
+                        p.material.unwrap_or(Material::Abs).name(),
+                        shape.noun()
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(archetype)
+}
+
+fn no_payload() -> RefusalLine {
+    (
+        RefusalCode::Ambiguous,
+        "the theme names no payload and no task; say what must move (a ball, cube, box, block, cylinder or puck) and where it must go".into(),
+    )
+}
+
+/// The theme's value for an archetype parameter, if the theme stated one.
+fn stated_value(intent: &Intent, archetype: &Archetype, name: &str) -> Option<f64> {
+    archetype
+        .stated
+        .iter()
+        .filter(|(_, _, p)| *p == name)
+        .find_map(|(k, a, _)| intent.element(*k).and_then(|e| e.attribute(*a)))
+        .or(match name {
+            "distance_m" => intent.displacement.horizontal_m,
+            "net_drop_m" => intent.displacement.drop_m,
+            _ => None,
+        })
 }
 
 fn param(spec: &ParamSpec, nominal: f64, spread: f64) -> ParameterRange {
     ParameterRange::around(spec.name, spec.description, spec.unit, nominal, spread)
 }
 
-/// Builds the plan of `archetype` for the theme.
+fn pinned(name: &str, description: &str, unit: &str, value: f64) -> ParameterRange {
+    ParameterRange {
+        name: name.to_string(),
+        description: format!("{description} (stated by the theme: kept exactly)"),
+        unit: unit.to_string(),
+        nominal: value,
+        min: value,
+        max: value,
+    }
+}
+
+/// Builds the plan of `archetype` for the theme (the theme's intent parsed again; a theme
+/// the grammar cannot read gets an intent with only its words' payload defaults).
 pub fn build_plan(theme: &str, read: &Read, archetype: &'static Archetype, attempt: u32) -> Plan {
-    let payload = payload_from(read);
+    let intent = intent::parse(theme).unwrap_or_else(|_| Intent {
+        theme: theme.to_string(),
+        payload: intent::PayloadIntent {
+            count: 1,
+            kind: Some(PayloadKind::Ball),
+            material: None,
+            dimensions: Vec::new(),
+            mass_kg: None,
+        },
+        displacement: Default::default(),
+        relations: Vec::new(),
+        elements: Vec::new(),
+        numbers: Vec::new(),
+    });
+    build_plan_for(
+        theme,
+        read,
+        &intent,
+        archetype,
+        attempt,
+        &PlanOptions::default(),
+    )
+}
+
+/// Builds the plan of `archetype` for `intent`: stated facts pinned exactly, the rest
+/// randomized.
+pub fn build_plan_for(
+    theme: &str,
+    read: &Read,
+    intent: &Intent,
+    archetype: &'static Archetype,
+    attempt: u32,
+    options: &PlanOptions,
+) -> Plan {
+    let StatedPayload {
+        shape,
+        stated: stated_size,
+        deviation,
+    } = payload_shape(intent, options).unwrap_or(StatedPayload {
+        shape: PayloadShape::Sphere { radius_m: 0.03 },
+        stated: false,
+        deviation: None,
+    });
+    let deviations: Vec<String> = deviation.into_iter().collect();
+    let payload = PayloadPlan {
+        shape,
+        material: intent.payload.material.unwrap_or(Material::Abs),
+        size_factor_range: if stated_size { [1.0, 1.0] } else { [0.9, 1.1] },
+        start_m: [0.0, 0.0, 0.0],
+        jitter_m: [0.004, 0.004, 0.0],
+    };
     let narrowing = if attempt > 1 { 0.5 } else { 1.0 };
     let mut parameters = Vec::new();
     let mut reasons = Vec::new();
@@ -262,48 +687,65 @@ pub fn build_plan(theme: &str, read: &Read, archetype: &'static Archetype, attem
         archetype.id, archetype.base_difficulty
     ));
     // The path angle: a ball rolls at any slope; a box or cylinder must slide, so its slope
-    // must beat friction with margin.
+    // must beat friction with margin. A stated ramp angle is the path's, exactly.
     let sphere = matches!(payload.shape, PayloadShape::Sphere { .. });
-    let (angle, angle_spread) = match read.reading.angles_deg.first() {
-        Some(a) => (*a, 0.05),
-        None if sphere && archetype.id == "sideways_move" => (11.0, 0.12),
-        None if sphere => (17.0, 0.15),
+    let stated_angle = intent
+        .elements
+        .iter()
+        .filter(|e| matches!(e.kind, ElementKind::Ramp | ElementKind::Deflector))
+        .find_map(|e| e.attribute(AttributeKind::Angle));
+    let angle = match stated_angle {
+        Some(a) => {
+            parameters.push(pinned(
+                "path_angle_deg",
+                "slope of the path from start to goal (sets the start height)",
+                "deg",
+                a,
+            ));
+            a
+        }
         None => {
-            let mu = (payload.material.properties().friction + 0.25) / 2.0;
-            ((mu.atan().to_degrees() + 14.0).min(50.0), 0.05)
+            let (a, spread) = if sphere && archetype.id == "sideways_move" {
+                (11.0, 0.12)
+            } else if sphere {
+                (17.0, 0.15)
+            } else {
+                let mu = (payload.material.properties().friction + 0.25) / 2.0;
+                ((mu.atan().to_degrees() + 14.0).min(50.0), 0.05)
+            };
+            parameters.push(ParameterRange::around(
+                "path_angle_deg",
+                "slope of the path from start to goal (sets the start height)",
+                "deg",
+                a,
+                spread * narrowing,
+            ));
+            a
         }
     };
-    parameters.push(ParameterRange::around(
-        "path_angle_deg",
-        "slope of the path from start to goal (sets the start height)",
-        "deg",
-        angle,
-        angle_spread * narrowing,
-    ));
-    let drop = read.quantity("drop");
-    parameters.push(match drop {
-        Some(d) => ParameterRange::around(
-            "drop_m",
-            "free fall from the payload's start to the path",
+    let fall = intent.displacement.fall_m;
+    if let Some(d) = fall {
+        parameters.push(pinned(
+            "fall_m",
+            "free fall from the payload's start to its first contact with the path",
             "m",
             d,
-            0.1 * narrowing,
-        ),
-        None => ParameterRange {
-            name: "drop_m".into(),
-            description: "free fall from the payload's start to the path".into(),
-            unit: "m".into(),
-            nominal: 0.002,
-            min: 0.0,
-            max: 0.004,
-        },
+        ));
+    }
+    parameters.push(ParameterRange {
+        name: "drop_m".into(),
+        description: "free fall from the payload's start to the path".into(),
+        unit: "m".into(),
+        nominal: 0.002,
+        min: 0.0,
+        max: 0.004,
     });
     let mut pin_x = false;
     let mut pin_z = false;
     for spec in archetype.params {
-        match theme_value(read, spec.name) {
+        match stated_value(intent, archetype, spec.name) {
             Some(v) => {
-                parameters.push(param(spec, v, 0.05 * narrowing));
+                parameters.push(pinned(spec.name, spec.description, spec.unit, v));
                 match spec.axis {
                     Axis::X => pin_x = true,
                     Axis::Z => pin_z = true,
@@ -313,22 +755,22 @@ pub fn build_plan(theme: &str, read: &Read, archetype: &'static Archetype, attem
             None => parameters.push(param(spec, spec.nominal, spec.spread * narrowing)),
         }
     }
+    if let (Some(drop), true) = (intent.displacement.drop_m, archetype.id == "sideways_move") {
+        parameters.push(pinned(
+            "net_drop_m",
+            "net drop of the payload from its start to its rest in the bin",
+            "m",
+            drop,
+        ));
+    }
     let scale_ranges = ScaleRanges {
         x: if pin_x { [1.0, 1.0] } else { [0.5, 2.0] },
         // Widths follow the payload's size, not the scale.
         y: [1.0, 1.0],
         z: if pin_z { [1.0, 1.0] } else { [0.5, 2.0] },
     };
-    if let (Some(asked), PayloadShape::Cylinder { length_m, .. }) =
-        (read.payload_length_m, payload.shape)
-    {
-        if asked > length_m + 1e-9 {
-            reasons.push(format!(
-                "the theme's cylinder length {:.0} mm was capped to {:.0} mm ({MAX_CYLINDER_ASPECT} × radius): a taller cylinder topples off its start support",
-                asked * 1e3,
-                length_m * 1e3
-            ));
-        }
+    for d in &deviations {
+        reasons.push(format!("deviation: {d}"));
     }
     let half = payload.shape.max_half_extent_m();
     if !sphere {
@@ -338,7 +780,7 @@ pub fn build_plan(theme: &str, read: &Read, archetype: &'static Archetype, attem
             payload.shape.noun()
         ));
     }
-    if let Some(d) = drop {
+    if let Some(d) = fall {
         if d > 0.05 {
             difficulty += 0.1;
             reasons.push(format!(
@@ -381,7 +823,15 @@ pub fn build_plan(theme: &str, read: &Read, archetype: &'static Archetype, attem
         ),
         "build only inside the build zone, using gravity alone".to_string(),
     ];
-    if archetype.fixtures.contains("forbid_zone") {
+    for r in &intent.relations {
+        objectives.push(format!(
+            "{}: the payload goes {} the {}",
+            if r.goal { "goal" } else { "on the way" },
+            r.relation.name(),
+            r.element.name()
+        ));
+    }
+    if archetype.has_forbid_zone {
         objectives.push("never let the payload's centre enter a forbid zone".to_string());
     }
     let fixtures = Vec::new();
@@ -389,7 +839,7 @@ pub fn build_plan(theme: &str, read: &Read, archetype: &'static Archetype, attem
         TodoItem {
             owner: Role::Coder,
             text: format!(
-                "build the `{}` layout with every parameter drawn in its range",
+                "build the `{}` layout with every parameter drawn in its range and every stated one exact",
                 archetype.id
             ),
         },
@@ -403,7 +853,7 @@ pub fn build_plan(theme: &str, read: &Read, archetype: &'static Archetype, attem
         },
         TodoItem {
             owner: Role::Simulator,
-            text: "every gate passes on 8 seeds with sampled scales".into(),
+            text: "every gate, fidelity included, passes on 8 seeds with sampled scales".into(),
         },
         TodoItem {
             owner: Role::Reviewer,
@@ -420,6 +870,9 @@ pub fn build_plan(theme: &str, read: &Read, archetype: &'static Archetype, attem
         archetype: archetype.id.to_string(),
         title: archetype.title.to_string(),
         learning_objective: archetype.objective.to_string(),
+        intent: intent.clone(),
+        allow_deviations: options.allow_deviations,
+        deviations,
         reading: read.reading.clone(),
         payload,
         fixtures,

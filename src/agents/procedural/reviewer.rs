@@ -5,8 +5,7 @@
 use async_trait::async_trait;
 
 use super::archetypes;
-use super::planner::choose_archetype;
-use super::theme;
+use super::planner::{archetype_for, PlanOptions};
 use crate::agents::{
     AgentError, Answer, ChecklistItem, Decision, Review, ReviewRequest, Reviewer, ViewRender,
 };
@@ -212,23 +211,30 @@ pub fn review(rubric: &Rubric, request: &ReviewRequest) -> Review {
         }
     }
 
-    // 5. The archetype matches the theme.
-    let read = theme::read(&request.plan.theme);
-    let (best, score) = choose_archetype(&read);
-    let matches = request.plan.archetype == best.id
-        || (score == 0.0 && archetypes::by_id(&request.plan.archetype).is_some());
+    // 5. The archetype is the one the theme's intent decides.
+    let decided = crate::intent::parse(&request.plan.theme)
+        .ok()
+        .and_then(|i| archetype_for(&i, &PlanOptions::default()).ok());
+    let matches = match decided {
+        Some(best) => request.plan.archetype == best.id,
+        None => archetypes::by_id(&request.plan.archetype).is_some(),
+    };
+    let best_id = decided.map_or(
+        "none (the theme is refused by the procedural planner)",
+        |a| a.id,
+    );
     checklist.push(ChecklistItem {
         item: "the plan's archetype matches the theme".into(),
         passed: matches,
         note: format!(
-            "plan uses `{}`; the theme's words point at `{}` (score {score:.1})",
-            request.plan.archetype, best.id
+            "plan uses `{}`; the theme's intent decides `{best_id}`",
+            request.plan.archetype
         ),
     });
     if !matches {
         to_planner.push(format!(
-            "the theme reads as `{}`, not `{}`: re-plan with that archetype",
-            best.id, request.plan.archetype
+            "the theme reads as `{best_id}`, not `{}`: re-plan with that archetype",
+            request.plan.archetype
         ));
     }
 

@@ -1,6 +1,10 @@
-//! The thirteen archetypes (twelve task shapes and the generic fallback).
+//! The twelve archetypes. There is no fallback: a theme none of them embodies is refused.
 
 use super::{Archetype, Axis, ParamSpec};
+use crate::intent::AttributeKind;
+use crate::intent::ElementKind::*;
+use crate::intent::Relation::*;
+use crate::scene::Material;
 
 const fn p(
     name: &'static str,
@@ -40,12 +44,15 @@ const POS: ParamSpec = p(
 /// Placement shared by archetypes whose bin stands on the floor `run_m` away.
 const PLACE_FLOOR: &str = "g.x_end = ph + g.run_m; g.gf = 0.0;";
 
-/// Every archetype of the library; the last one is the generic fallback.
+/// Every archetype of the library.
 pub const CATALOG: &[Archetype] = &[
     Archetype {
         id: "gap_crossing",
         title: "Cross the gap between two decks",
-        keywords: &[("gap", 3.0), ("deck", 2.0), ("across", 1.0), ("cross", 1.5), ("bridge", 2.0), ("between", 0.5), ("chasm", 2.0)],
+        relations: &[(Across, Gap), (Onto, Deck)],
+        stated: &[(Gap, AttributeKind::Width, "gap_m")],
+        materials: &[(Deck, Material::Wood), (Bin, Material::Wood)],
+        has_forbid_zone: true,
         objective: "Bridge a gap between two decks so the payload reaches the far deck without falling into the pit.",
         solution_idea: "a sloped bridge chute from under the payload across the gap into the goal bin on the far deck",
         params: &[
@@ -71,7 +78,10 @@ pub const CATALOG: &[Archetype] = &[
     Archetype {
         id: "deflector_side_bin",
         title: "Deflect a falling payload into a side bin",
-        keywords: &[("deflector", 3.0), ("deflect", 3.0), ("side", 1.0), ("bin", 1.0), ("drop", 1.0), ("below", 0.5), ("falling", 1.0)],
+        relations: &[(Onto, Deflector)],
+        stated: &[(Deflector, AttributeKind::Angle, "path_angle_deg")],
+        materials: &[(Bin, Material::Wood)],
+        has_forbid_zone: true,
         objective: "Catch a payload falling from rest and deflect it sideways into a goal bin, away from the forbid zone below the drop.",
         solution_idea: "a deflector ramp some way under the spawn that turns the fall into a roll towards the side bin",
         params: &[RUN],
@@ -87,7 +97,10 @@ pub const CATALOG: &[Archetype] = &[
     Archetype {
         id: "shelf_lift",
         title: "Bring the payload onto a raised shelf",
-        keywords: &[("shelf", 3.0), ("lift", 2.0), ("raise", 2.0), ("higher", 1.5), ("onto", 1.0), ("up", 0.5), ("ledge", 2.0)],
+        relations: &[(Onto, Shelf), (Onto, Ledge)],
+        stated: &[(Shelf, AttributeKind::Height, "shelf_height_m"), (Ledge, AttributeKind::Height, "shelf_height_m")],
+        materials: &[(Shelf, Material::Wood), (Ledge, Material::Wood), (Bin, Material::Wood)],
+        has_forbid_zone: false,
         objective: "Get the payload onto a shelf well above the floor, without letting it end on the floor.",
         solution_idea: "a chute from the start tower down onto the shelf, ending in the bin on the shelf",
         params: &[
@@ -111,7 +124,10 @@ pub const CATALOG: &[Archetype] = &[
     Archetype {
         id: "wall_window",
         title: "Pass a window in a wall",
-        keywords: &[("wall", 2.5), ("window", 3.0), ("gate", 1.5), ("opening", 2.0), ("hole", 2.0), ("through", 1.0), ("pass", 0.5)],
+        relations: &[(Through, Window), (Through, Wall), (Past, Wall)],
+        stated: &[],
+        materials: &[(Wall, Material::Concrete), (Window, Material::Concrete), (Bin, Material::Wood)],
+        has_forbid_zone: false,
         objective: "Guide the payload through the opening in a wall that stands between the start and the goal.",
         solution_idea: "a chute threaded through the window, from under the payload into the bin behind the wall",
         params: &[RUN, POS, p("wall_height_m", "height of the wall's top", "m", 0.4, 0.15, Axis::Z)],
@@ -138,7 +154,10 @@ pub const CATALOG: &[Archetype] = &[
     Archetype {
         id: "shielded_lower_bin",
         title: "Drop into a lower bin past a shield",
-        keywords: &[("shield", 3.0), ("lower", 1.5), ("bin", 1.0), ("past", 1.0), ("into", 0.5), ("cover", 1.5), ("roof", 1.5)],
+        relations: &[(Under, Shield), (Past, Shield)],
+        stated: &[],
+        materials: &[(Shield, Material::Aluminium), (Bin, Material::Wood)],
+        has_forbid_zone: true,
         objective: "Bring the payload down into a low bin whose approach is covered by a shield, without ending on the shield.",
         solution_idea: "a chute that runs under the shield into the low bin",
         params: &[RUN, p("shield_len_m", "length of the shield over the approach", "m", 0.18, 0.2, Axis::X)],
@@ -159,12 +178,15 @@ pub const CATALOG: &[Archetype] = &[
     Archetype {
         id: "sideways_move",
         title: "Move the payload sideways over a distance",
-        keywords: &[("sideways", 3.0), ("move", 1.0), ("distance", 1.5), ("along", 1.0), ("carry", 1.0), ("transport", 1.5), ("metre", 0.5)],
+        relations: &[],
+        stated: &[],
+        materials: &[(Bin, Material::Wood)],
+        has_forbid_zone: false,
         objective: "Transport the payload a set distance sideways and stop it in the goal bin.",
         solution_idea: "a long, gently sloped chute from the start tower to the far bin",
         params: &[p("distance_m", "horizontal distance from start to goal", "m", 0.8, 0.1, Axis::X)],
         uses_pad: true,
-        place: "g.x_end = mx(g.distance_m - 2.0 * g.hx, ph + 0.2); g.gf = 0.0;",
+        place: "g.x_end = mx(g.distance_m - g.hx - 0.005, ph + 0.2); g.gf = 0.0; g.far_gap_m = 0.01;\n    if \"net_drop_m\" in g {\n        let run = g.x_end - (0.002 - ph);\n        let a = atan((g.net_drop_m - 0.018 - g.drop_m - g.clear) / run);\n        a = atan((g.net_drop_m - 0.015 / cos(a) - 0.003 - g.drop_m - g.clear) / run);\n        g.path_angle_deg = a * 57.29577951308232;\n    }",
         fixtures: "",
         base_difficulty: 0.3,
         parts: &[],
@@ -172,7 +194,10 @@ pub const CATALOG: &[Archetype] = &[
     Archetype {
         id: "slope_climb",
         title: "Get up a slope onto a plateau",
-        keywords: &[("slope", 3.0), ("climb", 3.0), ("hill", 2.0), ("incline", 2.0), ("plateau", 2.0), ("uphill", 3.0), ("up", 0.5)],
+        relations: &[(Onto, Plateau), (Past, Slope)],
+        stated: &[(Plateau, AttributeKind::Height, "plateau_height_m")],
+        materials: &[(Slope, Material::Wood), (Plateau, Material::Wood), (Bin, Material::Wood)],
+        has_forbid_zone: false,
         objective: "Get the payload up past a slope onto the plateau at its top.",
         solution_idea: "a chute from the start tower over the slope onto the plateau's bin",
         params: &[
@@ -197,8 +222,11 @@ pub const CATALOG: &[Archetype] = &[
     },
     Archetype {
         id: "staggered_corridor",
-        title: "Go through a staggered (S-shaped) corridor",
-        keywords: &[("corridor", 3.0), ("s-shaped", 3.0), ("around", 1.5), ("zigzag", 2.5), ("maze", 2.0), ("channel", 1.5), ("bend", 1.5)],
+        title: "Go through a corridor",
+        relations: &[(Through, Corridor)],
+        stated: &[],
+        materials: &[(Corridor, Material::Wood), (Bin, Material::Wood)],
+        has_forbid_zone: false,
         objective: "Guide the payload along a corridor of staggered walls without touching the walls' outside.",
         solution_idea: "a chute running down the corridor between the staggered walls",
         params: &[RUN, p("corridor_extra_height_m", "how far the corridor walls rise above the path", "m", 0.06, 0.25, Axis::Z)],
@@ -223,7 +251,10 @@ pub const CATALOG: &[Archetype] = &[
     Archetype {
         id: "speed_bump",
         title: "Cross a speed bump",
-        keywords: &[("bump", 3.0), ("speed", 1.0), ("hump", 3.0), ("over", 1.0), ("ridge", 2.0), ("kerb", 2.0), ("curb", 2.0)],
+        relations: &[(Over, SpeedBump), (Past, SpeedBump)],
+        stated: &[],
+        materials: &[(SpeedBump, Material::Rubber), (Bin, Material::Wood)],
+        has_forbid_zone: false,
         objective: "Get the payload over a bump lying across its path.",
         solution_idea: "a chute passing over the bump into the bin",
         params: &[RUN, p("bump_radius_m", "radius of the bump", "m", 0.04, 0.25, Axis::None)],
@@ -241,7 +272,10 @@ pub const CATALOG: &[Archetype] = &[
     Archetype {
         id: "low_gate",
         title: "Pass under a low gate",
-        keywords: &[("under", 2.5), ("low", 2.0), ("gate", 1.5), ("beam", 1.5), ("bar", 1.5), ("limbo", 3.0), ("below", 0.5)],
+        relations: &[(Under, LowGate), (Past, LowGate)],
+        stated: &[],
+        materials: &[(LowGate, Material::Steel), (Bin, Material::Wood)],
+        has_forbid_zone: true,
         objective: "Keep the payload low enough to pass under a gate bar, never over it.",
         solution_idea: "a chute that passes under the gate bar into the bin",
         params: &[RUN, POS],
@@ -264,7 +298,10 @@ pub const CATALOG: &[Archetype] = &[
     Archetype {
         id: "post_ring",
         title: "Thread a ring on a post",
-        keywords: &[("ring", 3.0), ("post", 2.0), ("thread", 3.0), ("hoop", 3.0), ("loop", 2.0), ("eye", 1.5)],
+        relations: &[(Through, Ring), (Past, Post)],
+        stated: &[],
+        materials: &[(Ring, Material::Aluminium), (Post, Material::Aluminium), (Bin, Material::Wood)],
+        has_forbid_zone: false,
         objective: "Thread the payload through a ring standing on a post.",
         solution_idea: "a chute passing through the ring into the bin",
         params: &[RUN, POS],
@@ -292,7 +329,10 @@ pub const CATALOG: &[Archetype] = &[
     Archetype {
         id: "hinged_flap",
         title: "Push through a hinged flap",
-        keywords: &[("flap", 3.0), ("lever", 3.0), ("hinge", 3.0), ("hinged", 3.0), ("door", 2.0), ("swing", 2.0), ("revolute", 3.0), ("pivot", 2.5)],
+        relations: &[(Through, Flap), (Past, Flap)],
+        stated: &[],
+        materials: &[(Flap, Material::Wood), (Bin, Material::Wood)],
+        has_forbid_zone: false,
         objective: "Bring the payload through a hinged flap (a revolute joint) hanging across its path.",
         solution_idea: "a chute under the flap; the rolling payload swings the flap open and passes into the bin",
         params: &[RUN, POS],
@@ -312,24 +352,5 @@ pub const CATALOG: &[Archetype] = &[
 "#,
         base_difficulty: 0.55,
         parts: &[("hinge_bar", "the fixed bar the flap hangs from"), ("flap", "the hinged flap (revolute joint) across the path")],
-    },
-    Archetype {
-        id: "generic",
-        title: "Carry the payload past an obstacle",
-        keywords: &[],
-        objective: "Carry the payload from its start past an obstacle into the goal bin.",
-        solution_idea: "a chute from under the payload over the obstacle into the bin",
-        params: &[RUN, p("obstacle_height_m", "height of the obstacle block", "m", 0.06, 0.25, Axis::Z)],
-        uses_pad: true,
-        place: PLACE_FLOOR,
-        fixtures: r#"
-    let xo = (g.ph + g.bin_in) * 0.5;
-    let ow = 0.06;
-    let oh = mx(mn(g.obstacle_height_m, bottom(g, xo + ow * 0.5) - g.clear), 0.01);
-    let ob = scene.fixed_part("obstacle", "concrete");
-    ob.box([ow, 2.0 * g.bw, oh], [xo, 0.0, oh * 0.5]);
-"#,
-        base_difficulty: 0.25,
-        parts: &[("obstacle", "the block between start and goal")],
     },
 ];

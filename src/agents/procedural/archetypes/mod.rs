@@ -1,5 +1,7 @@
 //! The archetype library: each archetype is a task shape (cross a gap, pass a window...) with
 //! its randomized parameters and the Rhai that places its fixtures around one shared layout.
+//! The theme's intent decides the archetype (see `planner::archetype_for`); each archetype
+//! lists the relations, stated attributes and element materials it embodies exactly.
 //!
 //! Every archetype shares one layout (`core.rhai`): the payload starts at rest above a start
 //! support, the goal is a three-walled bin, and the reference solution is a straight chute
@@ -8,6 +10,9 @@
 //! gravity alone leaves the payload on its start support.
 
 mod catalog;
+
+use crate::intent::{AttributeKind, ElementKind, Relation};
+use crate::scene::Material;
 
 pub use catalog::CATALOG;
 
@@ -48,8 +53,16 @@ pub struct Archetype {
     pub id: &'static str,
     /// Short title.
     pub title: &'static str,
-    /// Words in a theme that point at this archetype, with their weights.
-    pub keywords: &'static [(&'static str, f64)],
+    /// The (relation, element) pairs its reference solution really performs; a theme's
+    /// relation outside this list (and outside [`COMMON_RELATIONS`]) is refused.
+    pub relations: &'static [(Relation, ElementKind)],
+    /// Element attributes a theme may state that the archetype keeps exactly, with the
+    /// parameter that carries each (pinned to the stated value).
+    pub stated: &'static [(ElementKind, AttributeKind, &'static str)],
+    /// The material the archetype builds each named element of.
+    pub materials: &'static [(ElementKind, Material)],
+    /// True when every variant has a forbid zone.
+    pub has_forbid_zone: bool,
     /// What an agent solving it must learn.
     pub objective: &'static str,
     /// How the reference solution works.
@@ -78,5 +91,20 @@ pub fn by_id(id: &str) -> Option<&'static Archetype> {
 /// The shared layout arithmetic, solution and helpers every script carries.
 pub const CORE_RHAI: &str = include_str!("core.rhai");
 
-/// The id of the fallback archetype for themes that fit nothing else.
-pub const GENERIC_ID: &str = "generic";
+/// Relations every archetype performs: the payload ends in the goal bin, and on the way it
+/// rides the solver's ramp.
+pub const COMMON_RELATIONS: &[(Relation, ElementKind)] = &[
+    (Relation::Into, ElementKind::Bin),
+    (Relation::Into, ElementKind::Cup),
+    (Relation::Onto, ElementKind::Ramp),
+];
+
+impl Archetype {
+    /// True when the archetype's reference solution performs `relation` with `element`.
+    pub fn performs(&self, relation: Relation, element: ElementKind) -> bool {
+        self.relations
+            .iter()
+            .chain(COMMON_RELATIONS)
+            .any(|(r, e)| *r == relation && *e == element)
+    }
+}
