@@ -23,10 +23,10 @@ DATA=$DIR/data
 MAX_RUNS=${CHAOS_MAX_RUNS:-500}
 mkdir -p "$DIR"
 
-PROMPTS=("a ball must cross a gap between two decks" "lift a 90 mm ABS ball onto a shelf 250 mm higher"
+PROMPTS=("a ball must cross a gap between two decks" "a 90 mm ABS ball onto a shelf 250 mm high"
   "a gate in a wall that the ball must pass" "move a steel ball 40mm radius, 1m sideways"
   "a 60 mm HDPE cube must cross a 180 mm gap" "drop a ball into a lower bin past a shield"
-  "retry once: a ball climbs a slope" "a ball goes round an S-shaped corridor")
+  "a ball onto a plateau beyond a slope" "a ball through a corridor")
 {
   echo "data_dir = \"$DATA\""
   echo "concurrency = 3"

@@ -112,12 +112,15 @@ pub fn summarize(report: &ValidationReport) -> (Option<String>, String) {
 impl Steps for AgentSteps {
     fn plan(&self, session: &Session) -> StepFuture {
         let planner = self.planner.clone();
-        let comments: Vec<String> = session
-            .reviews
-            .last()
-            .filter(|r| r.decision == Decision::RejectToPlanner)
-            .map(|r| r.comments.clone())
-            .unwrap_or_default();
+        // A re-plan says why: the Reviewer's comments when it sent the plan back, else the
+        // findings that used up the Coder's attempts on the previous plan.
+        let comments: Vec<String> = match session.reviews.last() {
+            Some(r) if r.decision == Decision::RejectToPlanner => r.comments.clone(),
+            _ if session.attempts.plans > 0 => {
+                session.feedback.last().cloned().into_iter().collect()
+            }
+            _ => Vec::new(),
+        };
         let request = PlanRequest {
             theme: session.theme.prompt.clone(),
             attempt: session.attempts.plans + 1,
@@ -194,6 +197,7 @@ impl Steps for AgentSteps {
             scale_ranges: session.theme.scale.unwrap_or(script.scale_ranges),
             parallel: true,
             physics: self.physics.clone(),
+            intent: session.plan.as_ref().map(|p| p.intent.clone()),
         };
         let report = match validate_script(&script.source, &options) {
             Ok(report) => report,

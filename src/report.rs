@@ -25,7 +25,10 @@ pub enum GateId {
     Solvable,
     /// 7: all of the above on every seed, and the variants differ.
     Randomized,
-    /// 8: the Reviewer approved.
+    /// 8: the theme's stated facts hold (sizes, material, displacement, relations, named
+    /// elements), on the scene and on the reference solution's run.
+    Fidelity,
+    /// 9: the Reviewer approved.
     Reviewed,
 }
 
@@ -45,6 +48,7 @@ impl GateId {
             GateId::NonTrivial => "non-trivial",
             GateId::Solvable => "solvable",
             GateId::Randomized => "randomized",
+            GateId::Fidelity => "fidelity",
             GateId::Reviewed => "reviewed",
         }
     }

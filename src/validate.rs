@@ -26,6 +26,8 @@ pub struct ValidateOptions {
     pub parallel: bool,
     /// Duration, timestep and thresholds of gates 3–6.
     pub physics: PhysicsSettings,
+    /// The theme's typed intent, when the script implements a plan: gate 8 checks it.
+    pub intent: Option<crate::intent::Intent>,
 }
 
 impl Default for ValidateOptions {
@@ -36,6 +38,7 @@ impl Default for ValidateOptions {
             scale_ranges: ScaleRanges::default(),
             parallel: true,
             physics: PhysicsSettings::default(),
+            intent: None,
         }
     }
 }
@@ -143,15 +146,40 @@ pub fn validate_seed(script: &SceneScript, seed: u64, options: &ValidateOptions)
     }
 
     // Gates 3–6: geometry, passive physics, non-trivial, solvable (each stops the rest).
+    // Gate 8 reads the solution's path (through, under, over): record it every step then.
+    let record_every_s = options.intent.as_ref().map(|_| options.physics.timestep_s);
     let physical = gates::physical::run_physical_gates(
         &built.scene,
         &spawn,
         built.solution.as_deref(),
         &options.physics,
-        None,
+        record_every_s,
     );
     report.gates.extend(physical.gates);
     report.passive = physical.passive;
     report.solution = physical.solution;
+
+    // Gate 8: the theme's stated facts hold on this variant and its solution run.
+    if report.passed() {
+        if let Some(intent) = options.intent.as_ref() {
+            let evidence = match (
+                built.solution.as_deref(),
+                physical.solution_outcome.as_ref(),
+            ) {
+                (Some(parts), Some(outcome)) => {
+                    Some(gates::fidelity::SolutionEvidence { parts, outcome })
+                }
+                _ => None,
+            };
+            let findings = gates::fidelity::check(
+                intent,
+                &built.scene,
+                &spawn,
+                evidence,
+                &gates::fidelity::FidelitySettings::default(),
+            );
+            gates::record(&mut report, GateId::Fidelity, findings);
+        }
+    }
     report
 }

@@ -69,10 +69,7 @@ fn crash_at_point_then_resume(point: &str) {
     let config = write_config(
         &dir,
         &data,
-        &[
-            ("a ball must cross a gap", 2),
-            ("lift a ball onto a shelf", 1),
-        ],
+        &[("a ball must cross a gap", 2), ("a ball onto a shelf", 1)],
     );
     // `point` may carry which hit fires, e.g. `store.commit.before_flush:7`.
     let (point, nth) = point.split_once(':').unwrap_or((point, "once"));
@@ -285,10 +282,7 @@ fn a_config_edit_adds_new_themes_once_and_a_broken_edit_is_reported_and_ignored(
     write_config(
         &dir,
         &data,
-        &[
-            ("a ball must cross a gap", 1),
-            ("lift a ball onto a shelf", 2),
-        ],
+        &[("a ball must cross a gap", 1), ("a ball onto a shelf", 2)],
     );
     wait_until("the new theme's benchmarks", LONG, || {
         index_ids(&data).len() == 3
@@ -328,7 +322,7 @@ fn a_config_edit_adds_new_themes_once_and_a_broken_edit_is_reported_and_ignored(
         &data,
         &[
             ("a ball must cross a gap", 1),
-            ("lift a ball onto a shelf", 2),
+            ("a ball onto a shelf", 2),
             ("a gate in a wall", 1),
         ],
     );

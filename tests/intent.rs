@@ -6,10 +6,10 @@
 
 use std::collections::BTreeSet;
 
+mod common;
+
 use benchforge::agents::procedural::planner::{plan_theme, PlanOptions};
-use benchforge::agents::procedural::{ProceduralCoder, ProceduralPlanner, ProceduralReviewer};
-use benchforge::agents::run::{run_session, SessionSettings, SessionStatus};
-use benchforge::agents::simulator::GateSimulator;
+use benchforge::agents::procedural::ProceduralCoder;
 use benchforge::agents::{CodeRequest, Coder, PlanRequest};
 use benchforge::gates::fidelity::{self, FidelitySettings, SolutionEvidence};
 use benchforge::gates::physical::run_physical_gates;
@@ -419,22 +419,21 @@ fn every_accepted_theme_becomes_a_benchmark_that_passes_gate_8() {
         .into_iter()
         .filter(|c| c.archetype.is_some())
         .collect();
+    let data = common::temp_dir("intent-sessions");
+    // One session at a time: each already spreads its seeds over the cores (rayon), and a
+    // rayon worker blocked on a session would starve the seeds it waits for.
     let failures: Vec<String> = cases
-        .par_iter()
+        .iter()
         .map(|c| {
-            let out = rt().block_on(run_session(
+            // The whole session through the one engine; gate 8 runs inside it on every seed.
+            let out = common::engine::run_session_on_seeds(
+                common::engine::procedural_steps(&data),
+                &data,
                 &c.text,
-                &ProceduralPlanner,
-                &ProceduralCoder,
-                &ProceduralReviewer::default(),
-                &GateSimulator::gates_only(),
-                &SessionSettings {
-                    seeds: SEEDS,
-                    ..SessionSettings::default()
-                },
-            ));
-            if out.status != SessionStatus::Accepted {
-                return vec![format!("{}: session {:?}", c.text, out.status)];
+                SEEDS,
+            );
+            if out.stage.kind() != benchforge::session::StageKind::Accepted {
+                return vec![format!("{}: session {}", c.text, out.stage)];
             }
             let plan = out.plan.expect("a plan");
             let draft = out.script.expect("a script");
@@ -448,6 +447,7 @@ fn every_accepted_theme_becomes_a_benchmark_that_passes_gate_8() {
         })
         .flatten()
         .collect();
+    let _ = std::fs::remove_dir_all(&data);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 

@@ -86,16 +86,19 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<u8> {
         println!("{path}");
     }
     let mut all_accepted = !summary.interrupted;
+    let mut refused = false;
     for s in &summary.finished {
         match &s.stage {
             Stage::Accepted { .. } => {}
-            Stage::Rejected { reason } | Stage::Failed { reason } => {
+            Stage::Rejected { reason } => {
                 all_accepted = false;
-                eprintln!(
-                    "benchforge: session {} {}: {reason}",
-                    s.id,
-                    s.stage.kind().name()
-                );
+                refused = true;
+                // One line, the planner's reason: what is missing, never a stand-in.
+                eprintln!("benchforge: refused ({}): {reason}", s.id);
+            }
+            Stage::Failed { reason } => {
+                all_accepted = false;
+                eprintln!("benchforge: session {} failed: {reason}", s.id);
             }
             _ => all_accepted = false,
         }
@@ -106,6 +109,8 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<u8> {
     Ok(
         if all_accepted && summary.accepted_paths().len() == args.count as usize {
             super::EXIT_OK
+        } else if refused && summary.accepted_paths().is_empty() {
+            super::EXIT_REFUSED
         } else {
             super::EXIT_GATE_FAILED
         },

@@ -22,6 +22,9 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_GATE_FAILED: u8 = 1;
 /// Exit code for unusable input: missing file, syntax error, bad flags.
 pub const EXIT_BAD_INPUT: u8 = 2;
+/// Exit code of `generate` when the theme was refused: it states something the available
+/// mechanisms cannot embody (the reason is on stderr).
+pub const EXIT_REFUSED: u8 = 3;
 
 /// benchforge: manufactures validated rigid-body physics benchmarks.
 #[derive(Debug, Parser)]

@@ -145,21 +145,21 @@ impl Solution {
             .values()
             .chain(parsed.all_seeds.iter())
             .map(Vec::len);
-        if let Some(n) = counts
-            .clone()
-            .find(|n| *n > crate::script::limits::MAX_PARTS)
-        {
+        // The limits in force, the same the sandbox applies to a script's solution.
+        let limits = crate::limits::current();
+        let cap = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
+        if let Some(n) = counts.clone().find(|n| *n > cap(limits.parts)) {
             return Err(format!(
-                "a seed has {n} parts, above the {}-part limit of solutions",
-                crate::script::limits::MAX_PARTS
+                "a seed has {n} parts, above the {}-part limit of solutions (limits.parts)",
+                limits.parts
             ));
         }
         for parts in parsed.seeds.values().chain(parsed.all_seeds.iter()) {
             let total: usize = parts.iter().map(|f| f.parts.len()).sum();
-            if total > crate::script::limits::MAX_SHAPES_TOTAL {
+            if total > cap(limits.shapes_total) {
                 return Err(format!(
-                    "a seed has {total} shapes in all, above the {}-shape limit of solutions",
-                    crate::script::limits::MAX_SHAPES_TOTAL
+                    "a seed has {total} shapes in all, above the {}-shape limit of solutions (limits.shapes_total)",
+                    limits.shapes_total
                 ));
             }
         }
@@ -170,13 +170,13 @@ impl Solution {
             .flatten();
         if let Some(f) = shapes
             .clone()
-            .find(|f| f.parts.len() > crate::script::limits::MAX_SHAPES_PER_PART)
+            .find(|f| f.parts.len() > cap(limits.shapes_per_part))
         {
             return Err(format!(
-                "part \"{}\" has {} shapes, above the {}-shape limit per part",
+                "part \"{}\" has {} shapes, above the {}-shape limit per part (limits.shapes_per_part)",
                 f.label,
                 f.parts.len(),
-                crate::script::limits::MAX_SHAPES_PER_PART
+                limits.shapes_per_part
             ));
         }
         Ok(Solution::Json(parsed))

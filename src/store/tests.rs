@@ -177,10 +177,9 @@ fn a_version_1_store_is_migrated_once_and_keeps_every_session() {
             // Version 1 plans carry no intent, so they do not fit today's `Plan`: dropped,
             // and said so in the journal, never guessed.
             assert!(s.plan.is_none(), "{}", s.id);
-            assert!(s
-                .journal
-                .iter()
-                .any(|e| e.result.contains("the stored plan does not fit this version")));
+            assert!(s.journal.iter().any(|e| e
+                .result
+                .contains("the stored plan does not fit this version")));
             assert!(s
                 .script
                 .as_ref()

@@ -61,13 +61,23 @@ pub fn theme(prompt: &str, seeds: u64) -> ThemeSpec {
 
 /// Runs one session of `prompt` (8 seeds) to its end with `steps` and the default limits.
 pub fn run_session(steps: Arc<dyn Steps>, data_dir: &Path, prompt: &str) -> Session {
+    run_session_on_seeds(steps, data_dir, prompt, 8)
+}
+
+/// Runs one session of `prompt` checked on seeds `0..seeds` to its end.
+pub fn run_session_on_seeds(
+    steps: Arc<dyn Steps>,
+    data_dir: &Path,
+    prompt: &str,
+    seeds: u64,
+) -> Session {
     let driver = Driver::new(steps, AttemptLimits::default(), data_dir.to_path_buf());
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap()
-        .block_on(driver.run_theme(&theme(prompt, 8)))
+        .block_on(driver.run_theme(&theme(prompt, seeds)))
 }
 
 /// Stand-in steps for the tests that need a refusal or a retry on demand: they plan, code,
