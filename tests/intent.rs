@@ -19,7 +19,6 @@ use benchforge::plan::{Plan, PlanOutcome};
 use benchforge::report::Finding;
 use benchforge::script::SceneScript;
 use benchforge::variant::{PayloadSpawn, ScaleRanges};
-use rayon::prelude::*;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
