@@ -14,11 +14,12 @@ use benchforge::pipeline::AgentSteps;
 use benchforge::session::{AttemptLimits, Session, SimulationReport, StepResult, ThemeSpec};
 use benchforge::steps::{StepFuture, Steps};
 
-/// The config the engine tests run with: renders small, so a session takes little time.
+/// The config the engine tests run with: renders smaller than the dataset's, but large
+/// enough that the Reviewer's visibility rubric sees a small payload.
 pub fn test_config(data_dir: &Path) -> Config {
     let mut config = Config::with_data_dir(data_dir.to_path_buf());
-    config.render.width_px = 64;
-    config.render.height_px = 48;
+    config.render.width_px = 160;
+    config.render.height_px = 120;
     config
 }
 
