@@ -422,7 +422,6 @@ fn json_log_lines_carry_the_session_id_theme_and_stage() {
 
 /// Steps whose simulation always panics and whose planner is unreachable for one theme: the
 /// sessions must end failed with the reason, not hang nor restart forever.
-
 struct Hostile(common::engine::StandInSteps);
 
 impl benchforge::steps::Steps for Hostile {

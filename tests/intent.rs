@@ -423,7 +423,7 @@ fn every_accepted_theme_becomes_a_benchmark_that_passes_gate_8() {
     // rayon worker blocked on a session would starve the seeds it waits for.
     let failures: Vec<String> = cases
         .iter()
-        .map(|c| {
+        .flat_map(|c| {
             // The whole session through the one engine; gate 8 runs inside it on every seed.
             let out = common::engine::run_session_on_seeds(
                 common::engine::procedural_steps(&data),
@@ -444,7 +444,6 @@ fn every_accepted_theme_becomes_a_benchmark_that_passes_gate_8() {
                 })
                 .collect::<Vec<_>>()
         })
-        .flatten()
         .collect();
     let _ = std::fs::remove_dir_all(&data);
     assert!(failures.is_empty(), "{}", failures.join("\n"));

@@ -38,6 +38,9 @@ impl Default for AttemptLimits {
 }
 
 /// What a step produced.
+// A result lives for one hand-off (moved, never copied or stored in bulk): boxing the plan
+// would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum StepResult {
     /// The session was admitted from the queue.
