@@ -129,6 +129,7 @@ fn benchmark_json(session: &Session, accepted_unix_ms: u64) -> Value {
         "tier": session.theme.tier,
         "plan": plan,
         "seeds": session.theme.seeds,
+        "seed_stream": crate::variant::seed_stream(&session.id),
         "scale_ranges": session.theme.scale,
         "gate_results": report.and_then(|r| r.report.as_ref()),
         "physics": report.and_then(|r| r.physics.as_ref()),

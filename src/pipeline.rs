@@ -193,7 +193,8 @@ impl Steps for AgentSteps {
             return bad_state(Role::Simulator, "the session has no script".into());
         };
         let options = ValidateOptions {
-            seeds: session.theme.seeds.len().max(1) as u64,
+            seeds: session.theme.seeds.clone(),
+            seed_stream: crate::variant::seed_stream(&session.id),
             scale_ranges: session.theme.scale.unwrap_or(script.scale_ranges),
             parallel: true,
             physics: self.physics.clone(),
@@ -223,6 +224,7 @@ impl Steps for AgentSteps {
             match write_artifacts(
                 &script.source,
                 &report,
+                options.seed_stream,
                 artifacts_dir,
                 &self.render,
                 &self.physics,
@@ -297,6 +299,7 @@ const VIEWS_FILE: &str = "views.json";
 fn write_artifacts(
     source: &str,
     report: &ValidationReport,
+    seed_stream: u64,
     dir: &Path,
     render: &RenderOptions,
     physics: &PhysicsSettings,
@@ -304,15 +307,16 @@ fn write_artifacts(
     let script = SceneScript::compile(source).map_err(|e| e.to_string())?;
     for seed_report in &report.seeds {
         let seed = seed_report.seed;
+        let built_with = crate::variant::variant_seed(seed_stream, seed);
         let seed_dir = dir.join(format!("seed-{seed}"));
         let scene = script
-            .build(seed, seed_report.scale)
+            .build(built_with, seed_report.scale)
             .map_err(|e| format!("seed {seed}: {e}"))?;
         let spawn = seed_report
             .payload_spawn
-            .unwrap_or_else(|| PayloadSpawn::sample(&scene.payload, seed));
+            .unwrap_or_else(|| PayloadSpawn::sample(&scene.payload, built_with));
         let solution = script
-            .solve(seed, seed_report.scale)
+            .solve(built_with, seed_report.scale)
             .map_err(|e| format!("seed {seed}: solve: {e}"))?;
         let io = |e: std::io::Error| format!("{}: {e}", seed_dir.display());
         std::fs::create_dir_all(&seed_dir).map_err(io)?;

@@ -1,4 +1,4 @@
-//! `validate`: runs the gates on one scene script over seeds `0..N`.
+//! `validate`: runs the gates on one scene script over a list of seeds.
 //!
 //! Compile errors (syntax, no `build`) are `Err` — the script is unusable as a whole. Every
 //! per-seed failure is a gate result inside the [`ValidationReport`]. Per seed the gates run
@@ -13,13 +13,16 @@ use crate::physics::PhysicsSettings;
 use crate::report::{Finding, GateId, SeedReport, ValidationReport};
 use crate::scene::short_hash;
 use crate::script::{SceneScript, ScriptError};
-use crate::variant::{PayloadSpawn, ScaleRanges};
+use crate::variant::{variant_seed, PayloadSpawn, ScaleRanges};
 
 /// How to validate. A plain struct so later gates can add their settings as fields.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ValidateOptions {
-    /// How many seeds to check: seeds `0..seeds`.
-    pub seeds: u64,
+    /// The seeds to check, in order (the report numbers its variants by them).
+    pub seeds: Vec<u64>,
+    /// The benchmark's seed stream ([`crate::variant::seed_stream`]); 0 for a lone script.
+    /// Seed `k` is built and sampled with [`variant_seed`]`(seed_stream, k)`.
+    pub seed_stream: u64,
     /// The ranges the per-axis scale is sampled from, per seed.
     pub scale_ranges: ScaleRanges,
     /// Evaluate seeds on several threads (rayon).
@@ -34,7 +37,8 @@ impl Default for ValidateOptions {
     /// 8 seeds (DESIGN.md gate 7), default scale ranges, in parallel.
     fn default() -> Self {
         Self {
-            seeds: 8,
+            seeds: (0..8).collect(),
+            seed_stream: 0,
             scale_ranges: ScaleRanges::default(),
             parallel: true,
             physics: PhysicsSettings::default(),
@@ -58,21 +62,25 @@ pub fn validate_compiled(
     source: &str,
     options: &ValidateOptions,
 ) -> ValidationReport {
-    let run = |seed| validate_seed(script, seed, options);
-    let mut seeds = Vec::with_capacity(options.seeds as usize);
-    if options.seeds > 0 {
-        seeds.push(run(0));
-    }
-    // A script that breaks a sandbox limit on seed 0 would burn the same time and memory on
-    // every other seed; report those seeds as not run instead.
+    let run = |seed: &u64| validate_seed(script, *seed, options);
+    let mut seeds = Vec::with_capacity(options.seeds.len());
+    let Some((first, rest)) = options.seeds.split_first() else {
+        return ValidationReport {
+            script_hash: short_hash(source.as_bytes()),
+            randomized: gates::randomized(&seeds),
+            seeds,
+        };
+    };
+    seeds.push(run(first));
+    // A script that breaks a sandbox limit on the first seed would burn the same time and
+    // memory on every other seed; report those seeds as not run instead.
     let first_broke_limit = seeds.first().is_some_and(broke_limit);
-    let rest = 1..options.seeds;
     if first_broke_limit {
-        seeds.extend(rest.map(|seed| skipped_seed(script, seed, options)));
+        seeds.extend(rest.iter().map(|seed| skipped_seed(script, *seed, options)));
     } else if options.parallel {
-        seeds.par_extend(rest.into_par_iter().map(run));
+        seeds.par_extend(rest.par_iter().map(run));
     } else {
-        seeds.extend(rest.map(run));
+        seeds.extend(rest.iter().map(run));
     }
     let randomized = gates::randomized(&seeds);
     ValidationReport {
@@ -100,7 +108,7 @@ fn skipped_seed(script: &SceneScript, seed: u64, options: &ValidateOptions) -> S
         GateId::Script,
         vec![Finding::new(
             RULE_SKIPPED_AFTER_LIMIT,
-            "not run: seed 0 already exceeded a sandbox limit; fix that first",
+            "not run: the first seed already exceeded a sandbox limit; fix that first",
         )],
     );
     report
@@ -109,7 +117,9 @@ fn skipped_seed(script: &SceneScript, seed: u64, options: &ValidateOptions) -> S
 fn empty_seed_report(script: &SceneScript, seed: u64, options: &ValidateOptions) -> SeedReport {
     SeedReport {
         seed,
-        scale: options.scale_ranges.sample(seed),
+        scale: options
+            .scale_ranges
+            .sample(variant_seed(options.seed_stream, seed)),
         scene_hash: None,
         payload_spawn: None,
         has_solution: script.has_solve(),
@@ -119,10 +129,34 @@ fn empty_seed_report(script: &SceneScript, seed: u64, options: &ValidateOptions)
     }
 }
 
-/// Runs the gates for one seed, in order, stopping at the first that fails.
+/// Runs the gates for one seed, in order, stopping at the first that fails. The seed is
+/// built and sampled with its number on the options' seed stream.
 pub fn validate_seed(script: &SceneScript, seed: u64, options: &ValidateOptions) -> SeedReport {
-    let mut report = empty_seed_report(script, seed, options);
+    let report = empty_seed_report(script, seed, options);
     let scale = report.scale;
+    validate_variant(script, report, scale, options)
+}
+
+/// Runs the gates on the variant `seed` built at `scale` (a recorded scale, when a benchmark
+/// folder is re-checked), stopping at the first that fails.
+pub fn validate_seed_at(
+    script: &SceneScript,
+    seed: u64,
+    scale: crate::scene::Vec3,
+    options: &ValidateOptions,
+) -> SeedReport {
+    let mut report = empty_seed_report(script, seed, options);
+    report.scale = scale;
+    validate_variant(script, report, scale, options)
+}
+
+fn validate_variant(
+    script: &SceneScript,
+    mut report: SeedReport,
+    scale: crate::scene::Vec3,
+    options: &ValidateOptions,
+) -> SeedReport {
+    let seed = variant_seed(options.seed_stream, report.seed);
 
     // Gate 1: the script builds this seed within the limits, deterministically.
     let built = match gates::script::check(script, seed, scale) {

@@ -45,6 +45,27 @@ impl ScaleRanges {
     }
 }
 
+/// The seed stream of a benchmark: a number derived from its id, so the seed `k` of one
+/// benchmark draws other scales, spawns and script numbers than the seed `k` of another
+/// (0 is the plain stream of a lone script: seed `k` is used as it is).
+pub fn seed_stream(benchmark_id: &str) -> u64 {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(benchmark_id.as_bytes());
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&digest[..8]);
+    // Never 0: that is the plain stream.
+    u64::from_le_bytes(bytes).max(1)
+}
+
+/// The number the variant `seed` of stream `stream` is built and sampled with: `seed` itself
+/// on the plain stream 0, else a mix of both (the same pair always gives the same number).
+pub fn variant_seed(stream: u64, seed: u64) -> u64 {
+    if stream == 0 {
+        return seed;
+    }
+    SeededRng::new(seed, stream).next_u64()
+}
+
 /// The payload as it actually spawns for one seed.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct PayloadSpawn {
@@ -92,5 +113,19 @@ mod tests {
             ..ScaleRanges::default()
         };
         assert_eq!(pinned.sample(9)[2], 1.0);
+    }
+
+    #[test]
+    fn streams_decorrelate_the_same_seed_across_benchmarks() {
+        let (a, b) = (seed_stream("aaaa-000"), seed_stream("aaaa-001"));
+        assert_ne!(a, b);
+        assert_eq!(variant_seed(0, 5), 5);
+        assert_eq!(variant_seed(a, 5), variant_seed(a, 5));
+        assert_ne!(variant_seed(a, 0), variant_seed(b, 0));
+        let ranges = ScaleRanges::default();
+        assert_ne!(
+            ranges.sample(variant_seed(a, 0)),
+            ranges.sample(variant_seed(b, 0))
+        );
     }
 }

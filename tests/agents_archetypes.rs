@@ -16,7 +16,7 @@ fn validate(draft: &ScriptDraft, seeds: u64) -> Result<ValidationReport, ScriptE
     validate_script(
         &draft.source,
         &ValidateOptions {
-            seeds,
+            seeds: (0..seeds).collect(),
             scale_ranges: draft.scale_ranges,
             ..ValidateOptions::default()
         },

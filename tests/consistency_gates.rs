@@ -441,7 +441,7 @@ fn a_consistent_script_passes_gates_1_and_2_on_every_seed_with_sampled_scales() 
     let report = validate_script(
         GOOD,
         &ValidateOptions {
-            seeds: 3,
+            seeds: (0..3).collect(),
             ..ValidateOptions::default()
         },
     )

@@ -363,15 +363,19 @@ fn rt() -> tokio::runtime::Runtime {
 
 /// Gate 8 on seeds `0..SEEDS` of `source` built with `scale_ranges`, against `intent`, after
 /// gates 1–6 held: every seed's findings (failing gates 1–6 count as findings too).
+/// Gate 8's findings on seeds `0..SEEDS` of the seed stream `stream` (0: the plain stream of
+/// a lone script; a session's benchmark uses `seed_stream(id)`).
 fn fidelity_on_seeds(
     source: &str,
     scale_ranges: ScaleRanges,
     intent: &Intent,
+    stream: u64,
 ) -> Vec<(u64, Vec<Finding>)> {
     let script = SceneScript::compile(source).expect("the procedural script compiles");
     let physics = PhysicsSettings::default();
     (0..SEEDS)
-        .map(|seed| {
+        .map(|label| {
+            let seed = benchforge::variant::variant_seed(stream, label);
             let scale = scale_ranges.sample(seed);
             let scene = script.build(seed, scale).expect("build");
             let solution = script
@@ -407,7 +411,7 @@ fn fidelity_on_seeds(
                 )),
                 None => findings.push(Finding::new("solution_run", "the solution did not run")),
             }
-            (seed, findings)
+            (label, findings)
         })
         .collect()
 }
@@ -436,7 +440,8 @@ fn every_accepted_theme_becomes_a_benchmark_that_passes_gate_8() {
             }
             let plan = out.plan.expect("a plan");
             let draft = out.script.expect("a script");
-            fidelity_on_seeds(&draft.source, draft.scale_ranges, &plan.intent)
+            let stream = benchforge::variant::seed_stream(&out.id);
+            fidelity_on_seeds(&draft.source, draft.scale_ranges, &plan.intent, stream)
                 .into_iter()
                 .flat_map(|(seed, f)| {
                     f.into_iter()
@@ -469,7 +474,7 @@ fn code(plan: &Plan) -> benchforge::agents::ScriptDraft {
 
 fn rules_on_seed0(plan: &Plan, intent: &Intent) -> Vec<Finding> {
     let draft = code(plan);
-    fidelity_on_seeds(&draft.source, draft.scale_ranges, intent)
+    fidelity_on_seeds(&draft.source, draft.scale_ranges, intent, 0)
         .remove(0)
         .1
 }

@@ -30,7 +30,7 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<u8> {
         Err(e) => bail!("script {}", escape_control(&e.to_string())),
     };
     let options = ValidateOptions {
-        seeds: args.seeds,
+        seeds: (0..args.seeds).collect(),
         ..ValidateOptions::default()
     };
     let report = validate_script(&source, &options)

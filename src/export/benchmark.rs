@@ -75,6 +75,8 @@ pub struct BenchmarkFolder {
     pub seeds: Vec<u64>,
     /// The physics settings of the gates (recorded ones, else the simulator's defaults).
     pub physics: PhysicsSettings,
+    /// The benchmark's seed stream (`benchmark.json` → `seed_stream`; 0 when absent).
+    pub seed_stream: u64,
     json: Value,
 }
 
@@ -144,11 +146,13 @@ impl BenchmarkFolder {
             .get("physics")
             .and_then(|p| serde_json::from_value(p.clone()).ok())
             .unwrap_or_default();
+        let seed_stream = json.get("seed_stream").and_then(Value::as_u64).unwrap_or(0);
         Ok(Self {
             dir: dir.to_path_buf(),
             script,
             seeds,
             physics,
+            seed_stream,
             json,
         })
     }
@@ -176,6 +180,7 @@ impl BenchmarkFolder {
             .find(|s| s.get("seed").and_then(Value::as_u64) == Some(seed))
             .cloned();
         let field = |name: &str| recorded.as_ref().and_then(|r| r.get(name)).cloned();
+        let built_with = crate::variant::variant_seed(self.seed_stream, seed);
         let scale: Vec3 = match field("scale").and_then(|v| serde_json::from_value(v).ok()) {
             Some(scale) => scale,
             // No report: sample as validation did from the recorded ranges.
@@ -184,7 +189,7 @@ impl BenchmarkFolder {
                 .get("scale_ranges")
                 .and_then(|v| serde_json::from_value::<ScaleRanges>(v.clone()).ok())
                 .unwrap_or_default()
-                .sample(seed),
+                .sample(built_with),
         };
         let script_error = |what: String, e: crate::script::ScriptError| BenchmarkError::Script {
             dir: dir.clone(),
@@ -199,10 +204,14 @@ impl BenchmarkFolder {
         let json_hash = std::fs::read(&scene_json).ok().map(|b| short_hash(&b));
         let report_hash = field("scene_hash").and_then(|v| v.as_str().map(String::from));
         let (scale, scene) = self
-            .rebuild(seed, scale, report_hash.as_deref().or(json_hash.as_deref()))
+            .rebuild(
+                built_with,
+                scale,
+                report_hash.as_deref().or(json_hash.as_deref()),
+            )
             .map_err(|e| script_error(format!("build(seed {seed})"), e))?;
         // Sampled exactly as validation did (the recorded copy went through JSON).
-        let spawn = PayloadSpawn::sample(&scene.payload, seed);
+        let spawn = PayloadSpawn::sample(&scene.payload, built_with);
         let scene_hash = scene.content_hash();
         let mut verified_against = Vec::new();
         if let Some(recorded) = report_hash {
@@ -220,7 +229,7 @@ impl BenchmarkFolder {
         }
         let solution = self
             .script
-            .solve(seed, scale)
+            .solve(built_with, scale)
             .map_err(|e| script_error(format!("solve(seed {seed})"), e))?;
         Ok(BenchmarkVariant {
             seed,

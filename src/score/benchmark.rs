@@ -19,6 +19,9 @@ use crate::variant::{PayloadSpawn, ScaleRanges};
 pub struct RecordedSeed {
     /// The seed.
     pub seed: u64,
+    /// The number the variant is built and sampled with: the seed on the benchmark's seed
+    /// stream (`benchmark.json` → `seed_stream`, see [`crate::variant::variant_seed`]).
+    pub built_with: u64,
     /// The per-axis scale handed to `build(seed, scale)`.
     pub scale: Vec3,
     /// The content hash of the scene the gates saw, when recorded.
@@ -128,7 +131,7 @@ impl Benchmark {
         }
         // Drawn exactly as the gates drew it; the recorded copy (read back with possibly one
         // ULP of error) only confirms it.
-        let spawn = PayloadSpawn::sample(&scene.payload, seed.seed);
+        let spawn = PayloadSpawn::sample(&scene.payload, seed.built_with);
         if let Some(recorded) = &seed.spawn {
             let off = (0..3)
                 .map(|i| (recorded.start_m[i] - spawn.start_m[i]).abs())
@@ -159,7 +162,7 @@ impl Benchmark {
         };
         let build = |scale: Vec3| {
             self.script
-                .build(seed.seed, scale)
+                .build(seed.built_with, scale)
                 .map_err(|e| mismatch(format!("script.rhai's build failed: {e}")))
         };
         let scene = build(seed.scale)?;
@@ -217,6 +220,8 @@ fn neighbours(scale: Vec3) -> Vec<Vec3> {
 /// The seeds of the validation report; without one, the listed seeds with scales sampled
 /// from the recorded ranges (how the gates draw them).
 fn recorded_seeds(json: &Value) -> Result<Vec<RecordedSeed>, String> {
+    let stream = json.get("seed_stream").and_then(Value::as_u64).unwrap_or(0);
+    let built_with = |seed| crate::variant::variant_seed(stream, seed);
     if let Some(report) = json.get("gate_results").filter(|v| v.is_object()) {
         let report = ValidationReport::deserialize(report)
             .map_err(|e| format!("benchmark.json \"gate_results\" is unreadable: {e}"))?;
@@ -225,6 +230,7 @@ fn recorded_seeds(json: &Value) -> Result<Vec<RecordedSeed>, String> {
             .into_iter()
             .map(|s| RecordedSeed {
                 seed: s.seed,
+                built_with: built_with(s.seed),
                 scale: s.scale,
                 scene_hash: s.scene_hash,
                 spawn: s.payload_spawn,
@@ -246,7 +252,8 @@ fn recorded_seeds(json: &Value) -> Result<Vec<RecordedSeed>, String> {
         .into_iter()
         .map(|seed| RecordedSeed {
             seed,
-            scale: ranges.sample(seed),
+            built_with: built_with(seed),
+            scale: ranges.sample(built_with(seed)),
             scene_hash: None,
             spawn: None,
         })

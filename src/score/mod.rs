@@ -367,7 +367,13 @@ pub fn score_seed(
         scale: variant.scale,
         ..seed.clone()
     };
-    let parts = match solution.parts(seed.seed, seed.scale, &variant.scene, &variant.spawn) {
+    let parts = match solution.parts(
+        seed.seed,
+        seed.built_with,
+        seed.scale,
+        &variant.scene,
+        &variant.spawn,
+    ) {
         Ok(p) => p,
         Err(e) => {
             let limit = e.is_limit();

@@ -182,16 +182,20 @@ impl Solution {
         Ok(Solution::Json(parsed))
     }
 
-    /// The solution's parts for one variant.
+    /// The solution's parts for one variant: a script's `solve` gets the number the variant
+    /// was built with (`build` got the same); JSON parts are listed by the variant's seed.
     pub fn parts(
         &self,
         seed: u64,
+        built_with: u64,
         scale: Vec3,
         scene: &Scene,
         spawn: &PayloadSpawn,
     ) -> Result<Vec<Fixture>, PartsError> {
         match self {
-            Solution::Script(script) => Ok(solve_with_view(script, seed, scale, scene, spawn)?),
+            Solution::Script(script) => {
+                Ok(solve_with_view(script, built_with, scale, scene, spawn)?)
+            }
             Solution::Json(json) => json
                 .seeds
                 .get(&seed.to_string())

@@ -15,7 +15,7 @@ use benchforge::variant::ScaleRanges;
 pub fn write(dir: &Path, script_path: &Path, seeds: u64, scale_ranges: ScaleRanges) -> PathBuf {
     let source = std::fs::read_to_string(script_path).unwrap();
     let options = ValidateOptions {
-        seeds,
+        seeds: (0..seeds).collect(),
         scale_ranges,
         ..ValidateOptions::default()
     };
