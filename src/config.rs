@@ -115,21 +115,26 @@ impl Default for GatesConfig {
     }
 }
 
-/// Render settings.
+/// Render settings; a key left out keeps its default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct RenderConfig {
     /// Image width in pixels.
     pub width_px: u32,
     /// Image height in pixels.
     pub height_px: u32,
+    /// Views rendered per seed: 24 (every standard view) or fewer, spread over azimuths and
+    /// elevations (see `ViewAngle::spread`), for large datasets.
+    pub views_per_seed: u32,
 }
 
 impl Default for RenderConfig {
+    /// 512×384 px, large enough that a small payload is more than a few pixels; 24 views.
     fn default() -> Self {
         Self {
-            width_px: 256,
-            height_px: 192,
+            width_px: 512,
+            height_px: 384,
+            views_per_seed: 24,
         }
     }
 }
@@ -415,6 +420,17 @@ impl Config {
                     format!("{value} is out of range; give 16 to 4096 pixels"),
                 );
             }
+        }
+        let most = crate::render::ViewAngle::standard().len() as u32;
+        if !(1..=most).contains(&self.render.views_per_seed) {
+            push(
+                "render",
+                "views_per_seed",
+                format!(
+                    "{} is out of range; give 1 to {most} views",
+                    self.render.views_per_seed
+                ),
+            );
         }
         for (name, role) in [
             ("planner", &self.agents.planner),

@@ -123,9 +123,18 @@ pub fn run(
 ) -> Result<RunSummary, DaemonError> {
     crate::guard::install_quiet_panic_hook();
     let store = Arc::new(Store::open(&options.config.data_dir)?);
+    let data_dir = options.config.data_dir.clone();
+    let sweep = |when: &str| {
+        let retired = crate::dataset::sweep_work(&data_dir, |id| store.session(id).ok());
+        if retired > 0 {
+            tracing::info!(retired, "work folders of finished sessions removed {when}");
+        }
+    };
+    sweep("at start");
     let system = actix::System::new();
     let result = system.block_on(run_inside(options, store.clone(), stop));
     drop(system);
+    sweep("at exit");
     if let Err(e) = store.write_snapshot() {
         tracing::warn!(error = %e, "final status snapshot not written");
     }

@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 
 use crate::fault::{self, FaultPoint};
 use crate::journal::render_journal;
+use crate::plan::Plan;
 use crate::session::{now_unix_ms, Session};
 
 /// Why a benchmark could not be written.
@@ -36,9 +37,82 @@ pub enum DatasetError {
         /// What is missing.
         reason: String,
     },
+    /// The benchmark repeats one the dataset already holds (novelty check).
+    #[error("benchmark {id} is not new: its {what} is the same as benchmark {of}'s (content hash {hash})")]
+    Duplicate {
+        /// The session's id.
+        id: String,
+        /// The id of the benchmark it duplicates.
+        of: String,
+        /// What is the same: `plan` or `seed-0 scene`.
+        what: &'static str,
+        /// The shared content hash.
+        hash: String,
+    },
     /// A test fault fired.
     #[error("{0}")]
     Injected(String),
+}
+
+/// The canonical content hash of a plan: the hash of its JSON, whose field order is fixed by
+/// the type, so the same plan always hashes the same.
+pub fn plan_hash(plan: &Plan) -> String {
+    crate::scene::short_hash(serde_json::to_string(plan).unwrap_or_default().as_bytes())
+}
+
+/// The scene hash of the session's first variant (the "seed-0 scene"), when it was validated.
+fn first_scene_hash(session: &Session) -> Option<String> {
+    session
+        .validation()
+        .and_then(|r| r.seeds.first())
+        .and_then(|s| s.scene_hash.clone())
+}
+
+/// The novelty check: `Err(Duplicate)` naming the benchmark of the dataset whose plan or
+/// first-variant scene has the same content hash as `session`'s.
+fn check_novel(data_dir: &Path, session: &Session, plan: &Plan) -> Result<(), DatasetError> {
+    let mine = [
+        ("plan", Some(plan_hash(plan)), "plan_hash"),
+        ("seed-0 scene", first_scene_hash(session), "scene_hash"),
+    ];
+    for line in read_index(data_dir) {
+        let Some(other) = line.get("id").and_then(Value::as_str) else {
+            continue;
+        };
+        if other == session.id {
+            continue;
+        }
+        for (what, hash, field) in &mine {
+            if let Some(hash) = hash {
+                if line.get(*field).and_then(Value::as_str) == Some(hash.as_str()) {
+                    return Err(DatasetError::Duplicate {
+                        id: session.id.clone(),
+                        of: other.to_string(),
+                        what,
+                        hash: hash.clone(),
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The plans of the theme `theme_key` that the dataset already holds, oldest first: what a
+/// Planner must not repeat.
+pub fn theme_plans(data_dir: &Path, theme_key: &str) -> Vec<Plan> {
+    read_index(data_dir)
+        .iter()
+        .filter(|l| l.get("theme_key").and_then(Value::as_str) == Some(theme_key))
+        .filter_map(|l| {
+            l.get("path")
+                .and_then(Value::as_str)
+                .map(|p| data_dir.join(p))
+        })
+        .filter_map(|dir| fs::read_to_string(dir.join("benchmark.json")).ok())
+        .filter_map(|text| serde_json::from_str::<Value>(&text).ok())
+        .filter_map(|json| serde_json::from_value(json.get("plan")?.clone()).ok())
+        .collect()
 }
 
 fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> DatasetError {
@@ -119,21 +193,186 @@ fn copy_tree(from: &Path, to: &Path) -> Result<(), DatasetError> {
     sync_dir(to)
 }
 
-fn benchmark_json(session: &Session, accepted_unix_ms: u64) -> Value {
-    let plan = session.plan.as_ref();
+/// What the persisted files say about the accepted benchmark, computed once from the session
+/// and its artifacts.
+struct Accepted {
+    /// The plan with the layout of the first variant's scene (what was actually built).
+    plan: Plan,
+    /// The seed stream every variant was built on.
+    seed_stream: u64,
+    /// The scale ranges the seeds were drawn from.
+    scale_ranges: Option<crate::variant::ScaleRanges>,
+    /// The renders that exist, per the artifacts.
+    media: Value,
+}
+
+impl Accepted {
+    fn of(session: &Session, plan: &Plan) -> Self {
+        let seed_stream = crate::variant::seed_stream(&session.id);
+        let mut as_built = plan.clone();
+        let script = session.script.as_ref();
+        if let (Some(script), Some(first)) =
+            (script, session.validation().and_then(|r| r.seeds.first()))
+        {
+            let built_with = crate::variant::variant_seed(seed_stream, first.seed);
+            match crate::script::SceneScript::compile(&script.source)
+                .and_then(|s| s.build(built_with, first.scale))
+            {
+                Ok(scene) => as_built.take_layout(&scene, &|_| None),
+                Err(e) => {
+                    tracing::warn!(error = %e, "the accepted script no longer builds its first variant; plan.md keeps the planned layout")
+                }
+            }
+        }
+        let media = session
+            .report
+            .as_ref()
+            .and_then(|r| r.artifacts_dir.as_deref())
+            .map(|dir| media_summary(Path::new(dir)))
+            .unwrap_or(Value::Null);
+        Self {
+            plan: as_built,
+            seed_stream,
+            scale_ranges: session
+                .theme
+                .scale
+                .or(session.script.as_ref().map(|s| s.scale_ranges)),
+            media,
+        }
+    }
+}
+
+/// The renders and media that exist under an artifacts folder: per-seed view names, the
+/// image size (read from the first PNG's header) and the animation files.
+fn media_summary(dir: &Path) -> Value {
+    let mut seeds = serde_json::Map::new();
+    let mut size: Option<(u32, u32)> = None;
+    let mut entries: Vec<_> = fs::read_dir(dir)
+        .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    entries.sort();
+    let mut views_per_seed = 0;
+    for seed_dir in entries.iter().filter(|p| p.is_dir()) {
+        let name = seed_dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut views: Vec<String> = fs::read_dir(seed_dir.join("renders"))
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| n.starts_with("view_") && n.ends_with(".png"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        views.sort();
+        if size.is_none() {
+            size = views
+                .first()
+                .and_then(|v| fs::read(seed_dir.join("renders").join(v)).ok())
+                .and_then(|png| png_size(&png));
+        }
+        views_per_seed = views_per_seed.max(views.len());
+        let exists = |f: &str| seed_dir.join(f).is_file();
+        seeds.insert(
+            name,
+            json!({
+                "views": views,
+                "sim_gif": exists(crate::render::media::GIF_FILE),
+                "contact_sheet": exists(crate::render::media::CONTACT_SHEET_FILE),
+                "scene_xml": exists("scene.xml"),
+                "scene_solution_xml": exists("scene_solution.xml"),
+            }),
+        );
+    }
+    json!({
+        "width_px": size.map(|s| s.0),
+        "height_px": size.map(|s| s.1),
+        "views_per_seed": views_per_seed,
+        "seeds": seeds,
+    })
+}
+
+/// Width and height of a PNG from its header.
+fn png_size(png: &[u8]) -> Option<(u32, u32)> {
+    if png.len() < 24 || &png[1..4] != b"PNG" {
+        return None;
+    }
+    let word = |at: usize| u32::from_be_bytes([png[at], png[at + 1], png[at + 2], png[at + 3]]);
+    Some((word(16), word(20)))
+}
+
+/// Which to-do items are done: a Planner item once there is a plan, a Coder or Simulator
+/// item once a script passed every gate, a Reviewer item once the Reviewer approved, a
+/// Persister item once the benchmark is being written.
+pub fn todo_progress(session: &Session) -> Vec<bool> {
+    use crate::role::Role;
+    use crate::session::Stage;
+    let Some(plan) = session.plan.as_ref() else {
+        return Vec::new();
+    };
+    let gates_passed = session.report.as_ref().is_some_and(|r| r.passed);
+    let approved = session
+        .reviews
+        .last()
+        .is_some_and(|r| r.decision == crate::agents::Decision::Approve);
+    let persisting = matches!(session.stage, Stage::Persisting | Stage::Accepted { .. });
+    plan.todo
+        .iter()
+        .map(|item| match item.owner {
+            Role::Planner => true,
+            Role::Coder | Role::Simulator => gates_passed,
+            Role::Reviewer => approved,
+            Role::Persister => persisting,
+        })
+        .collect()
+}
+
+fn benchmark_json(session: &Session, accepted: &Accepted, accepted_unix_ms: u64) -> Value {
     let report = session.report.as_ref();
+    let physics = report.and_then(|r| r.physics.as_ref());
+    let variants: Vec<Value> = session
+        .validation()
+        .map(|r| {
+            r.seeds
+                .iter()
+                .map(|s| {
+                    json!({
+                        "seed": s.seed,
+                        "built_with": crate::variant::variant_seed(accepted.seed_stream, s.seed),
+                        "scale": s.scale,
+                        "scene_hash": s.scene_hash,
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     json!({
         "id": session.id,
         "theme": session.theme.prompt,
         "theme_key": session.theme_key,
         "tier": session.theme.tier,
-        "plan": plan,
+        "plan": accepted.plan,
+        "plan_hash": session.plan.as_ref().map(plan_hash),
         "seeds": session.theme.seeds,
-        "seed_stream": crate::variant::seed_stream(&session.id),
-        "scale_ranges": session.theme.scale,
+        "seed_stream": accepted.seed_stream,
+        "scale_ranges": accepted.scale_ranges,
+        "variants": variants,
+        "settings": {
+            "gates": physics,
+            "seeds": session.theme.seeds,
+            "seed_stream": accepted.seed_stream,
+            "scale_ranges": accepted.scale_ranges,
+        },
+        "reference_solution": {
+            "file": "script.rhai",
+            "function": "solve",
+            "note": "the script's `solve(seed, scale)` returns the reference parts of each variant; it is called with the number `build` got (variants[].built_with)",
+        },
+        "media": accepted.media,
         "gate_results": report.and_then(|r| r.report.as_ref()),
-        "physics": report.and_then(|r| r.physics.as_ref()),
-        "difficulty": plan.map(|p| p.difficulty.score),
+        "physics": physics,
+        "difficulty": accepted.plan.difficulty.score,
         "telemetry": {
             "usage": session.usage,
             "attempts": session.attempts,
@@ -203,9 +442,13 @@ pub fn write_benchmark(data_dir: &Path, session: &Session) -> Result<PathBuf, Da
     let index_line = json!({
         "id": session.id,
         "theme": session.theme.prompt,
+        "theme_key": session.theme_key,
+        "tier": session.theme.tier,
         "path": target.strip_prefix(data_dir).unwrap_or(&target),
         "difficulty": plan.difficulty.score,
         "seeds": session.theme.seeds.len(),
+        "plan_hash": plan_hash(plan),
+        "scene_hash": first_scene_hash(session),
         "accepted_unix_ms": accepted_unix_ms,
     });
     let tmp = root.join(format!(".tmp-{}", session.id));
@@ -217,16 +460,21 @@ pub fn write_benchmark(data_dir: &Path, session: &Session) -> Result<PathBuf, Da
         append_index_line(data_dir, &session.id, &index_line)?;
         return Ok(target);
     }
+    check_novel(data_dir, session, plan)?;
     if tmp.exists() {
         fs::remove_dir_all(&tmp).map_err(io("remove leftover", &tmp))?;
     }
     fs::create_dir_all(&tmp).map_err(io("create", &tmp))?;
 
-    let json_text = serde_json::to_string_pretty(&benchmark_json(session, accepted_unix_ms))
-        .unwrap_or_default();
-    write_file(&tmp.join("benchmark.json"), json_text.as_bytes())?;
-    write_file(&tmp.join("plan.md"), plan.to_markdown().as_bytes())?;
-    write_file(&tmp.join("todo.md"), plan.todo_markdown(&[]).as_bytes())?;
+    let accepted = Accepted::of(session, plan);
+    write_file(&tmp.join("plan.md"), accepted.plan.to_markdown().as_bytes())?;
+    write_file(
+        &tmp.join("todo.md"),
+        accepted
+            .plan
+            .todo_markdown(&todo_progress(session))
+            .as_bytes(),
+    )?;
     write_file(
         &tmp.join("journal.md"),
         render_journal(&session.theme.prompt, &session.journal).as_bytes(),
@@ -238,9 +486,9 @@ pub fn write_benchmark(data_dir: &Path, session: &Session) -> Result<PathBuf, Da
             review.to_markdown().as_bytes(),
         )?;
     }
+    // The reference solution is the script's own `solve`; benchmark.json says so
+    // (`reference_solution`) rather than a second copy of the script pretending otherwise.
     write_file(&tmp.join("script.rhai"), script.source.as_bytes())?;
-    // The reference solution is the script's own `solve`; keep it findable by name.
-    write_file(&tmp.join("solution.rhai"), script.source.as_bytes())?;
     // The LLM agents' reasoning traces of the session, when it had any, are part of the
     // dataset.
     let traces = data_dir
@@ -260,6 +508,11 @@ pub fn write_benchmark(data_dir: &Path, session: &Session) -> Result<PathBuf, Da
             copy_tree(dir, &tmp.join("variants"))?;
         }
     }
+    // Last, so it can list every other file of the folder.
+    let json_text =
+        serde_json::to_string_pretty(&benchmark_json(session, &accepted, accepted_unix_ms))
+            .unwrap_or_default();
+    write_file(&tmp.join("benchmark.json"), json_text.as_bytes())?;
     fault::hit(FaultPoint::DatasetBeforeRename).map_err(DatasetError::Injected)?;
     sync_dir(&tmp)?;
     fs::rename(&tmp, &target).map_err(io("rename", &tmp))?;
@@ -268,6 +521,106 @@ pub fn write_benchmark(data_dir: &Path, session: &Session) -> Result<PathBuf, Da
     append_index_line(data_dir, &session.id, &index_line)?;
     fault::hit(FaultPoint::DatasetAfterIndex).map_err(DatasetError::Injected)?;
     Ok(target)
+}
+
+/// The folder of a session's step outputs (one `rev-<n>/` per simulation).
+pub fn session_work_dir(data_dir: &Path, id: &str) -> PathBuf {
+    data_dir.join("work").join(id)
+}
+
+/// The folder keeping what a failed or rejected session leaves for debugging.
+pub fn failed_dir(data_dir: &Path, id: &str) -> PathBuf {
+    data_dir.join("failed").join(id)
+}
+
+/// Cleans up after a finished session: a failed or rejected one first leaves its journal,
+/// its last report and its to-do progress under `failed/<id>/` (at most
+/// `limits.failed_session_bytes` in all, the report first); then the session's `work/<id>/`
+/// folder is removed, whatever the outcome (an accepted benchmark has copied what it needs).
+/// Idempotent; does nothing for a session that is not finished.
+pub fn retire_work(data_dir: &Path, session: &Session) -> Result<(), DatasetError> {
+    use crate::session::Stage;
+    let reason = match &session.stage {
+        Stage::Failed { reason } | Stage::Rejected { reason } => Some(reason.as_str()),
+        Stage::Accepted { .. } => None,
+        _ => return Ok(()),
+    };
+    if let Some(reason) = reason {
+        let dir = failed_dir(data_dir, &session.id);
+        let mut budget = crate::limits::current().failed_session_bytes as usize;
+        let report = session.report.as_ref();
+        let mut last_report = format!(
+            "# {}: {}\n\ntheme: {}\nstage: {}\n\n",
+            session.id, reason, session.theme.prompt, session.stage
+        );
+        if let Some(r) = report {
+            last_report.push_str(&format!(
+                "## Last simulation\n\npassed: {}\nfailing gate: {}\n\n{}\n",
+                r.passed,
+                r.failing_gate.as_deref().unwrap_or("none"),
+                r.summary
+            ));
+        }
+        if let Some(f) = session.feedback.last() {
+            last_report.push_str(&format!("\n## Last feedback\n\n{f}\n"));
+        }
+        let mut files = vec![("report.md", last_report)];
+        if let Some(plan) = &session.plan {
+            files.push(("todo.md", plan.todo_markdown(&todo_progress(session))));
+        }
+        files.push((
+            "journal.md",
+            render_journal(&session.theme.prompt, &session.journal),
+        ));
+        if let Some(v) = session.validation() {
+            files.push((
+                "gate_results.json",
+                serde_json::to_string_pretty(v).unwrap_or_default(),
+            ));
+        }
+        fs::create_dir_all(&dir).map_err(io("create", &dir))?;
+        for (name, text) in files {
+            let mut bytes = text.into_bytes();
+            if bytes.len() > budget {
+                const CUT: &[u8] = b"\n[cut: limits.failed_session_bytes]\n";
+                bytes.truncate(budget.saturating_sub(CUT.len()));
+                bytes.extend_from_slice(&CUT[..CUT.len().min(budget)]);
+            }
+            budget -= bytes.len();
+            write_file(&dir.join(name), &bytes)?;
+            if budget == 0 {
+                break;
+            }
+        }
+    }
+    let work = session_work_dir(data_dir, &session.id);
+    match fs::remove_dir_all(&work) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(io("remove", &work)(e)),
+    }
+}
+
+/// Retires the work folder of every finished session that still has one (a crash or an exit
+/// came between its last checkpoint and its clean-up). `lookup` gives a session by id;
+/// folders of sessions it does not know, or of open ones, are left alone. Returns how many
+/// were retired; a folder that cannot be retired is logged and skipped.
+pub fn sweep_work(data_dir: &Path, lookup: impl Fn(&str) -> Option<Session>) -> usize {
+    let Ok(entries) = fs::read_dir(data_dir.join("work")) else {
+        return 0;
+    };
+    let mut retired = 0;
+    for entry in entries.filter_map(Result::ok) {
+        let id = entry.file_name().to_string_lossy().into_owned();
+        let Some(session) = lookup(&id).filter(|s| s.stage.is_terminal()) else {
+            continue;
+        };
+        match retire_work(data_dir, &session) {
+            Ok(()) => retired += 1,
+            Err(e) => tracing::warn!(session = %id, error = %e, "work folder not cleaned up"),
+        }
+    }
+    retired
 }
 
 /// Reads the index: one JSON value per accepted benchmark.
@@ -332,6 +685,74 @@ mod tests {
     }
 
     #[test]
+    fn a_finished_session_leaves_no_work_and_a_failed_one_a_bounded_record() {
+        let data = temp("retire");
+        let mut s = session(None);
+        let work = session_work_dir(&data, &s.id).join("rev-3").join("seed-0");
+        write_file(&work.join("scene.json"), &vec![b'x'; 10_000]).unwrap();
+        // Not finished: nothing happens.
+        s.stage = crate::session::Stage::Reviewing { round: 1 };
+        retire_work(&data, &s).unwrap();
+        assert!(work.exists());
+        s.stage = crate::session::Stage::Failed {
+            reason: "coder attempts exhausted".into(),
+        };
+        s.journal = (0..5000)
+            .map(|i| {
+                crate::journal::JournalEntry::new(
+                    crate::role::Role::Coder,
+                    format!("step {i}"),
+                    "a long journal",
+                    "x".repeat(100),
+                    "",
+                )
+            })
+            .collect();
+        retire_work(&data, &s).unwrap();
+        assert!(!session_work_dir(&data, &s.id).exists());
+        let kept = failed_dir(&data, &s.id);
+        let report = fs::read_to_string(kept.join("report.md")).unwrap();
+        assert!(report.contains("coder attempts exhausted"), "{report}");
+        let total: u64 = fs::read_dir(&kept)
+            .unwrap()
+            .map(|e| e.unwrap().metadata().unwrap().len())
+            .sum();
+        assert!(
+            total <= crate::limits::current().failed_session_bytes,
+            "{total} bytes kept"
+        );
+        let journal = fs::read_to_string(kept.join("journal.md")).unwrap();
+        assert!(journal.ends_with("[cut: limits.failed_session_bytes]\n"));
+        // Again: still fine.
+        retire_work(&data, &s).unwrap();
+        let _ = fs::remove_dir_all(data);
+    }
+
+    #[test]
+    fn a_benchmark_repeating_a_plan_of_the_dataset_is_refused_with_its_id() {
+        let data = temp("novelty");
+        let first = session(None);
+        write_benchmark(&data, &first).unwrap();
+        let mut again = session(None);
+        again.id = "again-001".into();
+        match write_benchmark(&data, &again) {
+            Err(DatasetError::Duplicate { of, what, .. }) => {
+                assert_eq!(of, first.id);
+                assert_eq!(what, "plan");
+            }
+            other => panic!("expected a duplicate, got {other:?}"),
+        }
+        assert_eq!(read_index(&data).len(), 1);
+        // Another plan is new.
+        let mut other = session(None);
+        other.id = "other-002".into();
+        other.plan.as_mut().unwrap().title.push_str(" (wider)");
+        write_benchmark(&data, &other).unwrap();
+        assert_eq!(read_index(&data).len(), 2);
+        let _ = fs::remove_dir_all(data);
+    }
+
+    #[test]
     fn slugs_are_short_and_safe() {
         assert_eq!(
             slug("A ball must cross a gap between two decks!"),
@@ -354,22 +775,31 @@ mod tests {
             "journal.md",
             "reviews/round-1.md",
             "script.rhai",
-            "solution.rhai",
             "variants/seed-0/scene.json",
         ] {
             assert!(dir.join(f).is_file(), "{f} missing");
         }
+        // The reference solution is the script's `solve`, said so, never a copy of the script.
+        assert!(!dir.join("solution.rhai").exists());
         let review = fs::read_to_string(dir.join("reviews/round-1.md")).unwrap();
         assert!(review.starts_with("---\n") && review.contains("decision: approve"));
         let bench: Value =
             serde_json::from_str(&fs::read_to_string(dir.join("benchmark.json")).unwrap()).unwrap();
         assert_eq!(bench["plan"]["archetype"], "gap_crossing");
+        assert_eq!(bench["reference_solution"]["function"], "solve");
+        assert_eq!(bench["seed_stream"], crate::variant::seed_stream(&s.id));
         // Again: nothing duplicated.
         assert_eq!(write_benchmark(&data, &s).unwrap(), dir);
         assert_eq!(read_index(&data).len(), 1);
         // A torn index tail and a leftover temp folder of another session are repaired.
         let mut other = session(None);
         other.id = "other-000".into();
+        other
+            .plan
+            .as_mut()
+            .unwrap()
+            .title
+            .push_str(" (another layout)");
         let leftover = benchmarks_dir(&data).join(".tmp-other-000");
         write_file(&leftover.join("half.json"), b"{").unwrap();
         let mut f = OpenOptions::new()

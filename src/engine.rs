@@ -86,7 +86,26 @@ impl Driver {
                 tokio::time::sleep(retry_delay(&session)).await;
             }
         }
+        retire(&self.data_dir, &session).await;
         session
+    }
+}
+
+/// Cleans up a finished session's work folder (see [`crate::dataset::retire_work`]) on the
+/// blocking pool; a failure is logged, never fatal: the benchmark or the verdict stands.
+pub async fn retire(data_dir: &std::path::Path, session: &Session) {
+    let (data_dir, finished) = (data_dir.to_path_buf(), session.clone());
+    let outcome =
+        tokio::task::spawn_blocking(move || crate::dataset::retire_work(&data_dir, &finished))
+            .await;
+    match outcome {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            tracing::warn!(session = %session.id, error = %e, "work folder not cleaned up")
+        }
+        Err(e) => {
+            tracing::warn!(session = %session.id, error = %e, "work folder clean-up did not run")
+        }
     }
 }
 

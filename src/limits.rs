@@ -55,6 +55,9 @@ pub struct Limits {
     pub count: u64,
     /// Most seeds one variant check may run.
     pub seeds: u64,
+    /// Most bytes kept per failed session under `<data_dir>/failed/<id>/` (its journal and
+    /// last report, for debugging).
+    pub failed_session_bytes: u64,
 }
 
 /// One row of the limits table: key, default, hard maximum and what it bounds.
@@ -117,6 +120,7 @@ limit_table! {
     file_bytes: 1_000_000, 16_000_000, "bytes of a script, config or prompt file";
     count: 10_000, 100_000, "benchmarks one theme or `generate --count` may ask for";
     seeds: 1_024, 10_000, "seeds per variant check";
+    failed_session_bytes: 262_144, 16_000_000, "bytes kept per failed session under failed/<id>/ (journal, last report)";
 }
 
 impl Limits {

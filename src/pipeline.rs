@@ -30,6 +30,8 @@ pub struct AgentSteps {
     reviewer: Arc<dyn Reviewer>,
     render: RenderOptions,
     physics: PhysicsSettings,
+    /// The dataset's folder: the Planner is told the plans it already holds for a theme.
+    data_dir: std::path::PathBuf,
 }
 
 impl AgentSteps {
@@ -43,6 +45,7 @@ impl AgentSteps {
         let render = RenderOptions {
             width_px: config.render.width_px,
             height_px: config.render.height_px,
+            views: crate::render::ViewAngle::spread(config.render.views_per_seed as usize),
             ..RenderOptions::default()
         };
         let physics = PhysicsSettings {
@@ -57,6 +60,7 @@ impl AgentSteps {
             reviewer,
             render,
             physics,
+            data_dir: config.data_dir.clone(),
         }
     }
 }
@@ -126,6 +130,9 @@ impl Steps for AgentSteps {
             attempt: session.attempts.plans + 1,
             previous: session.plan.clone(),
             comments,
+            index: session.index,
+            count: session.theme.count,
+            siblings: crate::dataset::theme_plans(&self.data_dir, &session.theme_key),
         };
         Box::pin(async move {
             match planner.plan(request).await {

@@ -450,6 +450,85 @@ impl Plan {
         md
     }
 
+    /// Makes the plan's layout the one `scene` has: payload start, fixtures (bounding boxes),
+    /// zones. A part's purpose comes from `purpose_of(label)`, else from the plan's own part
+    /// of that label, else from a generic name; so a plan written before the script keeps its
+    /// words and shows the layout actually built.
+    pub fn take_layout(
+        &mut self,
+        scene: &crate::scene::Scene,
+        purpose_of: &dyn Fn(&str) -> Option<String>,
+    ) {
+        let fixture_purpose = |label: &str| {
+            purpose_of(label)
+                .or_else(|| {
+                    self.fixtures
+                        .iter()
+                        .find(|f| f.label == label)
+                        .map(|f| f.purpose.clone())
+                })
+                .unwrap_or_else(|| match label {
+                    "floor" => "the floor everything stands on".to_string(),
+                    "start_pad" => "the support the payload starts above".to_string(),
+                    "goal_bin" => "the three-walled bin around the goal zone".to_string(),
+                    other => other.replace('_', " "),
+                })
+        };
+        let fixtures = scene
+            .fixtures
+            .iter()
+            .map(|f| {
+                let b = crate::gates::fixture_world_aabb(f);
+                FixturePlan {
+                    label: f.label.clone(),
+                    purpose: fixture_purpose(&f.label),
+                    material: f.material,
+                    body: match f.body {
+                        crate::scene::BodyKind::Fixed => FixtureBody::Fixed,
+                        crate::scene::BodyKind::Dynamic => FixtureBody::Dynamic,
+                    },
+                    size_m: b.size_m(),
+                    center_m: b.center_m(),
+                }
+            })
+            .collect();
+        let forbid_purpose = |name: &str| {
+            self.zones
+                .forbid
+                .iter()
+                .find(|z| z.name == name)
+                .map(|z| z.purpose.clone())
+                .unwrap_or_else(|| {
+                    match name {
+                        "gap_pit" => "the pit between the decks",
+                        "below_spawn" => "the space right under the payload's start",
+                        "floor_below_shelf" => "the floor in front of the shelf",
+                        "on_shield" => "the top of the shield",
+                        "over_gate" => "the space over the gate bar",
+                        _ => "a place the payload must not go",
+                    }
+                    .to_string()
+                })
+        };
+        let zones = ZonesPlan {
+            bounds: scene.bounds,
+            goal: scene.goal_zone,
+            build: scene.build_zone,
+            forbid: scene
+                .forbid_zones
+                .iter()
+                .map(|z| ForbidPlan {
+                    name: z.name.clone(),
+                    purpose: forbid_purpose(&z.name),
+                    zone: z.zone,
+                })
+                .collect(),
+        };
+        self.payload.start_m = scene.payload.start_m;
+        self.fixtures = fixtures;
+        self.zones = zones;
+    }
+
     /// Renders `todo.md`: the checklist the Coder and Reviewer tick off. `done` says which
     /// items (by index) are ticked.
     pub fn todo_markdown(&self, done: &[bool]) -> String {

@@ -157,7 +157,7 @@ mod tests {
         let mut new = old.clone();
         new.concurrency = 5;
         new.gates.max_speed_mps = 3.0;
-        new.render.width_px = 512;
+        new.render.width_px = 640;
         new.agents.coder.attempts = 1;
         new.data_dir = "/data/b".into();
         let changes = diff(&old, &new);

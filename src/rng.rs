@@ -63,6 +63,8 @@ pub mod stream {
     pub const SCALE: u64 = 2;
     /// The runtime's payload size and start jitter.
     pub const PAYLOAD: u64 = 3;
+    /// The procedural Planner's per-benchmark layout draw.
+    pub const PLAN_LAYOUT: u64 = 4;
 }
 
 #[cfg(test)]

@@ -120,6 +120,9 @@ fn persist(data_dir: &Path, session: &Session) -> StepResult {
         Ok(path) => StepResult::Persisted {
             path: path.display().to_string(),
         },
+        Err(e @ crate::dataset::DatasetError::Duplicate { .. }) => StepResult::Duplicate {
+            reason: e.to_string(),
+        },
         Err(e) => StepResult::StepFailed {
             role: Role::Persister,
             unreachable: false,

@@ -98,7 +98,7 @@ fn recorded_variants(bench: &Path) -> Vec<(u64, [f64; 3], Scene, PayloadSpawn)> 
 fn the_reference_solution_succeeds_on_every_seed_with_the_top_score() {
     let (_, benches) = benchmarks();
     for bench in benches {
-        let (code, score, stderr) = score_json(bench, &bench.join("solution.rhai"), &[]);
+        let (code, score, stderr) = score_json(bench, &bench.join("script.rhai"), &[]);
         assert_eq!(code, Some(0), "{stderr}");
         assert_eq!(score["table_version"], "benchforge-score-1");
         assert_eq!(seeds(&score).len(), 3);
@@ -118,7 +118,7 @@ fn the_reference_solution_succeeds_on_every_seed_with_the_top_score() {
     let out = run_benchforge(&[
         "score",
         path_str(&benches[0]),
-        path_str(&benches[0].join("solution.rhai")),
+        path_str(&benches[0].join("script.rhai")),
     ]);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert!(
@@ -133,7 +133,7 @@ fn the_reference_solution_succeeds_on_every_seed_with_the_top_score() {
 fn scoring_twice_gives_byte_identical_json() {
     let (_, benches) = benchmarks();
     for sol in [
-        benches[1].join("solution.rhai"),
+        benches[1].join("script.rhai"),
         solution("through_forbid_zone.rhai"),
     ] {
         let args = ["score", path_str(&benches[1]), path_str(&sol), "--json"];
@@ -260,7 +260,7 @@ fn a_solution_that_drops_the_payload_into_the_pit_is_flagged_with_time_and_depth
 fn budgets_penalize_by_the_formula() {
     let (_, benches) = benchmarks();
     let bench = &benches[2];
-    let reference = bench.join("solution.rhai");
+    let reference = bench.join("script.rhai");
     let (_, free, _) = score_json(bench, &reference, &[]);
     let seed0 = &seeds(&free)[0];
     let mass = seed0["resources"]["mass_kg"]["used"].as_f64().unwrap();
@@ -401,7 +401,7 @@ fn batch_scoring_writes_one_row_per_solution_whatever_happens() {
     std::fs::create_dir_all(&solutions).unwrap();
     let copy = |from: &Path, to: String| std::fs::copy(from, solutions.join(to)).unwrap();
     copy(
-        &benches[0].join("solution.rhai"),
+        &benches[0].join("script.rhai"),
         format!("{}.rhai", id(&benches[0])),
     );
     copy(

@@ -210,6 +210,7 @@ pub fn describe(result: &StepResult) -> String {
             review.comments.join("; ")
         ),
         StepResult::Persisted { path } => format!("benchmark written to {path}"),
+        StepResult::Duplicate { reason } => format!("benchmark not written: {reason}"),
         StepResult::StepFailed {
             role,
             unreachable,

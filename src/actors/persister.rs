@@ -112,6 +112,9 @@ impl Persister {
     /// Sends a recorded session to the actor owning its stage.
     fn route(&mut self, session: Session, ctx: &mut Context<Self>, delay: Duration) {
         if session.stage.is_terminal() {
+            let data_dir = self.shared.data_dir.clone();
+            let finished = session.clone();
+            actix::spawn(async move { crate::engine::retire(&data_dir, &finished).await });
             let _ = self.events.send(SessionEvent::Finished(session));
             ctx.notify(Admit);
             return;

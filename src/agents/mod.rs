@@ -138,16 +138,25 @@ pub struct PlanRequest {
     pub previous: Option<Plan>,
     /// The Reviewer's comments on the previous plan (empty on the first attempt).
     pub comments: Vec<String>,
+    /// Which of the theme's benchmarks this is (0-based): each draws its own layout.
+    pub index: u32,
+    /// How many benchmarks the theme asks for.
+    pub count: u32,
+    /// Plans the dataset already holds for this theme: the new plan must differ from each.
+    pub siblings: Vec<Plan>,
 }
 
 impl PlanRequest {
-    /// A first request for `theme`.
+    /// A first request for `theme`, its only benchmark.
     pub fn new(theme: impl Into<String>) -> Self {
         Self {
             theme: theme.into(),
             attempt: 1,
             previous: None,
             comments: Vec::new(),
+            index: 0,
+            count: 1,
+            siblings: Vec::new(),
         }
     }
 }

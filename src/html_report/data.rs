@@ -123,7 +123,6 @@ pub fn collect(data_dir: &Path) -> Result<Dataset, ReportError> {
             "plan.md",
             "todo.md",
             "script.rhai",
-            "solution.rhai",
             "journal.md",
         ]
         .iter()

@@ -46,6 +46,22 @@ impl ViewAngle {
             .collect()
     }
 
+    /// `count` of the standard views, spread over azimuths and elevations: the standard views
+    /// taken azimuth by azimuth (each azimuth's three elevations in turn), every
+    /// `24 / count`-th. All 24 when `count` is 24 or more; 6 gives one view per 60° or so of
+    /// azimuth, elevations cycling 15°, 45°, 75°.
+    pub fn spread(count: usize) -> Vec<ViewAngle> {
+        let mut by_azimuth = Self::standard();
+        if count >= by_azimuth.len() {
+            return by_azimuth;
+        }
+        by_azimuth.sort_by_key(|v| (v.azimuth_deg, v.elevation_deg));
+        let n = by_azimuth.len();
+        (0..count.max(1))
+            .map(|i| by_azimuth[i * n / count.max(1)])
+            .collect()
+    }
+
     /// The one view used when a single view is asked for, and for simulation media: a
     /// three-quarter view from the front left, 45° up.
     pub fn hero() -> ViewAngle {
@@ -181,6 +197,25 @@ mod tests {
         assert_eq!(views[0].name(), "view_e15_a000");
         assert_eq!(views[10].name(), "view_e45_a090");
         assert_eq!(views[23].name(), "view_e75_a315");
+    }
+
+    #[test]
+    fn a_spread_of_six_covers_every_elevation_and_half_the_azimuths() {
+        let six = ViewAngle::spread(6);
+        let names: Vec<String> = six.iter().map(|v| v.name()).collect();
+        assert_eq!(
+            names,
+            [
+                "view_e15_a000",
+                "view_e45_a045",
+                "view_e75_a090",
+                "view_e15_a180",
+                "view_e45_a225",
+                "view_e75_a270"
+            ]
+        );
+        assert_eq!(ViewAngle::spread(24), ViewAngle::standard());
+        assert_eq!(ViewAngle::spread(1).len(), 1);
     }
 
     #[test]

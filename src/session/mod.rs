@@ -91,6 +91,11 @@ pub enum StepResult {
         /// The benchmark folder.
         path: String,
     },
+    /// The Persister refused the benchmark: the dataset already holds it (novelty check).
+    Duplicate {
+        /// Which benchmark it repeats and what is the same.
+        reason: String,
+    },
     /// A step failed without a usable result.
     StepFailed {
         /// Whose step.
@@ -273,6 +278,16 @@ pub fn advance(session: &Session, result: StepResult, limits: &AttemptLimits) ->
                 "done",
             );
             next.stage = Stage::Accepted { path };
+        }
+        (Stage::Persisting, StepResult::Duplicate { reason }) => {
+            journal(
+                &mut next,
+                Role::Persister,
+                "write the benchmark to the dataset",
+                format!("not written: {reason}"),
+                "a dataset holds each task once",
+            );
+            next.stage = Stage::Failed { reason };
         }
         (
             stage,

@@ -126,7 +126,6 @@ pub fn check_dataset(data_dir: &Path, expected: usize) -> Vec<PathBuf> {
             "todo.md",
             "journal.md",
             "script.rhai",
-            "solution.rhai",
             "reviews/round-1.md",
         ] {
             assert!(

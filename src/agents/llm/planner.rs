@@ -36,6 +36,33 @@ fn answer_schema() -> Value {
 /// The request in words.
 fn user_message(request: &PlanRequest) -> String {
     let mut text = format!("Theme: \"{}\"\n", request.theme);
+    if request.count > 1 || !request.siblings.is_empty() {
+        text.push_str(&format!(
+            "\nThis is benchmark {} of {} made from this theme; each must be a different task.\n",
+            request.index + 1,
+            request.count.max(request.index + 1)
+        ));
+    }
+    if !request.siblings.is_empty() {
+        text.push_str(
+            "The dataset already has these plans of the theme. Make yours clearly different \
+             (another layout, other values of what the theme leaves open) while keeping every \
+             stated fact:\n",
+        );
+        for plan in &request.siblings {
+            let values: Vec<String> = plan
+                .parameters
+                .iter()
+                .map(|p| format!("{} {:.3} {}", p.name, p.nominal, p.unit))
+                .collect();
+            text.push_str(&format!(
+                "- {} (archetype {}): {}\n",
+                plan.title,
+                plan.archetype,
+                values.join(", ")
+            ));
+        }
+    }
     if let Some(previous) = &request.previous {
         text.push_str("\nThe Reviewer sent back your previous plan. Previous plan:\n```json\n");
         text.push_str(&serde_json::to_string(previous).unwrap_or_default());

@@ -5,7 +5,7 @@
 
 use async_trait::async_trait;
 
-use super::archetypes::{self, Archetype, Axis, ParamSpec};
+use super::archetypes::{self, Archetype, Axis};
 use super::theme::{self, Read};
 use crate::agents::{AgentError, Answer, PlanRequest, Planner};
 use crate::intent::{
@@ -128,6 +128,7 @@ pub fn plan_theme_with(
         &intent,
         archetype,
         request.attempt,
+        request.index,
         options,
     );
     let entry = JournalEntry::new(
@@ -609,10 +610,6 @@ fn stated_value(intent: &Intent, archetype: &Archetype, name: &str) -> Option<f6
         })
 }
 
-fn param(spec: &ParamSpec, nominal: f64, spread: f64) -> ParameterRange {
-    ParameterRange::around(spec.name, spec.description, spec.unit, nominal, spread)
-}
-
 fn pinned(name: &str, description: &str, unit: &str, value: f64) -> ParameterRange {
     ParameterRange {
         name: name.to_string(),
@@ -647,8 +644,49 @@ pub fn build_plan(theme: &str, read: &Read, archetype: &'static Archetype, attem
         &intent,
         archetype,
         attempt,
+        0,
         &PlanOptions::default(),
     )
+}
+
+/// The values a session of a theme draws its layout from: the archetype's nominal values
+/// for the theme's first benchmark; for benchmark `index` > 0, a nominal drawn in the
+/// archetype's range and a window half as wide around it, kept inside that range. So the
+/// benchmarks of one theme are different tasks, each within what the archetype was tuned for.
+struct LayoutDraw {
+    rng: Option<crate::rng::SeededRng>,
+}
+
+impl LayoutDraw {
+    fn new(theme: &str, index: u32) -> Self {
+        let rng = (index > 0).then(|| {
+            let key = crate::variant::seed_stream(&format!("{theme}#{index}"));
+            crate::rng::SeededRng::new(key, crate::rng::stream::PLAN_LAYOUT)
+        });
+        Self { rng }
+    }
+
+    /// The range of an unstated parameter nominally `nominal` ± `spread` (relative).
+    fn range(
+        &mut self,
+        name: &str,
+        description: &str,
+        unit: &str,
+        nominal: f64,
+        spread: f64,
+    ) -> ParameterRange {
+        let full = ParameterRange::around(name, description, unit, nominal, spread);
+        let Some(rng) = self.rng.as_mut() else {
+            return full;
+        };
+        let drawn = nominal * (1.0 + rng.uniform(-spread / 2.0, spread / 2.0));
+        let window = ParameterRange::around(name, description, unit, drawn, spread / 2.0);
+        ParameterRange {
+            min: window.min.max(full.min),
+            max: window.max.min(full.max),
+            ..window
+        }
+    }
 }
 
 /// Builds the plan of `archetype` for `intent`: stated facts pinned exactly, the rest
@@ -659,8 +697,10 @@ pub fn build_plan_for(
     intent: &Intent,
     archetype: &'static Archetype,
     attempt: u32,
+    index: u32,
     options: &PlanOptions,
 ) -> Plan {
+    let mut draw = LayoutDraw::new(theme, index);
     let StatedPayload {
         shape,
         stated: stated_size,
@@ -713,14 +753,16 @@ pub fn build_plan_for(
                 let mu = (payload.material.properties().friction + 0.25) / 2.0;
                 ((mu.atan().to_degrees() + 14.0).min(50.0), 0.05)
             };
-            parameters.push(ParameterRange::around(
+            let range = draw.range(
                 "path_angle_deg",
                 "slope of the path from start to goal (sets the start height)",
                 "deg",
                 a,
                 spread * narrowing,
-            ));
-            a
+            );
+            let drawn = range.nominal;
+            parameters.push(range);
+            drawn
         }
     };
     let fall = intent.displacement.fall_m;
@@ -752,7 +794,13 @@ pub fn build_plan_for(
                     _ => {}
                 }
             }
-            None => parameters.push(param(spec, spec.nominal, spec.spread * narrowing)),
+            None => parameters.push(draw.range(
+                spec.name,
+                spec.description,
+                spec.unit,
+                spec.nominal,
+                spec.spread * narrowing,
+            )),
         }
     }
     if let (Some(drop), true) = (intent.displacement.drop_m, archetype.id == "sideways_move") {
@@ -914,56 +962,12 @@ pub fn fill_nominal_layout(plan: &mut Plan, archetype: &'static Archetype) {
             return;
         }
     };
-    plan.payload.start_m = scene.payload.start_m;
-    plan.fixtures = scene
-        .fixtures
-        .iter()
-        .map(|f| {
-            let b = crate::gates::fixture_world_aabb(f);
-            let purpose = archetype
-                .parts
-                .iter()
-                .find(|(l, _)| *l == f.label)
-                .map(|(_, p)| p.to_string())
-                .unwrap_or_else(|| match f.label.as_str() {
-                    "floor" => "the floor everything stands on".to_string(),
-                    "start_pad" => "the support the payload starts above".to_string(),
-                    "goal_bin" => "the three-walled bin around the goal zone".to_string(),
-                    other => other.replace('_', " "),
-                });
-            crate::plan::FixturePlan {
-                label: f.label.clone(),
-                purpose,
-                material: f.material,
-                body: match f.body {
-                    crate::scene::BodyKind::Fixed => crate::plan::FixtureBody::Fixed,
-                    crate::scene::BodyKind::Dynamic => crate::plan::FixtureBody::Dynamic,
-                },
-                size_m: b.size_m(),
-                center_m: b.center_m(),
-            }
-        })
-        .collect();
-    plan.zones = ZonesPlan {
-        bounds: scene.bounds,
-        goal: scene.goal_zone,
-        build: scene.build_zone,
-        forbid: scene
-            .forbid_zones
+    let parts = |label: &str| {
+        archetype
+            .parts
             .iter()
-            .map(|z| ForbidPlan {
-                name: z.name.clone(),
-                purpose: match z.name.as_str() {
-                    "gap_pit" => "the pit between the decks",
-                    "below_spawn" => "the space right under the payload's start",
-                    "floor_below_shelf" => "the floor in front of the shelf",
-                    "on_shield" => "the top of the shield",
-                    "over_gate" => "the space over the gate bar",
-                    _ => "a place the payload must not go",
-                }
-                .to_string(),
-                zone: z.zone,
-            })
-            .collect(),
+            .find(|(l, _)| *l == label)
+            .map(|(_, p)| p.to_string())
     };
+    plan.take_layout(&scene, &parts);
 }

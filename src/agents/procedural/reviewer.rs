@@ -247,6 +247,13 @@ pub fn review(rubric: &Rubric, request: &ReviewRequest) -> Review {
     };
     let mut comments = to_planner;
     comments.extend(to_coder);
+    if decision == Decision::Approve {
+        // An approval says why, item by item, with the evidence.
+        comments = checklist
+            .iter()
+            .map(|c| format!("approved: {}: {}", c.item, c.note))
+            .collect();
+    }
     Review {
         decision,
         comments,
