@@ -90,9 +90,9 @@ impl Default for AgentsConfig {
     }
 }
 
-/// Settings of the gates.
+/// Settings of the gates; a key left out keeps its default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct GatesConfig {
     /// Seeds each variant check runs on (seeds 0..N) unless a theme lists its own.
     pub seeds: u32,

@@ -98,12 +98,12 @@ fn check_novel(data_dir: &Path, session: &Session, plan: &Plan) -> Result<(), Da
     Ok(())
 }
 
-/// The plans of the theme `theme_key` that the dataset already holds, oldest first: what a
-/// Planner must not repeat.
-pub fn theme_plans(data_dir: &Path, theme_key: &str) -> Vec<Plan> {
+/// The plans the dataset already holds for the theme `prompt` (the same words, from any
+/// run), oldest first: what a Planner must not repeat.
+pub fn theme_plans(data_dir: &Path, prompt: &str) -> Vec<Plan> {
     read_index(data_dir)
         .iter()
-        .filter(|l| l.get("theme_key").and_then(Value::as_str) == Some(theme_key))
+        .filter(|l| l.get("theme").and_then(Value::as_str) == Some(prompt))
         .filter_map(|l| {
             l.get("path")
                 .and_then(Value::as_str)

@@ -131,8 +131,9 @@ impl Steps for AgentSteps {
             previous: session.plan.clone(),
             comments,
             index: session.index,
+            benchmark_id: session.id.clone(),
             count: session.theme.count,
-            siblings: crate::dataset::theme_plans(&self.data_dir, &session.theme_key),
+            siblings: crate::dataset::theme_plans(&self.data_dir, &session.theme.prompt),
         };
         Box::pin(async move {
             match planner.plan(request).await {

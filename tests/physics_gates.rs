@@ -235,7 +235,7 @@ fn a_pendulum_that_keeps_swinging_fails_physics_as_not_settled() {
     assert_eq!(rules(&check.gate), vec!["not_settled"], "{:?}", check.gate);
     let msg = message(&check.gate, "not_settled");
     assert!(
-        msg.contains("after 3.0 s") && msg.contains("part \"bob\""),
+        msg.contains("after 3.00 s") && msg.contains("part \"bob\""),
         "{msg}"
     );
 }

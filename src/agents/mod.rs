@@ -138,11 +138,14 @@ pub struct PlanRequest {
     pub previous: Option<Plan>,
     /// The Reviewer's comments on the previous plan (empty on the first attempt).
     pub comments: Vec<String>,
-    /// Which of the theme's benchmarks this is (0-based): each draws its own layout.
+    /// Which of the theme's benchmarks this is (0-based).
     pub index: u32,
+    /// The benchmark's id: a Planner that varies layouts draws this benchmark's from it.
+    pub benchmark_id: String,
     /// How many benchmarks the theme asks for.
     pub count: u32,
-    /// Plans the dataset already holds for this theme: the new plan must differ from each.
+    /// Plans the dataset already holds for this theme (the same words): the new plan must
+    /// differ from each.
     pub siblings: Vec<Plan>,
 }
 
@@ -155,6 +158,7 @@ impl PlanRequest {
             previous: None,
             comments: Vec::new(),
             index: 0,
+            benchmark_id: String::new(),
             count: 1,
             siblings: Vec::new(),
         }

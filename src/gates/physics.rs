@@ -110,12 +110,12 @@ pub fn stability_findings(
         findings.push(Finding::new(
             "too_fast",
             format!(
-                "{context}{} reached {:.1} m/s at t={:.2} s, above the {:.0} m/s limit; \
+                "{context}{} reached {:.2} m/s at t={:.2} s, above the {} m/s limit (gates.max_speed_mps); \
                  something is launching it — check for overlapping parts or very long falls",
                 who(&outcome.max_speed_label),
                 outcome.max_speed_mps,
                 outcome.max_speed_time_s,
-                settings.max_speed_mps
+                crate::limits::fmt_number(settings.max_speed_mps)
             ),
         ));
     }
@@ -176,7 +176,7 @@ pub fn stability_findings(
         findings.push(Finding::new(
             "not_settled",
             format!(
-                "{context}the scene had not come to rest after {:.1} s of simulation ({}); \
+                "{context}the scene had not come to rest after {:.2} s of simulation ({}); \
                  rest means below {} m/s and {} rad/s for {} s — add friction, limits or supports",
                 outcome.simulated_s,
                 if moving.is_empty() {

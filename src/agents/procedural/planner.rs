@@ -128,7 +128,7 @@ pub fn plan_theme_with(
         &intent,
         archetype,
         request.attempt,
-        request.index,
+        LayoutDraw::new(request),
         options,
     );
     let entry = JournalEntry::new(
@@ -644,23 +644,29 @@ pub fn build_plan(theme: &str, read: &Read, archetype: &'static Archetype, attem
         &intent,
         archetype,
         attempt,
-        0,
+        LayoutDraw::new(&PlanRequest::new(theme)),
         &PlanOptions::default(),
     )
 }
 
 /// The values a session of a theme draws its layout from: the archetype's nominal values
-/// for the theme's first benchmark; for benchmark `index` > 0, a nominal drawn in the
-/// archetype's range and a window half as wide around it, kept inside that range. So the
-/// benchmarks of one theme are different tasks, each within what the archetype was tuned for.
-struct LayoutDraw {
+/// for the first benchmark of a theme the dataset does not hold yet; for any other, a
+/// nominal drawn (from the benchmark's id) in the archetype's range and a window half as
+/// wide around it, kept inside that range. So the benchmarks of one theme, from one run or
+/// several, are different tasks, each within what the archetype was tuned for.
+pub struct LayoutDraw {
     rng: Option<crate::rng::SeededRng>,
 }
 
 impl LayoutDraw {
-    fn new(theme: &str, index: u32) -> Self {
-        let rng = (index > 0).then(|| {
-            let key = crate::variant::seed_stream(&format!("{theme}#{index}"));
+    /// The draw of the benchmark `request` plans.
+    pub fn new(request: &PlanRequest) -> Self {
+        let nominal = request.index == 0 && request.siblings.is_empty();
+        let rng = (!nominal).then(|| {
+            let key = crate::variant::seed_stream(&format!(
+                "{}#{}#{}",
+                request.theme, request.benchmark_id, request.index
+            ));
             crate::rng::SeededRng::new(key, crate::rng::stream::PLAN_LAYOUT)
         });
         Self { rng }
@@ -697,10 +703,9 @@ pub fn build_plan_for(
     intent: &Intent,
     archetype: &'static Archetype,
     attempt: u32,
-    index: u32,
+    mut draw: LayoutDraw,
     options: &PlanOptions,
 ) -> Plan {
-    let mut draw = LayoutDraw::new(theme, index);
     let StatedPayload {
         shape,
         stated: stated_size,
@@ -901,7 +906,7 @@ pub fn build_plan_for(
         },
         TodoItem {
             owner: Role::Simulator,
-            text: "every gate, fidelity included, passes on 8 seeds with sampled scales".into(),
+            text: "every gate, fidelity included, passes on every seed of the theme with sampled scales".into(),
         },
         TodoItem {
             owner: Role::Reviewer,

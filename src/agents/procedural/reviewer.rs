@@ -178,8 +178,27 @@ pub fn review(rubric: &Rubric, request: &ReviewRequest) -> Review {
             ),
         });
         if !ok {
+            // Name what is hidden, with its own threshold.
+            let mut hidden = Vec::new();
+            if payload < need {
+                hidden.push(format!(
+                    "the payload shows in {payload} of {n} views (need {need})"
+                ));
+            }
+            if goal < need {
+                hidden.push(format!(
+                    "the goal shows in {goal} of {n} views (need {need})"
+                ));
+            }
+            if has_forbid && forbid < need / 2 {
+                hidden.push(format!(
+                    "the forbid zones show in {forbid} of {n} views (need {})",
+                    need / 2
+                ));
+            }
             to_coder.push(format!(
-                "make the payload and goal visible: payload shows in {payload} and the goal in {goal} of {n} views (need {need}); move walls or roofs that hide them"
+                "make what is hidden visible: {}; move walls or roofs that hide it",
+                hidden.join(", ")
             ));
         }
         // 4. Not cluttered, not empty.
