@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use benchforge::physics::PhysicsSettings;
 use benchforge::scene::Scene;
-use benchforge::score::Benchmark;
+use benchforge::benchmark::Benchmark;
 use benchforge::script::SceneScript;
 use benchforge::variant::PayloadSpawn;
 use serde_json::Value;

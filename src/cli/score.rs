@@ -14,8 +14,9 @@ use anyhow::{bail, Context};
 use super::{EXIT_GATE_FAILED, EXIT_OK};
 use crate::scene::short_hash;
 use crate::score::batch::{leaderboard, score_all, solution_files, ScoreRow};
+use crate::benchmark::Benchmark;
 use crate::score::{
-    score_benchmark, Benchmark, BenchmarkScore, ScoreOptions, ScoringTable, Solution,
+    score_benchmark, BenchmarkScore, ScoreOptions, ScoringTable, Solution,
 };
 
 /// Arguments of `benchforge score`.
