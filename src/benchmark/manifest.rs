@@ -193,7 +193,8 @@ mod tests {
         assert_eq!(lines.len(), 3, "{lines:?}");
         assert!(lines[0].starts_with("notes.txt was added"), "{lines:?}");
         assert!(
-            lines[1].starts_with("script.rhai was changed after the benchmark was written (sha256 "),
+            lines[1]
+                .starts_with("script.rhai was changed after the benchmark was written (sha256 "),
             "{lines:?}"
         );
         assert!(lines[2].starts_with("variants/seed-0/scene.json is missing"));

@@ -386,15 +386,15 @@ impl Benchmark {
     pub fn build(&self, seed: &RecordedSeed) -> Result<Variant, BenchmarkError> {
         let dir = self.dir.display().to_string();
         let scale = self.exact_scale(seed);
-        let scene = self
-            .script
-            .build(seed.built_with, scale)
-            .map_err(|e| BenchmarkError::Script {
-                dir: dir.clone(),
-                seed: seed.seed,
-                what: "build",
-                why: e.to_string(),
-            })?;
+        let scene =
+            self.script
+                .build(seed.built_with, scale)
+                .map_err(|e| BenchmarkError::Script {
+                    dir: dir.clone(),
+                    seed: seed.seed,
+                    what: "build",
+                    why: e.to_string(),
+                })?;
         let scene_hash = scene.content_hash();
         let mismatch = |why: String| BenchmarkError::Mismatch {
             dir: dir.clone(),

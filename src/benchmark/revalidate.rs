@@ -74,7 +74,10 @@ impl SeedCheck {
     /// Why the seed does not reproduce, in one line each (empty when it does).
     pub fn hash_problems(&self) -> Vec<String> {
         let mut out = Vec::new();
-        let now = self.scene_hash.as_deref().unwrap_or("(no scene: build failed)");
+        let now = self
+            .scene_hash
+            .as_deref()
+            .unwrap_or("(no scene: build failed)");
         if self.recorded_scene_hash.is_none() && self.scene_json_hash.is_none() {
             out.push("the folder records no scene hash for it".to_string());
         }

@@ -118,7 +118,11 @@ fn run_folder(dir: &Path, json: bool) -> anyhow::Result<u8> {
     if !result.gates_held() {
         problems.push(format!(
             "gates failed on the rebuilt variants (see {})",
-            if json { "the JSON lines" } else { "the lines above" }
+            if json {
+                "the JSON lines"
+            } else {
+                "the lines above"
+            }
         ));
     }
     for p in &problems {
@@ -152,7 +156,14 @@ pub fn seed_line(seed: &SeedCheck) -> String {
             .gates
             .iter()
             .filter(|g| !g.passed)
-            .map(|g| format!("gate {} ({}) failed: {}", g.id, g.name, g.findings.join("; ")))
+            .map(|g| {
+                format!(
+                    "gate {} ({}) failed: {}",
+                    g.id,
+                    g.name,
+                    g.findings.join("; ")
+                )
+            })
             .collect();
         failed.join("; ")
     };
