@@ -230,7 +230,7 @@ impl Benchmark {
             None => 0,
         };
         let scale_ranges = field("scale_ranges")
-            .map(|v| ScaleRanges::deserialize(v))
+            .map(ScaleRanges::deserialize)
             .transpose()
             .map_err(|e| bad(format!("\"scale_ranges\" is unreadable: {e}")))?;
         let report = field("gate_results")
@@ -245,7 +245,7 @@ impl Benchmark {
             .transpose()
             .map_err(|e| bad(format!("\"plan.intent\" is unreadable: {e}")))?;
         let files = field("files")
-            .map(|v| BTreeMap::<String, String>::deserialize(v))
+            .map(BTreeMap::<String, String>::deserialize)
             .transpose()
             .map_err(|e| {
                 bad(format!(
@@ -267,7 +267,7 @@ impl Benchmark {
             // No report: the listed seeds, with scales drawn as the gates draw them.
             None => {
                 let listed: Vec<u64> = field("seeds")
-                    .map(|v| Vec::<u64>::deserialize(v))
+                    .map(Vec::<u64>::deserialize)
                     .transpose()
                     .map_err(|e| bad(format!("\"seeds\" is not a list of seeds: {e}")))?
                     .unwrap_or_default();
