@@ -382,8 +382,8 @@ fn render_and_export_take_a_folder_and_a_recorded_seed() {
         let out = run_benchforge(&args);
         assert_eq!(out.code, Some(1), "{args:?}: {}", out.stderr);
         assert!(
-            out.stderr.contains("seed 0: the scene built now has hash")
-                && out.stderr.contains("benchmark.json's gate report recorded"),
+            out.stderr.contains("seed 0: the rebuilt scene has hash")
+                && out.stderr.contains("benchmark.json records"),
             "{}",
             out.stderr
         );

@@ -405,8 +405,7 @@ impl Benchmark {
         if let Some(recorded) = &seed.scene_hash {
             if *recorded != scene_hash {
                 return Err(mismatch(format!(
-                    "the scene built now has hash {scene_hash}, benchmark.json's gate report recorded {recorded} (also tried scales within {MAX_ULPS} ULPs of {:?}): the folder's script does not match its record",
-                    seed.scale
+                    "the rebuilt scene has hash {scene_hash}, benchmark.json records {recorded} (also tried scales within {MAX_ULPS} ULPs of the recorded one): script.rhai no longer builds the variant the gates checked"
                 )));
             }
             verified_against.push(BENCHMARK_JSON.to_string());
@@ -414,7 +413,7 @@ impl Benchmark {
         if let Some(on_disk) = self.scene_json_hash(seed.seed) {
             if on_disk != scene_hash {
                 return Err(mismatch(format!(
-                    "the scene built now has hash {scene_hash}, {} has {on_disk}",
+                    "the rebuilt scene has hash {scene_hash}, {} has {on_disk}",
                     self.scene_json_path(seed.seed).display()
                 )));
             }
