@@ -8,6 +8,7 @@
 pub mod actors;
 pub mod agents;
 pub mod baselines;
+pub mod benchmark;
 pub mod cli;
 pub mod config;
 pub mod daemon;

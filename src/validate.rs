@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use crate::gates;
 use crate::physics::PhysicsSettings;
 use crate::report::{Finding, GateId, SeedReport, ValidationReport};
-use crate::scene::short_hash;
+use crate::scene::{short_hash, Vec3};
 use crate::script::{SceneScript, ScriptError};
 use crate::variant::{variant_seed, PayloadSpawn, ScaleRanges};
 
@@ -62,9 +62,37 @@ pub fn validate_compiled(
     source: &str,
     options: &ValidateOptions,
 ) -> ValidationReport {
-    let run = |seed: &u64| validate_seed(script, *seed, options);
-    let mut seeds = Vec::with_capacity(options.seeds.len());
-    let Some((first, rest)) = options.seeds.split_first() else {
+    let seeds: Vec<(u64, Option<Vec3>)> = options.seeds.iter().map(|s| (*s, None)).collect();
+    validate_seeds(script, source, &seeds, options)
+}
+
+/// Validates an already compiled script on recorded variants: each seed built at its given
+/// scale (a benchmark folder's recorded scales), in the given order; `options.seeds` is not
+/// read. Gate 7 runs across them as in [`validate_compiled`].
+pub fn validate_at_scales(
+    script: &SceneScript,
+    source: &str,
+    seeds: &[(u64, Vec3)],
+    options: &ValidateOptions,
+) -> ValidationReport {
+    let seeds: Vec<(u64, Option<Vec3>)> = seeds.iter().map(|(s, v)| (*s, Some(*v))).collect();
+    validate_seeds(script, source, &seeds, options)
+}
+
+/// The one loop of [`validate_compiled`] and [`validate_at_scales`]: a seed with a scale is
+/// built at it, one without samples it from the options' ranges.
+fn validate_seeds(
+    script: &SceneScript,
+    source: &str,
+    variants: &[(u64, Option<Vec3>)],
+    options: &ValidateOptions,
+) -> ValidationReport {
+    let run = |(seed, scale): &(u64, Option<Vec3>)| match scale {
+        Some(scale) => validate_seed_at(script, *seed, *scale, options),
+        None => validate_seed(script, *seed, options),
+    };
+    let mut seeds = Vec::with_capacity(variants.len());
+    let Some((first, rest)) = variants.split_first() else {
         return ValidationReport {
             script_hash: short_hash(source.as_bytes()),
             randomized: gates::randomized(&seeds),
@@ -76,7 +104,13 @@ pub fn validate_compiled(
     // memory on every other seed; report those seeds as not run instead.
     let first_broke_limit = seeds.first().is_some_and(broke_limit);
     if first_broke_limit {
-        seeds.extend(rest.iter().map(|seed| skipped_seed(script, *seed, options)));
+        seeds.extend(rest.iter().map(|(seed, scale)| {
+            let mut skipped = skipped_seed(script, *seed, options);
+            if let Some(scale) = scale {
+                skipped.scale = *scale;
+            }
+            skipped
+        }));
     } else if options.parallel {
         seeds.par_extend(rest.par_iter().map(run));
     } else {

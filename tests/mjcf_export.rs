@@ -615,8 +615,9 @@ fn export_from_a_benchmark_folder_rebuilds_the_variant_the_gates_checked() {
         .unwrap()
         .replacen("0.", "0.0001", 1);
     std::fs::write(&scene_json, tampered).unwrap();
+    // The folder no longer reproduces its variant: a failed check (exit 1), not bad input.
     let out = common::run_benchforge(&["export", folder.to_str().unwrap(), "--seed", "1"]);
-    assert_eq!(out.code, Some(2));
+    assert_eq!(out.code, Some(1));
     assert!(
         out.stderr.contains("seed 1: the rebuilt scene has hash")
             && out.stderr.lines().count() == 1,

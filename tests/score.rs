@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use benchforge::benchmark::Benchmark;
 use benchforge::physics::PhysicsSettings;
 use benchforge::scene::Scene;
-use benchforge::score::Benchmark;
 use benchforge::script::SceneScript;
 use benchforge::variant::PayloadSpawn;
 use serde_json::Value;

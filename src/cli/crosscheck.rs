@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 
 use super::{EXIT_BAD_INPUT, EXIT_GATE_FAILED, EXIT_OK};
-use crate::export::benchmark::BenchmarkFolder;
+use crate::benchmark::Benchmark;
 use crate::export::crosscheck::{
     crosscheck, CrosscheckError, CrosscheckOptions, Variant, PASSIVE_TOLERANCE_M,
     SOLUTION_TOLERANCE_M,
@@ -51,18 +51,24 @@ pub fn run(args: CrosscheckArgs) -> anyhow::Result<u8> {
         }
     }
     let (variants, physics) = if args.path.is_dir() {
-        let folder = BenchmarkFolder::open(&args.path)?;
+        let bench = Benchmark::load(&args.path)?;
         let mut variants = Vec::new();
-        for &seed in &folder.seeds {
-            let v = folder.variant(seed)?;
+        for seed in &bench.seeds {
+            let built = bench
+                .build(seed)
+                .and_then(|v| Ok((bench.reference_solution(&v)?, v)));
+            let (solution, v) = match built {
+                Ok(built) => built,
+                Err(e) => return super::benchmark_failure(e),
+            };
             variants.push(Variant {
-                name: format!("{} seed {seed}", folder.name()),
+                name: format!("{} seed {}", bench.name(), seed.seed),
                 scene: v.scene,
                 spawn: v.spawn,
-                solution: v.solution,
+                solution,
             });
         }
-        (variants, folder.physics.clone())
+        (variants, bench.physics.clone())
     } else {
         let source = std::fs::read_to_string(&args.path)
             .with_context(|| format!("cannot read scene script {}", args.path.display()))?;

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use super::{EXIT_BAD_INPUT, EXIT_OK};
-use crate::export::benchmark::BenchmarkFolder;
+use crate::benchmark::Benchmark;
 use crate::export::mjcf::{to_mjcf_with_solution, MjcfOptions};
 use crate::physics::PhysicsSettings;
 use crate::scene::{Fixture, Scene, Vec3};
@@ -55,7 +55,10 @@ struct Built {
 /// Runs `benchforge export`.
 pub fn run(args: ExportArgs) -> anyhow::Result<u8> {
     let built = if args.script.is_dir() {
-        from_folder(&args.script, args.seed)?
+        match from_folder(&args.script, args.seed)? {
+            Ok(built) => built,
+            Err(code) => return Ok(code),
+        }
     } else {
         match from_script(&args.script, args.seed)? {
             Some(built) => built,
@@ -109,23 +112,31 @@ pub fn run(args: ExportArgs) -> anyhow::Result<u8> {
     Ok(EXIT_OK)
 }
 
-fn from_folder(dir: &Path, seed: u64) -> anyhow::Result<Built> {
-    let folder = BenchmarkFolder::open(dir)?;
-    let variant = folder.variant(seed)?;
+fn from_folder(dir: &Path, seed: u64) -> anyhow::Result<Result<Built, u8>> {
+    let bench = Benchmark::load(dir)?;
+    let built = bench
+        .variant(seed)
+        .and_then(|v| Ok((bench.reference_solution(&v)?, v)));
+    let (solution, variant) = match built {
+        Ok(built) => built,
+        Err(e) => return super::benchmark_failure(e).map(Err),
+    };
     let note = if variant.verified_against.is_empty() {
         "; the folder records no scene hash to check it against".to_string()
     } else {
         format!("; matches {}", variant.verified_against.join(" and "))
     };
-    Ok(Built {
-        name: format!("{}-seed-{seed}", folder.name()),
+    Ok(Ok(Built {
+        // The model name the dataset's own scene.xml and scene_solution.xml carry, so an
+        // export reproduces them byte for byte.
+        name: format!("seed_{seed}"),
         scene: variant.scene,
         spawn: variant.spawn,
-        solution: variant.solution,
+        solution,
         scale: variant.scale,
-        physics: folder.physics,
+        physics: bench.physics,
         note,
-    })
+    }))
 }
 
 /// Builds from a script with the default scale ranges; `None` after printing a script error.

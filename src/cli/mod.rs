@@ -38,7 +38,7 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the gates on one scene script over N seeds.
+    /// Run the gates on one scene script over N seeds, or re-check a benchmark folder.
     Validate(ValidateArgs),
     /// Run the daemon on a config's theme queue until stopped.
     Run(run::RunArgs),
@@ -63,14 +63,30 @@ pub enum Command {
 /// Arguments of `benchforge validate`.
 #[derive(Debug, clap::Args)]
 pub struct ValidateArgs {
-    /// The scene script (Rhai) to validate.
+    /// The scene script (Rhai) to validate, or a benchmark folder (with benchmark.json) to
+    /// re-check on its recorded seeds, scales and settings.
     pub script: std::path::PathBuf,
-    /// How many seeds to check (seeds 0..N).
-    #[arg(long, default_value_t = 8)]
-    pub seeds: u64,
-    /// Print the whole report as JSON on stdout.
+    /// For a script: how many seeds to check (seeds 0..N; default 8).
+    #[arg(long)]
+    pub seeds: Option<u64>,
+    /// Print the whole report as JSON on stdout (a benchmark folder: one JSON object per
+    /// seed per line, then a summary line).
     #[arg(long)]
     pub json: bool,
+}
+
+/// A benchmark folder's variant that cannot be rebuilt: unusable input (a missing file, a
+/// seed the benchmark does not have) is `Err` (exit 2); a variant that no longer rebuilds as
+/// recorded is one line on stderr and exit 1.
+pub fn benchmark_failure(err: crate::benchmark::BenchmarkError) -> anyhow::Result<u8> {
+    if err.is_bad_input() {
+        return Err(err.into());
+    }
+    eprintln!(
+        "benchforge: {}",
+        crate::logging::escape_control(&err.to_string())
+    );
+    Ok(EXIT_GATE_FAILED)
 }
 
 /// Runs the parsed command and returns the process exit code.

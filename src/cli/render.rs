@@ -1,10 +1,12 @@
-//! `benchforge render SCRIPT --seed N --out DIR [--size WxH] [--views 24|1] [--depth]
+//! `benchforge render SCRIPT|BENCHMARK_DIR --seed N --out DIR [--size WxH] [--views 24|1] [--depth]
 //! [--segmentation] [--no-media]`: renders one variant of a scene script.
 //!
 //! Writes `view_e<elev>_a<azim>.png` per view (plus `depth_*.png`, `segmentation_*.png` and
 //! `segmentation_labels.json` when asked), then simulates the variant and writes
 //! `contact_sheet.png` and `sim.gif` (and `solution_contact_sheet.png`, `solution_sim.gif`
-//! when the script has `solve`). Exit 0 when everything was written, 1 when the script does
+//! when the script has `solve`). From a benchmark folder the recorded variant is rebuilt
+//! (recorded scale and seed stream, scene hash checked) and simulated with the recorded
+//! physics settings. Exit 0 when everything was written, 1 when the script does
 //! not build this seed or the variant cannot be simulated or drawn (a one-line reason on
 //! stderr, files already written are kept), 2 for unusable input.
 
@@ -13,6 +15,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 
 use super::{EXIT_GATE_FAILED, EXIT_OK};
+use crate::benchmark::Benchmark;
 use crate::physics::PhysicsSettings;
 use crate::render::{
     self, BodyPoses, MediaOptions, RenderError, RenderOptions, ViewAngle, Visibility,
@@ -23,9 +26,10 @@ use crate::variant::{PayloadSpawn, ScaleRanges};
 /// Arguments of `benchforge render`.
 #[derive(Debug, clap::Args)]
 pub struct RenderArgs {
-    /// The scene script (Rhai) to render.
+    /// The scene script (Rhai) to render, or a benchmark folder (with benchmark.json): its
+    /// recorded variant is rebuilt and checked against the recorded scene hash.
     pub script: PathBuf,
-    /// The seed of the variant to render.
+    /// The seed of the variant to render (of a benchmark folder: one of its recorded seeds).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// The folder to write the images into (created if missing).
@@ -76,31 +80,43 @@ pub fn run(args: RenderArgs) -> anyhow::Result<u8> {
         n => bail!("--views {n} is not supported; give 24 (all standard views) or 1"),
     };
     let shown = args.script.display().to_string();
-    let bytes =
-        std::fs::read(&args.script).with_context(|| format!("cannot read script {shown}"))?;
-    let source = String::from_utf8(bytes)
-        .map_err(|_| anyhow::anyhow!("script {shown} is not UTF-8 text"))?;
-    let script = SceneScript::compile(&source).map_err(|err| anyhow::anyhow!("{shown}: {err}"))?;
-
     let seed = args.seed;
-    let scale = ScaleRanges::default().sample(seed);
-    let scene = match script.build(seed, scale) {
-        Ok(scene) => scene,
-        Err(err) => {
-            return Ok(gate_failure(&format!(
-                "{shown}: build(seed {seed}) failed: {err}"
-            )))
+    let (scale, scene, solution, spawn, physics) = if args.script.is_dir() {
+        let bench = Benchmark::load(&args.script)?;
+        let built = bench
+            .variant(seed)
+            .and_then(|v| Ok((bench.reference_solution(&v)?, v)));
+        match built {
+            Ok((solution, v)) => (v.scale, v.scene, solution, v.spawn, bench.physics),
+            Err(e) => return super::benchmark_failure(e),
         }
+    } else {
+        let bytes =
+            std::fs::read(&args.script).with_context(|| format!("cannot read script {shown}"))?;
+        let source = String::from_utf8(bytes)
+            .map_err(|_| anyhow::anyhow!("script {shown} is not UTF-8 text"))?;
+        let script =
+            SceneScript::compile(&source).map_err(|err| anyhow::anyhow!("{shown}: {err}"))?;
+        let scale = ScaleRanges::default().sample(seed);
+        let scene = match script.build(seed, scale) {
+            Ok(scene) => scene,
+            Err(err) => {
+                return Ok(gate_failure(&format!(
+                    "{shown}: build(seed {seed}) failed: {err}"
+                )))
+            }
+        };
+        let solution = match script.solve(seed, scale) {
+            Ok(solution) => solution,
+            Err(err) => {
+                return Ok(gate_failure(&format!(
+                    "{shown}: solve(seed {seed}) failed: {err}"
+                )))
+            }
+        };
+        let spawn = PayloadSpawn::sample(&scene.payload, seed);
+        (scale, scene, solution, spawn, PhysicsSettings::default())
     };
-    let solution = match script.solve(seed, scale) {
-        Ok(solution) => solution,
-        Err(err) => {
-            return Ok(gate_failure(&format!(
-                "{shown}: solve(seed {seed}) failed: {err}"
-            )))
-        }
-    };
-    let spawn = PayloadSpawn::sample(&scene.payload, seed);
     let options = RenderOptions {
         width_px,
         height_px,
@@ -142,7 +158,7 @@ pub fn run(args: RenderArgs) -> anyhow::Result<u8> {
         &scene,
         &spawn,
         solution.as_deref(),
-        &PhysicsSettings::default(),
+        &physics,
         &MediaOptions::default(),
     ) {
         Ok(media) => media,

@@ -12,11 +12,10 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 
 use super::{EXIT_GATE_FAILED, EXIT_OK};
+use crate::benchmark::Benchmark;
 use crate::scene::short_hash;
 use crate::score::batch::{leaderboard, score_all, solution_files, ScoreRow};
-use crate::score::{
-    score_benchmark, Benchmark, BenchmarkScore, ScoreOptions, ScoringTable, Solution,
-};
+use crate::score::{score_benchmark, BenchmarkScore, ScoreOptions, ScoringTable, Solution};
 
 /// Arguments of `benchforge score`.
 #[derive(Debug, clap::Args)]

@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{score_benchmark, Benchmark, BenchmarkScore, ScoreOptions, Solution};
+use super::{score_benchmark, BenchmarkScore, ScoreOptions, Solution};
+use crate::benchmark::Benchmark;
 use crate::scene::short_hash;
 
 /// One line of `scores.jsonl`: one solution file.

@@ -10,16 +10,16 @@
 //! No actix here; the only I/O is reading the benchmark and solution files.
 
 pub mod batch;
-pub mod benchmark;
 pub mod solution;
 pub mod table;
 
 use std::collections::BTreeMap;
 
 use rayon::prelude::*;
+
+use crate::benchmark::{Benchmark, BenchmarkError, RecordedSeed, Variant};
 use serde::{Deserialize, Serialize};
 
-pub use benchmark::{Benchmark, BuiltVariant, RecordedSeed};
 pub use solution::{JsonSolution, PartsError, Solution, JSON_SOLUTION_FORMAT};
 pub use table::{penalty, rules, ScoringTable, DEFAULT_TABLE_VERSION};
 
@@ -35,14 +35,9 @@ pub const SCORE_FORMAT: &str = "benchforge-score/1";
 /// What makes scoring impossible as a whole (per-seed trouble is inside the score instead).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ScoreError {
-    /// The benchmark folder cannot be read.
-    #[error("benchmark {dir}: {why}")]
-    BadBenchmark {
-        /// The folder.
-        dir: String,
-        /// What is wrong.
-        why: String,
-    },
+    /// The benchmark folder cannot be read, or a variant does not rebuild as recorded.
+    #[error(transparent)]
+    Benchmark(#[from] BenchmarkError),
     /// The solution file cannot be used.
     #[error("solution {path}: {why}")]
     BadSolution {
@@ -57,14 +52,6 @@ pub enum ScoreError {
         /// The file.
         path: String,
         /// What is wrong.
-        why: String,
-    },
-    /// A seed's variant does not build as the benchmark recorded it.
-    #[error("the variant does not match the benchmark's record: {why}")]
-    VariantMismatch {
-        /// The seed.
-        seed: u64,
-        /// How it differs.
         why: String,
     },
 }
@@ -394,7 +381,7 @@ pub fn score_seed(
 fn score_parts(
     bench: &Benchmark,
     seed: &RecordedSeed,
-    variant: &BuiltVariant,
+    variant: &Variant,
     parts: &[Fixture],
     table: &ScoringTable,
 ) -> Result<SeedScore, String> {

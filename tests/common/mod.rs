@@ -5,6 +5,7 @@
 
 pub mod daemon;
 pub mod engine;
+pub mod revalidate;
 pub mod scenes;
 
 #[allow(unused_imports)]
