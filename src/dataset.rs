@@ -508,10 +508,15 @@ pub fn write_benchmark(data_dir: &Path, session: &Session) -> Result<PathBuf, Da
             copy_tree(dir, &tmp.join("variants"))?;
         }
     }
-    // Last, so it can list every other file of the folder.
-    let json_text =
-        serde_json::to_string_pretty(&benchmark_json(session, &accepted, accepted_unix_ms))
-            .unwrap_or_default();
+    // Last, so it can list every other file of the folder with its SHA-256: `validate DIR`
+    // names any file edited afterwards.
+    let files = crate::benchmark::manifest(&tmp).map_err(|e| DatasetError::Incomplete {
+        id: session.id.clone(),
+        reason: format!("its files cannot be listed: {e}"),
+    })?;
+    let mut bench = benchmark_json(session, &accepted, accepted_unix_ms);
+    bench["files"] = json!(files);
+    let json_text = serde_json::to_string_pretty(&bench).unwrap_or_default();
     write_file(&tmp.join("benchmark.json"), json_text.as_bytes())?;
     fault::hit(FaultPoint::DatasetBeforeRename).map_err(DatasetError::Injected)?;
     sync_dir(&tmp)?;

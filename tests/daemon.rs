@@ -377,7 +377,7 @@ fn refused_and_retried_sessions_end_in_the_right_stage_and_status_counts_them() 
     assert_eq!(status.rejected, 1, "{status:?}");
     store.check_consistency().unwrap();
     drop(store);
-    let dirs = check_dataset(&data, 1);
+    let dirs = check_stand_in_dataset(&data, 1);
     let journal = std::fs::read_to_string(dirs[0].join("journal.md")).unwrap();
     assert!(journal.contains("failed geometry"), "{journal}");
     let _ = std::fs::remove_dir_all(&dir);

@@ -123,6 +123,7 @@ fn count_3_gives_three_different_benchmarks_on_each_of_three_themes() {
         assert_pairwise_distinct(theme, "seed-0 scales", &scales);
         for (folder, bench) in folders.iter().zip(&benches) {
             check_folder_tells_the_truth(theme, folder, bench, 6);
+            common::revalidate::assert_reproduces(folder);
         }
         // Nothing left behind: every session's work folder is gone.
         let work = data.join("data").join("work");

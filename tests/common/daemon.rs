@@ -111,6 +111,21 @@ pub fn index_ids(data_dir: &Path) -> Vec<String> {
 /// Checks the dataset: exactly `expected` benchmarks, each complete, each indexed once, no
 /// temporary folder left. Returns the benchmark folders.
 pub fn check_dataset(data_dir: &Path, expected: usize) -> Vec<PathBuf> {
+    let dirs = check_folders(data_dir, expected);
+    // Every benchmark the real agents made reproduces from its own folder.
+    for dir in &dirs {
+        super::revalidate::assert_reproduces(dir);
+    }
+    dirs
+}
+
+/// Like [`check_dataset`], for stand-in steps whose "benchmarks" have files but no real
+/// scenes to re-validate.
+pub fn check_stand_in_dataset(data_dir: &Path, expected: usize) -> Vec<PathBuf> {
+    check_folders(data_dir, expected)
+}
+
+fn check_folders(data_dir: &Path, expected: usize) -> Vec<PathBuf> {
     let root = data_dir.join("benchmarks");
     let mut dirs = Vec::new();
     for entry in std::fs::read_dir(&root).unwrap() {

@@ -73,12 +73,17 @@ pub fn run_session_on_seeds(
     seeds: u64,
 ) -> Session {
     let driver = Driver::new(steps, AttemptLimits::default(), data_dir.to_path_buf());
-    tokio::runtime::Builder::new_multi_thread()
+    let session = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap()
-        .block_on(driver.run_theme(&theme(prompt, seeds)))
+        .block_on(driver.run_theme(&theme(prompt, seeds)));
+    // Every benchmark a test makes reproduces from its own folder.
+    if let benchforge::session::Stage::Accepted { path } = &session.stage {
+        super::revalidate::assert_reproduces(Path::new(path));
+    }
+    session
 }
 
 /// Stand-in steps for the tests that need a refusal or a retry on demand: they plan, code,
