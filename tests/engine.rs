@@ -118,3 +118,37 @@ fn the_store_after_a_session_with_a_retry_is_exactly_as_expected() {
     );
     assert_eq!(dump, expected);
 }
+
+/// The novelty check through the engine: the stand-in Planner gives every session the same
+/// plan, so the second theme's benchmark repeats the first one's and is not written; the
+/// session fails naming the benchmark it repeats, and its work folder is cleaned up.
+#[test]
+fn a_benchmark_repeating_one_of_the_dataset_fails_naming_it() {
+    let data = temp_dir("engine-duplicate");
+    let driver = Driver::new(
+        Arc::new(StandInSteps::new(Duration::from_millis(1))),
+        AttemptLimits::default(),
+        data.clone(),
+    );
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let first = rt.block_on(driver.run_theme(&theme("first theme, stand-in plan")));
+    assert_eq!(first.stage.kind(), StageKind::Accepted, "{}", first.stage);
+    let again = rt.block_on(driver.run_theme(&theme("second theme, same stand-in plan")));
+    assert_eq!(again.stage.kind(), StageKind::Failed, "{}", again.stage);
+    let reason = again.stage.to_string();
+    assert!(
+        reason.contains(&format!("same as benchmark {}'s", first.id)) && reason.contains("plan"),
+        "{reason}"
+    );
+    assert_eq!(benchforge::dataset::read_index(&data).len(), 1);
+    // Both sessions' work folders are gone; the failed one left its record.
+    assert!(!data.join("work").join(&first.id).exists());
+    assert!(!data.join("work").join(&again.id).exists());
+    let kept =
+        std::fs::read_to_string(data.join("failed").join(&again.id).join("report.md")).unwrap();
+    assert!(kept.contains(&first.id), "{kept}");
+    let _ = std::fs::remove_dir_all(&data);
+}

@@ -139,6 +139,43 @@ async fn planner_reads_a_good_plan_and_records_its_tokens() {
 }
 
 #[tokio::test]
+async fn planner_is_told_which_benchmark_of_the_theme_and_the_plans_it_must_differ_from() {
+    let server = FakeLlm::scripted(vec![Reply::answer(EXAMPLE_PLAN)]).await;
+    let a = agents(config(server.base_url()));
+    let mut sibling = plan();
+    sibling.title = "Sibling bridge across a wide gap".into();
+    let request = PlanRequest {
+        index: 2,
+        count: 3,
+        benchmark_id: "abc-002".into(),
+        siblings: vec![sibling],
+        ..PlanRequest::new("a ball crosses a gap")
+    };
+    a.planner.plan(request).await.unwrap();
+    let asked = server.received()[0].last_message();
+    assert!(asked.contains("benchmark 3 of 3"), "{asked}");
+    assert!(
+        asked.contains("Sibling bridge across a wide gap"),
+        "{asked}"
+    );
+    let nominal = &plan().parameters[0];
+    assert!(
+        asked.contains(&format!(
+            "{} {:.3} {}",
+            nominal.name, nominal.nominal, nominal.unit
+        )),
+        "the sibling's values are listed: {asked}"
+    );
+    // A lone benchmark's request says nothing of siblings.
+    let server = FakeLlm::scripted(vec![Reply::answer(EXAMPLE_PLAN)]).await;
+    let a = agents(config(server.base_url()));
+    a.planner.plan(PlanRequest::new("gap")).await.unwrap();
+    assert!(!server.received()[0]
+        .last_message()
+        .contains("benchmark 1 of"));
+}
+
+#[tokio::test]
 async fn planner_forgives_chatter_and_trailing_commas() {
     let sloppy = EXAMPLE_PLAN
         .replace("\"angles_deg\": []", "\"angles_deg\": [],")
