@@ -273,17 +273,17 @@ fn media_summary(dir: &Path) -> Value {
                 .and_then(|png| png_size(&png));
         }
         views_per_seed = views_per_seed.max(views.len());
-        let exists = |f: &str| seed_dir.join(f).is_file();
-        seeds.insert(
-            name,
-            json!({
-                "views": views,
-                "sim_gif": exists(crate::render::media::GIF_FILE),
-                "contact_sheet": exists(crate::render::media::CONTACT_SHEET_FILE),
-                "scene_xml": exists("scene.xml"),
-                "scene_solution_xml": exists("scene_solution.xml"),
-            }),
-        );
+        // Every other file of the variant: scene files, animations, contact sheets.
+        let mut files: Vec<String> = fs::read_dir(seed_dir)
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .filter(|e| e.path().is_file())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        files.sort();
+        seeds.insert(name, json!({ "views": views, "files": files }));
     }
     json!({
         "width_px": size.map(|s| s.0),

@@ -216,6 +216,17 @@ fn check_folder_tells_the_truth(theme: &str, folder: &Path, bench: &Value, views
                 .join(v.as_str().unwrap());
             assert!(png.is_file(), "{} listed but missing", png.display());
         }
+        for f in entry["files"].as_array().unwrap() {
+            let file = folder
+                .join("variants")
+                .join(seed_dir)
+                .join(f.as_str().unwrap());
+            assert!(file.is_file(), "{} listed but missing", file.display());
+        }
+        assert!(entry["files"]
+            .as_array()
+            .unwrap()
+            .contains(&"scene.json".into()));
     }
 }
 
