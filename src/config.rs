@@ -115,6 +115,19 @@ impl Default for GatesConfig {
     }
 }
 
+impl GatesConfig {
+    /// The physics settings the gates run with: these values over the simulator's defaults.
+    /// The one conversion every entry point uses (`validate --config`, the Simulator step).
+    pub fn physics(&self) -> crate::physics::PhysicsSettings {
+        crate::physics::PhysicsSettings {
+            duration_s: self.passive_time_s,
+            max_speed_mps: self.max_speed_mps,
+            penetration_tolerance_m: self.penetration_tolerance_m,
+            ..crate::physics::PhysicsSettings::default()
+        }
+    }
+}
+
 /// Render settings; a key left out keeps its default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

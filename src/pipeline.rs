@@ -48,12 +48,7 @@ impl AgentSteps {
             views: crate::render::ViewAngle::spread(config.render.views_per_seed as usize),
             ..RenderOptions::default()
         };
-        let physics = PhysicsSettings {
-            duration_s: config.gates.passive_time_s,
-            max_speed_mps: config.gates.max_speed_mps,
-            penetration_tolerance_m: config.gates.penetration_tolerance_m,
-            ..PhysicsSettings::default()
-        };
+        let physics = config.gates.physics();
         Self {
             planner,
             coder,

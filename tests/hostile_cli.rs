@@ -78,3 +78,53 @@ fn a_file_name_with_a_newline_and_escapes_stays_one_line() {
         "cannot read the config",
     );
 }
+
+/// `validate --config` runs under that config's limits and gate settings, as `generate` and
+/// the daemon do; a broken config is one line and exit 2.
+#[test]
+fn validate_applies_the_limits_and_gates_of_the_config_it_is_given() {
+    let plain = run_benchforge(&["validate", SCRIPT, "--seeds", "2"]);
+    assert_eq!(plain.code, Some(0), "{}", plain.stdout);
+    let config = temp("validate-limits.toml");
+    std::fs::write(
+        &config,
+        "data_dir = \"data\"\n[limits]\nscript_operations = 200\n",
+    )
+    .unwrap();
+    let limited = run_benchforge(&[
+        "validate",
+        SCRIPT,
+        "--seeds",
+        "2",
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    assert_eq!(limited.code, Some(1), "{}", limited.stdout);
+    assert!(
+        limited.stdout.contains("script_operations"),
+        "the line names the limit: {}",
+        limited.stdout
+    );
+    std::fs::write(
+        &config,
+        "data_dir = \"data\"\n[gates]\nseeds = 3\nmax_speed_mps = 0.01\n",
+    )
+    .unwrap();
+    let slow = run_benchforge(&["validate", SCRIPT, "--config", config.to_str().unwrap()]);
+    assert_eq!(slow.code, Some(1), "{}", slow.stdout);
+    assert!(slow.stdout.contains("0.01 m/s limit"), "{}", slow.stdout);
+    assert!(
+        slow.stdout.contains("of 3 seeds"),
+        "gates.seeds is the default: {}",
+        slow.stdout
+    );
+    std::fs::write(
+        &config,
+        "data_dir = \"data\"\n[gates]\nmax_speed_mps = \"fast\"\n",
+    )
+    .unwrap();
+    refused(
+        &["validate", SCRIPT, "--config", config.to_str().unwrap()],
+        "max_speed_mps",
+    );
+}

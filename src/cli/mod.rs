@@ -66,9 +66,14 @@ pub struct ValidateArgs {
     /// The scene script (Rhai) to validate, or a benchmark folder (with benchmark.json) to
     /// re-check on its recorded seeds, scales and settings.
     pub script: std::path::PathBuf,
-    /// For a script: how many seeds to check (seeds 0..N; default 8).
+    /// For a script: how many seeds to check (seeds 0..N; default: the config's
+    /// `gates.seeds`, else 8).
     #[arg(long)]
     pub seeds: Option<u64>,
+    /// Run under this config's `[limits]` and, for a script, its `[gates]` settings (a
+    /// benchmark folder keeps the settings it recorded). Default: the built-in defaults.
+    #[arg(long)]
+    pub config: Option<std::path::PathBuf>,
     /// Print the whole report as JSON on stdout (a benchmark folder: one JSON object per
     /// seed per line, then a summary line).
     #[arg(long)]

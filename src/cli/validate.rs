@@ -1,4 +1,5 @@
-//! `benchforge validate SCRIPT [--seeds N] [--json]`: runs the gates on one scene script.
+//! `benchforge validate SCRIPT [--seeds N] [--config FILE] [--json]`: runs the gates on one
+//! scene script (under the config's limits and `[gates]` settings when given).
 //! `benchforge validate BENCHMARK_DIR [--json]`: re-checks a benchmark folder (see
 //! [`crate::benchmark::revalidate`]).
 //!
@@ -24,7 +25,11 @@ use crate::validate::{validate_script, ValidateOptions};
 /// Runs `validate`; `Err` means unusable input (exit 2). It runs under the default limits,
 /// installed as `generate` and the daemon install their config's.
 pub fn run(args: ValidateArgs) -> anyhow::Result<u8> {
-    let limits = crate::limits::Limits::default();
+    let config = match &args.config {
+        Some(path) => Some(super::run::load_config(path)?),
+        None => None,
+    };
+    let limits = config.as_ref().map(|c| c.limits).unwrap_or_default();
     crate::limits::install(limits);
     if args.script.is_dir() {
         if args.seeds.is_some() {
@@ -35,7 +40,10 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<u8> {
         }
         return run_folder(&args.script, args.json);
     }
-    let seed_count = args.seeds.unwrap_or(8);
+    let seed_count = args
+        .seeds
+        .or(config.as_ref().map(|c| u64::from(c.gates.seeds)))
+        .unwrap_or(8);
     if let Err(reason) = limits.check_seeds("--seeds", seed_count) {
         bail!("{reason}");
     }
@@ -50,6 +58,10 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<u8> {
     };
     let options = ValidateOptions {
         seeds: (0..seed_count).collect(),
+        physics: config
+            .as_ref()
+            .map(|c| c.gates.physics())
+            .unwrap_or_default(),
         ..ValidateOptions::default()
     };
     let report = validate_script(&source, &options)
