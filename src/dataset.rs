@@ -204,26 +204,46 @@ struct Accepted {
     scale_ranges: Option<crate::variant::ScaleRanges>,
     /// The renders that exist, per the artifacts.
     media: Value,
+    /// The resource budget a solution is scored against (from the reference solution).
+    budget: Option<crate::score::table::Budget>,
 }
 
 impl Accepted {
     fn of(session: &Session, plan: &Plan) -> Self {
         let seed_stream = crate::variant::seed_stream(&session.id);
         let mut as_built = plan.clone();
-        let script = session.script.as_ref();
-        if let (Some(script), Some(first)) =
-            (script, session.validation().and_then(|r| r.seeds.first()))
-        {
-            let built_with = crate::variant::variant_seed(seed_stream, first.seed);
-            match crate::script::SceneScript::compile(&script.source)
-                .and_then(|s| s.build(built_with, first.scale))
-            {
-                Ok(scene) => as_built.take_layout(&scene, &|_| None),
-                Err(e) => {
-                    tracing::warn!(error = %e, "the accepted script no longer builds its first variant; plan.md keeps the planned layout")
-                }
+        // Every checked variant with the reference solution's parts, rebuilt as the gates
+        // built it: the first gives the plan its as-built layout, all give the budget.
+        let mut variants = Vec::new();
+        let compiled = session
+            .script
+            .as_ref()
+            .map(|s| crate::script::SceneScript::compile(&s.source));
+        if let (Some(Ok(script)), Some(report)) = (compiled, session.validation()) {
+            for checked in &report.seeds {
+                let built_with = crate::variant::variant_seed(seed_stream, checked.seed);
+                let (Ok(scene), Ok(parts)) = (
+                    script.build(built_with, checked.scale),
+                    script.solve(built_with, checked.scale),
+                ) else {
+                    tracing::warn!(
+                        seed = checked.seed,
+                        "the accepted script no longer builds this variant"
+                    );
+                    continue;
+                };
+                let spawn = checked.payload_spawn.unwrap_or_else(|| {
+                    crate::variant::PayloadSpawn::sample(&scene.payload, built_with)
+                });
+                variants.push((scene, spawn, parts.unwrap_or_default()));
             }
         }
+        match variants.first() {
+            Some((scene, _, _)) => as_built.take_layout(scene, &|_| None),
+            None => tracing::warn!("no variant rebuilt; plan.md keeps the planned layout"),
+        }
+        let budget =
+            crate::score::reference_budget(&variants, &crate::score::ScoringTable::default());
         let media = session
             .report
             .as_ref()
@@ -232,6 +252,7 @@ impl Accepted {
             .unwrap_or(Value::Null);
         Self {
             plan: as_built,
+            budget,
             seed_stream,
             scale_ranges: session
                 .theme
@@ -370,6 +391,7 @@ fn benchmark_json(session: &Session, accepted: &Accepted, accepted_unix_ms: u64)
             "note": "the script's `solve(seed, scale)` returns the reference parts of each variant; it is called with the number `build` got (variants[].built_with)",
         },
         "media": accepted.media,
+        "budget": accepted.budget,
         "gate_results": report.and_then(|r| r.report.as_ref()),
         "physics": physics,
         "difficulty": accepted.plan.difficulty.score,

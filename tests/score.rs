@@ -67,6 +67,10 @@ fn score_json(bench: &Path, solution: &Path, extra: &[&str]) -> (Option<i32>, Va
     (out.code, json, out.stderr)
 }
 
+fn json_of(bench: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(bench.join("benchmark.json")).unwrap()).unwrap()
+}
+
 fn seeds(score: &Value) -> &Vec<Value> {
     score["seeds"].as_array().expect("seeds array")
 }
@@ -110,6 +114,20 @@ fn the_reference_solution_succeeds_on_every_seed_with_the_top_score() {
             assert!(seed["goal_hold_s"].as_f64().unwrap() > 0.0 || seed["settled"] == true);
             assert_eq!(seed["resources"]["parts"]["used"], 1.0);
             assert!(seed["resources"]["mass_kg"]["used"].as_f64().unwrap() > 0.0);
+            // The caps are the benchmark's own budget (the default table sets none): 1.5 ×
+            // what the reference used, so the reference is within them.
+            let budget = &json_of(bench)["budget"];
+            assert_eq!(
+                seed["resources"]["parts"]["cap"], budget["max_parts"],
+                "{seed:#}"
+            );
+            assert_eq!(budget["max_parts"], 2.0);
+            let mass_cap = seed["resources"]["mass_kg"]["cap"].as_f64().unwrap();
+            assert_eq!(Some(mass_cap), budget["max_mass_kg"].as_f64());
+            assert!(
+                mass_cap >= 1.5 * seed["resources"]["mass_kg"]["used"].as_f64().unwrap() - 1e-9
+            );
+            assert!(seed["resources"]["cost_usd"]["cap"].as_f64().is_some());
         }
         assert_eq!(score["summary"]["success_rate"], 1.0);
         assert_eq!(score["summary"]["score"], 1.0);
@@ -468,4 +486,43 @@ fn batch_scoring_writes_one_row_per_solution_whatever_happens() {
         out.stdout
     );
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// `score --mjcf DIR` writes each recorded seed's scene with the candidate's parts in it.
+#[test]
+fn score_writes_each_seeds_scene_with_the_candidate_as_mjcf() {
+    let (_, benches) = benchmarks();
+    let bench = &benches[0];
+    let out_dir = temp_dir("score-mjcf");
+    let out = run_benchforge(&[
+        "score",
+        path_str(bench),
+        path_str(&bench.join("script.rhai")),
+        "--mjcf",
+        path_str(&out_dir),
+    ]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let loaded = Benchmark::load(bench).unwrap();
+    let script =
+        SceneScript::compile(&std::fs::read_to_string(bench.join("script.rhai")).unwrap()).unwrap();
+    for s in &loaded.seeds {
+        let xml = std::fs::read_to_string(out_dir.join(format!("seed-{}.xml", s.seed)))
+            .unwrap_or_else(|e| panic!("seed {}: {e}", s.seed));
+        assert!(xml.contains(&format!("model=\"seed_{}\"", s.seed)), "{xml}");
+        for part in script.solve(s.built_with, s.scale).unwrap().unwrap() {
+            assert!(
+                xml.contains(&part.label),
+                "seed {}: the candidate's part {} is not in the MJCF",
+                s.seed,
+                part.label
+            );
+        }
+        // The reference is the candidate here: the same file the benchmark ships.
+        let shipped = std::fs::read_to_string(
+            bench.join(format!("variants/seed-{}/scene_solution.xml", s.seed)),
+        )
+        .unwrap();
+        assert_eq!(xml, shipped, "seed {}", s.seed);
+    }
+    let _ = std::fs::remove_dir_all(&out_dir);
 }

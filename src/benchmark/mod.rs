@@ -160,6 +160,9 @@ pub struct Benchmark {
     pub report: Option<ValidationReport>,
     /// The recorded file manifest (`benchmark.json` → `files`), when written.
     pub files: Option<BTreeMap<String, String>>,
+    /// The benchmark's own resource budget (`benchmark.json` → `budget`), when recorded:
+    /// `score` uses it where the scoring table sets no cap.
+    pub budget: Option<crate::score::table::Budget>,
 }
 
 /// One variant rebuilt from a benchmark folder.
@@ -306,6 +309,7 @@ impl Benchmark {
             scale_ranges,
             report,
             files,
+            budget: field("budget").and_then(|b| serde_json::from_value(b.clone()).ok()),
         })
     }
 

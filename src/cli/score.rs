@@ -43,6 +43,10 @@ pub struct ScoreArgs {
     /// Batch: where scores.jsonl and leaderboard.json go (default: the solutions folder).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Also write each seed's scene with the candidate solution's parts as MuJoCo MJCF:
+    /// `DIR/seed-<k>.xml`, simulated with the benchmark's recorded settings.
+    #[arg(long, value_name = "DIR", conflicts_with = "solutions")]
+    pub mjcf: Option<PathBuf>,
 }
 
 /// Most parallel batch jobs accepted.
@@ -84,6 +88,9 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<u8> {
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
     let score = score_benchmark(&bench, &solution, &name, &short_hash(&bytes), &options);
+    if let Some(dir) = &args.mjcf {
+        write_mjcf(&bench, &solution, dir)?;
+    }
     if args.json {
         println!(
             "{}",
@@ -105,6 +112,44 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<u8> {
         return Ok(EXIT_GATE_FAILED);
     }
     Ok(EXIT_OK)
+}
+
+/// Writes `dir/seed-<k>.xml` for every recorded seed: the variant with the candidate's parts.
+/// A seed whose parts cannot be made is named on stderr and skipped (the score says why).
+fn write_mjcf(bench: &Benchmark, solution: &Solution, dir: &std::path::Path) -> anyhow::Result<()> {
+    use crate::export::mjcf::{to_mjcf_with_solution, MjcfOptions};
+    use crate::score::{candidate, CandidateError};
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let options = MjcfOptions::from_physics(&bench.physics);
+    for seed in &bench.seeds {
+        let c = match candidate(bench, seed, solution) {
+            Ok(c) => c,
+            Err(err) => {
+                let e = match err {
+                    CandidateError::Variant(e) => e,
+                    CandidateError::Parts(_, e) => e.to_string(),
+                };
+                eprintln!(
+                    "benchforge: seed {}: no MJCF written: {}",
+                    seed.seed,
+                    crate::logging::escape_control(&e)
+                );
+                continue;
+            }
+        };
+        let model = format!("seed_{}", c.seed.seed);
+        let xml = to_mjcf_with_solution(
+            &c.variant.scene,
+            &c.variant.spawn,
+            &c.parts,
+            &model,
+            &options,
+        )
+        .map_err(|e| anyhow::anyhow!("seed {}: MJCF: {e}", c.seed.seed))?;
+        let path = dir.join(format!("seed-{}.xml", c.seed.seed));
+        std::fs::write(&path, xml).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
 }
 
 fn run_batch(

@@ -337,6 +337,59 @@ fn summarize(seeds: &[SeedScore]) -> Summary {
     }
 }
 
+/// A variant with a candidate solution's parts in it: what `score` simulates and what
+/// `score --mjcf` writes.
+pub struct Candidate {
+    /// The seed, with the scale the variant was really built with.
+    pub seed: RecordedSeed,
+    /// The rebuilt variant.
+    pub variant: Variant,
+    /// Its scene hash.
+    pub scene_hash: String,
+    /// The solution's parts for it.
+    pub parts: Vec<Fixture>,
+}
+
+/// Why a candidate could not be put together.
+pub enum CandidateError {
+    /// The variant does not rebuild as recorded.
+    Variant(String),
+    /// The solution gave no parts (the scene hash of the variant it was asked about).
+    Parts(String, PartsError),
+}
+
+/// Rebuilds `seed`'s variant and asks `solution` for its parts there.
+pub fn candidate(
+    bench: &Benchmark,
+    seed: &RecordedSeed,
+    solution: &Solution,
+) -> Result<Candidate, CandidateError> {
+    let variant = bench
+        .build(seed)
+        .map_err(|e| CandidateError::Variant(e.to_string()))?;
+    let scene_hash = variant.scene.content_hash();
+    // From here on, the scale the variant was really built with.
+    let seed = RecordedSeed {
+        scale: variant.scale,
+        ..seed.clone()
+    };
+    let parts = solution
+        .parts(
+            seed.seed,
+            seed.built_with,
+            seed.scale,
+            &variant.scene,
+            &variant.spawn,
+        )
+        .map_err(|e| CandidateError::Parts(scene_hash.clone(), e))?;
+    Ok(Candidate {
+        seed,
+        variant,
+        scene_hash,
+        parts,
+    })
+}
+
 /// Scores one seed; the flag is true when the solution broke a sandbox limit.
 pub fn score_seed(
     bench: &Benchmark,
@@ -344,29 +397,20 @@ pub fn score_seed(
     solution: &Solution,
     table: &ScoringTable,
 ) -> (SeedScore, bool) {
-    let variant = match bench.build(seed) {
-        Ok(v) => v,
-        Err(e) => return (SeedScore::failed(seed, None, e.to_string()), false),
-    };
-    let hash = Some(variant.scene.content_hash());
-    // From here on, the scale the variant was really built with.
-    let seed = &RecordedSeed {
-        scale: variant.scale,
-        ..seed.clone()
-    };
-    let parts = match solution.parts(
-        seed.seed,
-        seed.built_with,
-        seed.scale,
-        &variant.scene,
-        &variant.spawn,
-    ) {
-        Ok(p) => p,
-        Err(e) => {
+    let Candidate {
+        seed,
+        variant,
+        scene_hash,
+        parts,
+    } = match candidate(bench, seed, solution) {
+        Ok(c) => c,
+        Err(CandidateError::Variant(e)) => return (SeedScore::failed(seed, None, e), false),
+        Err(CandidateError::Parts(hash, e)) => {
             let limit = e.is_limit();
-            return (SeedScore::failed(seed, hash, e.to_string()), limit);
+            return (SeedScore::failed(seed, Some(hash), e.to_string()), limit);
         }
     };
+    let (seed, hash) = (&seed, Some(scene_hash));
     let scored = crate::guard::catch_panic(|| score_parts(bench, seed, &variant, &parts, table))
         .unwrap_or_else(|panic| Err(format!("the physics engine crashed: {panic}")));
     match scored {
@@ -391,7 +435,7 @@ fn score_parts(
         .map_err(|e| format!("the solution's parts cannot be built: {e}"))?;
     let mut violations =
         placement_violations(scene, &world, parts, settings.penetration_tolerance_m);
-    let resources = resources(&world, parts, table);
+    let resources = resources(&world, parts, table, &caps(table, bench));
     violations.extend(budget_violations(&resources));
     let placed = violations.iter().all(|v| v.rule == rules::OVER_BUDGET);
 
@@ -689,7 +733,51 @@ fn placement_violations(
     out
 }
 
-fn resources(world: &SceneWorld, parts: &[Fixture], table: &ScoringTable) -> Resources {
+/// How much more than the reference solution a benchmark's budget allows.
+pub const BUDGET_OVER_REFERENCE: f64 = 1.5;
+
+/// A benchmark's own budget: [`BUDGET_OVER_REFERENCE`] times the most parts, mass and cost
+/// (priced by `table`) the reference solution used on any of `variants` (scene, spawn, its
+/// parts). `None` when no variant's world could be built.
+pub fn reference_budget(
+    variants: &[(Scene, crate::variant::PayloadSpawn, Vec<Fixture>)],
+    table: &ScoringTable,
+) -> Option<table::Budget> {
+    let used: Vec<Resources> = variants
+        .iter()
+        .filter_map(|(scene, spawn, parts)| {
+            let world = build_world(scene, spawn, parts).ok()?;
+            Some(resources(&world, parts, table, &table::Budget::default()))
+        })
+        .collect();
+    if used.is_empty() {
+        return None;
+    }
+    let most = |f: &dyn Fn(&Resources) -> f64| used.iter().map(f).fold(0.0, f64::max);
+    let round = |v: f64, step: f64| (v * BUDGET_OVER_REFERENCE / step).ceil() * step;
+    Some(table::Budget {
+        max_parts: Some(round(most(&|r| r.parts.used), 1.0)),
+        max_mass_kg: Some(round(most(&|r| r.mass_kg.used), 0.001)),
+        max_cost_usd: Some(round(most(&|r| r.cost_usd.used), 0.01)),
+    })
+}
+
+/// The caps in force: the scoring table's where it sets one, else the benchmark's own.
+fn caps(table: &ScoringTable, bench: &Benchmark) -> table::Budget {
+    let own = bench.budget.clone().unwrap_or_default();
+    table::Budget {
+        max_parts: table.budget.max_parts.or(own.max_parts),
+        max_mass_kg: table.budget.max_mass_kg.or(own.max_mass_kg),
+        max_cost_usd: table.budget.max_cost_usd.or(own.max_cost_usd),
+    }
+}
+
+fn resources(
+    world: &SceneWorld,
+    parts: &[Fixture],
+    table: &ScoringTable,
+    b: &table::Budget,
+) -> Resources {
     // Mass per solution body from its colliders (density × volume, fixed parts included).
     let mut mass_by_body = vec![0.0f64; world.bodies.len()];
     for (handle, owner) in world.colliders_in_order() {
@@ -719,7 +807,6 @@ fn resources(world: &SceneWorld, parts: &[Fixture], table: &ScoringTable) -> Res
         cap,
         penalty: cap.map(|c| penalty(used, c)).unwrap_or(1.0),
     };
-    let b = &table.budget;
     let parts_r = resource(parts.len() as f64, b.max_parts);
     let mass_r = resource(mass_kg, b.max_mass_kg);
     let cost_r = resource(cost_usd, b.max_cost_usd);
