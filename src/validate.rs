@@ -239,13 +239,23 @@ fn validate_variant(
                 }
                 _ => None,
             };
-            let findings = gates::fidelity::check(
+            let mut findings = gates::fidelity::check(
                 intent,
                 &built.scene,
                 &spawn,
                 evidence,
                 &gates::fidelity::FidelitySettings::default(),
             );
+            if findings.is_empty() {
+                // Only a scene that is otherwise faithful is worth the ablation runs.
+                findings = gates::fidelity::mechanism_findings(
+                    intent,
+                    &built.scene,
+                    &spawn,
+                    built.solution.as_deref().unwrap_or(&[]),
+                    &options.physics,
+                );
+            }
             gates::record(&mut report, GateId::Fidelity, findings);
         }
     }

@@ -653,3 +653,110 @@ fn deviations_are_refused_by_default_and_listed_when_allowed() {
         "{md}"
     );
 }
+
+/// Seed 0 of the procedural benchmark of `theme`: its intent, scene, spawn and reference
+/// parts.
+fn variant0(
+    theme: &str,
+) -> (
+    Intent,
+    benchforge::scene::Scene,
+    PayloadSpawn,
+    Vec<benchforge::scene::Fixture>,
+) {
+    let plan = planned(theme);
+    let draft = code(&plan);
+    let script = SceneScript::compile(&draft.source).unwrap();
+    let scale = draft.scale_ranges.sample(0);
+    let scene = script.build(0, scale).unwrap();
+    let parts = script.solve(0, scale).unwrap().unwrap();
+    let spawn = PayloadSpawn::sample(&scene.payload, 0);
+    (plan.intent, scene, spawn, parts)
+}
+
+fn mechanism_rules(
+    intent: &Intent,
+    scene: &benchforge::scene::Scene,
+    spawn: &PayloadSpawn,
+    parts: &[benchforge::scene::Fixture],
+) -> Vec<String> {
+    fidelity::mechanism_findings(intent, scene, spawn, parts, &PhysicsSettings::default())
+        .into_iter()
+        .map(|f| format!("{}: {}", f.rule, f.message))
+        .collect()
+}
+
+#[test]
+fn a_hinged_flap_that_does_the_work_passes_and_a_locked_one_is_refused() {
+    let (intent, scene, spawn, parts) = variant0("a ball pushes through a hinged flap");
+    assert!(intent
+        .elements
+        .iter()
+        .any(|e| e.kind == intent::ElementKind::Flap));
+    // The procedural flap is needed: locked, it stops the reference and the straight chute.
+    let found = mechanism_rules(&intent, &scene, &spawn, &parts);
+    assert!(found.is_empty(), "{found:?}");
+    // A flap built fixed, without its hinge, cannot do any work.
+    let flap_labels: Vec<String> = scene
+        .fixtures
+        .iter()
+        .filter(|f| f.label.contains("flap"))
+        .map(|f| f.label.clone())
+        .collect();
+    let labels: Vec<&str> = flap_labels.iter().map(String::as_str).collect();
+    let frozen = fidelity::locked(&scene, &labels);
+    let found = mechanism_rules(&intent, &frozen, &spawn, &parts);
+    assert!(
+        found
+            .iter()
+            .any(|f| f.starts_with("mechanism_static: hinged flap")),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_lever_the_solution_ignores_is_refused_as_idle_and_bypassed() {
+    let (mut intent, mut scene, spawn, parts) =
+        variant0("a ball must cross a gap between two decks");
+    // The theme names a lever; the scene has one, hinged beside the track, doing nothing.
+    intent.elements.push(intent::ElementIntent {
+        kind: intent::ElementKind::Lever,
+        word: "lever".into(),
+        attributes: Vec::new(),
+        material: None,
+    });
+    let floor = scene
+        .fixtures
+        .iter()
+        .find(|f| f.label == "floor")
+        .expect("a floor")
+        .clone();
+    let corner = [
+        scene.bounds.min_m[0] + 0.15,
+        scene.bounds.max_m[1] - 0.1,
+        0.05,
+    ];
+    let mut lever = common::solution_box("lever", [0.2, 0.02, 0.02], corner);
+    lever.body = benchforge::scene::BodyKind::Dynamic;
+    scene.fixtures.push(lever);
+    scene.joints.push(benchforge::scene::Joint {
+        fixture_a: "lever".into(),
+        fixture_b: floor.label.clone(),
+        anchor_m: corner,
+        axis: [0.0, 1.0, 0.0],
+        kind: benchforge::scene::JointKind::Revolute {
+            limits_deg: Some([-10.0, 10.0]),
+        },
+    });
+    let found = mechanism_rules(&intent, &scene, &spawn, &parts);
+    assert!(
+        found.iter().any(|f| f.starts_with("mechanism_idle: lever")),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|f| f.starts_with("mechanism_bypassed: lever")),
+        "{found:?}"
+    );
+}

@@ -13,8 +13,13 @@
 //!
 //! A failed predicate is one [`Finding`] whose rule is the predicate's name and whose
 //! message gives the numbers, e.g. `rise: payload rose -0.210 m, theme asks +0.250 m ±
-//! 0.020`. (That a named mechanism does the work — an ablation run with it locked — needs
-//! the motors of issue 15 and is not checked here yet.)
+//! 0.020`.
+//!
+//! A named mechanism (lever, flap, gear, conveyor, pulley, spring, catapult, motor) must do
+//! the work the theme gives it ([`mechanism_findings`]): it must be able to move (a dynamic
+//! part, or one with a joint); an ablation run locks it (its parts made fixed, its joints
+//! removed) and the reference solution must then fail; and the naive straight chute from
+//! the payload to the goal must fail with it locked too.
 
 use crate::intent::{
     AttributeKind, DimensionKind, Direction, ElementKind, Intent, PayloadKind, Relation,
@@ -100,6 +105,95 @@ pub fn check(
                     "the theme states a displacement or relation, which gate 8 judges on the reference solution's run; add `solve`",
                 ));
             }
+        }
+    }
+    out
+}
+
+/// True for the element kinds that are mechanisms: they must move and do work.
+pub fn is_mechanism(kind: ElementKind) -> bool {
+    matches!(
+        kind,
+        ElementKind::Lever
+            | ElementKind::Flap
+            | ElementKind::Gear
+            | ElementKind::Conveyor
+            | ElementKind::Pulley
+            | ElementKind::Spring
+            | ElementKind::Catapult
+            | ElementKind::Motor
+    )
+}
+
+/// The scene with the fixtures `labels` locked: made fixed, their joints removed.
+pub fn locked(scene: &Scene, labels: &[&str]) -> Scene {
+    let mut out = scene.clone();
+    for f in &mut out.fixtures {
+        if labels.contains(&f.label.as_str()) {
+            f.body = crate::scene::BodyKind::Fixed;
+        }
+    }
+    out.joints.retain(|j| {
+        !labels.contains(&j.fixture_a.as_str()) && !labels.contains(&j.fixture_b.as_str())
+    });
+    out
+}
+
+/// The mechanism predicates of gate 8 (see the module docs), for every named mechanism of
+/// `intent` found in `scene`: one finding per mechanism that cannot move, that the
+/// reference solution does not need, or that a straight chute bypasses. Each ablation is a
+/// simulation with `physics`; a run that cannot be built counts as a failed delivery.
+pub fn mechanism_findings(
+    intent: &Intent,
+    scene: &Scene,
+    spawn: &PayloadSpawn,
+    solution: &[Fixture],
+    physics: &crate::physics::PhysicsSettings,
+) -> Vec<Finding> {
+    use crate::baselines::naive::{naive_chutes, run_with_parts};
+    let mut out = Vec::new();
+    for e in intent.elements.iter().filter(|e| is_mechanism(e.kind)) {
+        let parts = element_fixtures(scene, &[], e.kind);
+        if parts.is_empty() {
+            continue; // element_missing says so.
+        }
+        let name = e.kind.name();
+        let labels: Vec<&str> = parts.iter().map(|f| f.label.as_str()).collect();
+        let moves = parts.iter().any(|f| {
+            f.body == crate::scene::BodyKind::Dynamic
+                || scene
+                    .joints
+                    .iter()
+                    .any(|j| j.fixture_a == f.label || j.fixture_b == f.label)
+        });
+        if !moves {
+            out.push(Finding::new(
+                "mechanism_static",
+                format!(
+                    "{name}: its parts ({}) are fixed and have no joint, so it cannot do any work; make it dynamic or hinge it",
+                    labels.join(", ")
+                ),
+            ));
+            continue;
+        }
+        let ablated = locked(scene, &labels);
+        if run_with_parts(&ablated, spawn, solution, physics) {
+            out.push(Finding::new(
+                "mechanism_idle",
+                format!(
+                    "{name}: with it locked ({} fixed, joints removed) the reference solution still delivers the payload, so the {name} does no work; make the task need it",
+                    labels.join(", ")
+                ),
+            ));
+        }
+        let chutes = naive_chutes(&ablated, spawn);
+        if !chutes.is_empty() && run_with_parts(&ablated, spawn, &chutes, physics) {
+            out.push(Finding::new(
+                "mechanism_bypassed",
+                format!(
+                    "{name}: with it locked, one straight chute from the payload to the goal delivers the payload; the {name} must be the only way"
+                ),
+            ));
         }
     }
     out
