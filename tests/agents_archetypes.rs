@@ -255,3 +255,52 @@ fn survey_cubes_and_cylinders_on_every_archetype() {
         }
     }
 }
+
+/// Every archetype sizes its build zone to the task: at most the share of the bounds the
+/// worth checks allow (40 %), on every seed.
+#[test]
+fn every_archetypes_build_zone_is_at_most_the_allowed_share_of_its_bounds() {
+    use benchforge::baselines::constraints::build_zone_fraction;
+    use benchforge::script::SceneScript;
+    let limit = benchforge::baselines::WorthSettings::default().max_build_zone_fraction;
+    let rt = rt();
+    let mut worst = (0.0, "");
+    for (theme, id) in THEMES {
+        let plan = match rt
+            .block_on(ProceduralPlanner.plan(PlanRequest::new(*theme)))
+            .unwrap()
+            .value
+        {
+            PlanOutcome::Planned(p) => p,
+            PlanOutcome::Refused(r) => panic!("refused {r:?}"),
+        };
+        let draft = rt
+            .block_on(ProceduralCoder.code(CodeRequest {
+                plan,
+                attempt: 1,
+                feedback: None,
+                previous_script: None,
+            }))
+            .unwrap()
+            .value;
+        let script = SceneScript::compile(&draft.source).unwrap();
+        for seed in 0..8 {
+            let scene = script.build(seed, draft.scale_ranges.sample(seed)).unwrap();
+            let fraction = build_zone_fraction(&scene);
+            assert!(
+                fraction <= limit,
+                "{id} seed {seed}: the build zone is {:.0} % of the bounds (at most {:.0} %)",
+                fraction * 100.0,
+                limit * 100.0
+            );
+            if fraction > worst.0 {
+                worst = (fraction, id);
+            }
+        }
+    }
+    eprintln!(
+        "largest build zone: {:.1} % of the bounds ({})",
+        worst.0 * 100.0,
+        worst.1
+    );
+}
