@@ -61,6 +61,7 @@ fn main() {
         assess(
             &script,
             &seeds,
+            0,
             &ScaleRanges::default(),
             &PhysicsSettings::default(),
             &[],

@@ -32,6 +32,7 @@ fn run(name: &str, seeds: &[u64], obstacles: &[&str]) -> WorthReport {
     assess(
         &script(name),
         seeds,
+        0,
         &ScaleRanges::default(),
         &PhysicsSettings::default(),
         &obstacles,
@@ -127,6 +128,7 @@ fn a_scale_axis_the_script_ignores_is_refused_by_name() {
     let (quantities, findings) = variation::variation_check(
         &script,
         &seeds,
+        0,
         &ScaleRanges::default(),
         &variation::VariationSettings::default(),
     );
@@ -151,6 +153,7 @@ fn a_scale_axis_the_script_ignores_is_refused_by_name() {
     let (_, findings) = variation::variation_check(
         &script,
         &seeds,
+        0,
         &pinned,
         &variation::VariationSettings::default(),
     );
@@ -160,8 +163,8 @@ fn a_scale_axis_the_script_ignores_is_refused_by_name() {
 #[test]
 fn a_build_zone_filling_the_bounds_is_refused() {
     let script = script("worth_open_chute.rhai");
-    let mut v =
-        benchforge::baselines::build_variant(&script, 0, &ScaleRanges::default()).expect("builds");
+    let mut v = benchforge::baselines::build_variant(&script, 0, 0, &ScaleRanges::default())
+        .expect("builds");
     v.scene.build_zone = v.scene.bounds;
     let findings = constraints::build_zone_findings(&[v], 0.4);
     assert_eq!(findings.len(), 1);
@@ -176,8 +179,8 @@ fn a_build_zone_filling_the_bounds_is_refused() {
 #[test]
 fn the_naive_chute_starts_clear_of_the_payload() {
     let script = script("worth_open_chute.rhai");
-    let v =
-        benchforge::baselines::build_variant(&script, 3, &ScaleRanges::default()).expect("builds");
+    let v = benchforge::baselines::build_variant(&script, 3, 0, &ScaleRanges::default())
+        .expect("builds");
     let chutes = naive::naive_chutes(&v.scene, &v.spawn);
     assert_eq!(chutes.len(), 3);
     let world = benchforge::physics::build_world(&v.scene, &v.spawn, &chutes[..1]).unwrap();
@@ -199,7 +202,7 @@ fn a_reference_that_fails_on_seeds_is_unfair_on_shipped_ones_and_fragile_on_held
     let ranges = ScaleRanges::default();
     let physics = PhysicsSettings::default();
     let shipped: Vec<u64> = (0..8).collect();
-    let report = assess(&script, &shipped, &ranges, &physics, &[], &quick());
+    let report = assess(&script, &shipped, 0, &ranges, &physics, &[], &quick());
     let solved: Vec<u64> = report
         .seeds
         .iter()
@@ -214,7 +217,7 @@ fn a_reference_that_fails_on_seeds_is_unfair_on_shipped_ones_and_fragile_on_held
         held_out_seeds: 32,
         ..quick()
     };
-    let report = assess(&script, &solved, &ranges, &physics, &[], &settings);
+    let report = assess(&script, &solved, 0, &ranges, &physics, &[], &settings);
     assert!(
         !rules(&report).contains(&RULE_UNFAIR),
         "{:?}",

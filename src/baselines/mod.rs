@@ -135,22 +135,26 @@ pub struct Variant {
     pub solve_error: Option<String>,
 }
 
-/// Builds seed `seed` the way `validate` does; `Err` names the seed when `build` failed (a
+/// Builds seed `seed` of the stream `seed_stream` (0 for a lone script) the way `validate`
+/// does; `Err` names the seed when `build` failed (a
 /// failing `solve` is kept in [`Variant::solve_error`]).
 pub fn build_variant(
     script: &SceneScript,
     seed: u64,
+    seed_stream: u64,
     ranges: &ScaleRanges,
 ) -> Result<Variant, String> {
-    let scale = ranges.sample(seed);
+    // Built and sampled as validation does: with the seed's number on the benchmark's stream.
+    let built_with = crate::variant::variant_seed(seed_stream, seed);
+    let scale = ranges.sample(built_with);
     let scene = script
-        .build(seed, scale)
+        .build(built_with, scale)
         .map_err(|e| format!("seed {seed}: build: {e}"))?;
-    let (solution, solve_error) = match script.solve(seed, scale) {
+    let (solution, solve_error) = match script.solve(built_with, scale) {
         Ok(solution) => (solution, None),
         Err(e) => (None, Some(format!("seed {seed}: solve: {e}"))),
     };
-    let spawn = PayloadSpawn::sample(&scene.payload, seed);
+    let spawn = PayloadSpawn::sample(&scene.payload, built_with);
     Ok(Variant {
         seed,
         scale,
@@ -344,12 +348,13 @@ fn random_builders(
 fn reference_failures(
     script: &SceneScript,
     seeds: &[u64],
+    seed_stream: u64,
     ranges: &ScaleRanges,
     physics: &PhysicsSettings,
     parallel: bool,
 ) -> Vec<(u64, Option<String>)> {
     let run = |&seed: &u64| {
-        let why = match build_variant(script, seed, ranges) {
+        let why = match build_variant(script, seed, seed_stream, ranges) {
             Err(e) => Some(e),
             Ok(v) => match &v.solution {
                 None => Some(
@@ -372,12 +377,13 @@ fn reference_failures(
 }
 
 /// Runs the whole battery and every check on the benchmark `script` over the shipped
-/// `seeds`: the baselines, the held-out reference runs, the build zone's size, the named
+/// `seeds` of its `seed_stream` (held-out seeds on the same stream): the baselines, the held-out reference runs, the build zone's size, the named
 /// `obstacles` (fixture labels the plan calls obstacles) and the declared randomized
 /// quantities. Seeds that do not build are left out (gate 1 reports them).
 pub fn assess(
     script: &SceneScript,
     seeds: &[u64],
+    seed_stream: u64,
     ranges: &ScaleRanges,
     physics: &PhysicsSettings,
     obstacles: &[String],
@@ -386,7 +392,7 @@ pub fn assess(
     let started = Instant::now();
     let variants: Vec<Variant> = seeds
         .iter()
-        .filter_map(|&s| build_variant(script, s, ranges).ok())
+        .filter_map(|&s| build_variant(script, s, seed_stream, ranges).ok())
         .collect();
     let mut findings = Vec::new();
 
@@ -490,10 +496,17 @@ pub fn assess(
         .map(|i| HELD_OUT_FIRST_SEED + i)
         .collect();
     let held_out_failures: Vec<(u64, String)> = if script.has_solve() {
-        reference_failures(script, &held_out_seeds, ranges, physics, settings.parallel)
-            .into_iter()
-            .filter_map(|(s, why)| why.map(|w| (s, w)))
-            .collect()
+        reference_failures(
+            script,
+            &held_out_seeds,
+            seed_stream,
+            ranges,
+            physics,
+            settings.parallel,
+        )
+        .into_iter()
+        .filter_map(|(s, why)| why.map(|w| (s, w)))
+        .collect()
     } else {
         Vec::new()
     };
@@ -521,7 +534,7 @@ pub fn assess(
         constraints::obstacle_check(&variants, obstacles, physics, settings.parallel);
     findings.extend(obstacle_findings);
     let (quantities, quantity_findings) =
-        variation::variation_check(script, seeds, ranges, &settings.variation);
+        variation::variation_check(script, seeds, seed_stream, ranges, &settings.variation);
     findings.extend(quantity_findings);
 
     let reference = variants

@@ -142,21 +142,25 @@ fn judge_values(values: &[f64], nominal: f64, settings: &VariationSettings) -> (
     (spread, needed, spread >= needed)
 }
 
-/// Measures every declared randomized quantity over `seeds` and returns what each did, with
+/// Measures every declared randomized quantity over `seeds` (of the stream `seed_stream`, 0
+/// for a lone script) and returns what each did, with
 /// a finding naming each that changes nothing measurable. A seed whose scene cannot be
 /// built is left out (gate 1 reports it).
 pub fn variation_check(
     script: &SceneScript,
     seeds: &[u64],
+    seed_stream: u64,
     ranges: &ScaleRanges,
     settings: &VariationSettings,
 ) -> (Vec<QuantityVariation>, Vec<Finding>) {
     let mut out = Vec::new();
+    // Each seed is built and sampled with its number on the stream, as validation does.
+    let n = |seed: u64| crate::variant::variant_seed(seed_stream, seed);
     let Some(&first_seed) = seeds.first() else {
         return (out, Vec::new());
     };
-    let base_scale = ranges.sample(first_seed);
-    let Ok(base) = script.build(first_seed, base_scale) else {
+    let base_scale = ranges.sample(n(first_seed));
+    let Ok(base) = script.build(n(first_seed), base_scale) else {
         return (out, Vec::new());
     };
     for (axis, name) in ["scale_x", "scale_y", "scale_z"].into_iter().enumerate() {
@@ -167,10 +171,10 @@ pub fn variation_check(
         let mut per_seed = Vec::new();
         let mut scenes = Vec::new();
         for &seed in seeds {
-            let value = ranges.sample(seed)[axis];
+            let value = ranges.sample(n(seed))[axis];
             let mut scale = base_scale;
             scale[axis] = value;
-            if let Ok(scene) = script.build(first_seed, scale) {
+            if let Ok(scene) = script.build(n(first_seed), scale) {
                 per_seed.push((seed, value));
                 scenes.push(scene);
             }
@@ -195,7 +199,7 @@ pub fn variation_check(
             .fold(0.0, f64::max);
     let spawns: Vec<(u64, PayloadSpawn)> = seeds
         .iter()
-        .map(|&s| (s, PayloadSpawn::sample(payload, s)))
+        .map(|&s| (s, PayloadSpawn::sample(payload, n(s))))
         .collect();
     for (axis, name) in [
         "payload_jitter_x_m",

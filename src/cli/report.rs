@@ -80,11 +80,16 @@ fn measure_missing(data_dir: &std::path::Path, settings: &WorthSettings) -> anyh
             .or(plan.as_ref().map(|p| p.scale_ranges))
             .unwrap_or_default();
         let obstacles = plan.as_ref().map(plan_obstacles).unwrap_or_default();
+        // The benchmark's own stream and gate settings, as its gates ran.
+        let seed_stream = b.json["seed_stream"].as_u64().unwrap_or(0);
+        let physics: PhysicsSettings =
+            serde_json::from_value(b.json["physics"].clone()).unwrap_or_default();
         let report = assess(
             &script,
             &seeds,
+            seed_stream,
             &ranges,
-            &PhysicsSettings::default(),
+            &physics,
             &obstacles,
             settings,
         );
