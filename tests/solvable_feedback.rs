@@ -209,10 +209,9 @@ fn the_summary_keeps_every_failing_seed_with_its_numbers_and_the_advice_once() {
     assert_eq!(gate.as_deref(), Some(GateId::Solvable.name()));
     let lines: Vec<&str> = summary.lines().collect();
     assert_eq!(lines.len(), 8, "{summary}");
-    for k in 0..8 {
+    for (k, line) in lines.iter().enumerate() {
         assert!(
-            lines[k].starts_with(&format!("seed {k} "))
-                && lines[k].contains(&format!("0.1{k} m short")),
+            line.starts_with(&format!("seed {k} ")) && line.contains(&format!("0.1{k} m short")),
             "{summary}"
         );
     }
