@@ -41,3 +41,4 @@ pub mod steps;
 pub mod store;
 pub mod validate;
 pub mod variant;
+pub mod world_rules;

@@ -76,26 +76,55 @@ fn bad_state(role: Role, message: String) -> StepResult {
     }
 }
 
-/// Most lines a failure summary keeps (the Coder sees the whole report besides).
-const SUMMARY_LINES: usize = 12;
+/// Most lines a failure summary keeps; beyond it the rest is counted per rule in one line.
+const SUMMARY_LINES: usize = 24;
 
-/// The first failing gate and the failures in words a person or a model can act on: per
-/// failing seed (with its scale) at most two findings of each failing gate, then gate 7's.
+/// The first failing gate and the failures in words a person or a model can act on: every
+/// failing seed (with its scale), at most two findings of each failing gate, then gate 7's.
+/// Compacted, not cut: a finding whose rule an earlier seed already showed in full keeps
+/// only its headline (the message up to the first "; ", which carries the numbers), and
+/// lines past [`SUMMARY_LINES`] are counted per rule with their seeds.
 pub fn summarize(report: &ValidationReport) -> (Option<String>, String) {
     let mut first_gate = None;
     let mut lines = Vec::new();
+    let mut overflow: Vec<(String, Vec<u64>)> = Vec::new();
+    let mut shown_in_full: Vec<(String, String)> = Vec::new();
     for seed in &report.seeds {
         for gate in seed.failures() {
             first_gate.get_or_insert_with(|| gate.gate.name().to_string());
             for f in gate.findings.iter().take(2) {
-                lines.push(format!(
-                    "seed {} (scale [{:.2}, {:.2}, {:.2}]) {}: {}",
-                    seed.seed, seed.scale[0], seed.scale[1], seed.scale[2], gate.gate, f.message
-                ));
+                let key = (gate.gate.name().to_string(), f.rule.clone());
+                let text = if shown_in_full.contains(&key) {
+                    f.message.split("; ").next().unwrap_or(&f.message)
+                } else {
+                    shown_in_full.push(key);
+                    f.message.as_str()
+                };
+                if lines.len() < SUMMARY_LINES - 1 {
+                    lines.push(format!(
+                        "seed {} (scale [{:.2}, {:.2}, {:.2}]) {}: {text}",
+                        seed.seed, seed.scale[0], seed.scale[1], seed.scale[2], gate.gate
+                    ));
+                } else {
+                    match overflow.iter_mut().find(|(r, _)| *r == f.rule) {
+                        Some((_, seeds)) if seeds.last() == Some(&seed.seed) => {}
+                        Some((_, seeds)) => seeds.push(seed.seed),
+                        None => overflow.push((f.rule.clone(), vec![seed.seed])),
+                    }
+                }
             }
         }
     }
-    lines.truncate(SUMMARY_LINES);
+    if !overflow.is_empty() {
+        let counted: Vec<String> = overflow
+            .iter()
+            .map(|(rule, seeds)| {
+                let list: Vec<String> = seeds.iter().map(u64::to_string).collect();
+                format!("{rule} on seeds {}", list.join(", "))
+            })
+            .collect();
+        lines.push(format!("also: {}", counted.join("; ")));
+    }
     if !report.randomized.passed {
         first_gate.get_or_insert_with(|| report.randomized.gate.name().to_string());
         for f in &report.randomized.findings {

@@ -188,7 +188,7 @@ async fn planner_forgives_chatter_and_trailing_commas() {
 }
 
 #[tokio::test]
-async fn planner_reasks_after_a_cut_off_answer_and_an_invalid_plan() {
+async fn planner_asks_a_cut_off_answer_again_with_twice_the_budget_then_reasks_an_invalid_plan() {
     let cut = &EXAMPLE_PLAN[..EXAMPLE_PLAN.len() / 2];
     let bad_zones = EXAMPLE_PLAN.replace(
         "\"goal\": {\"min_m\": [0.35, -0.1, 0.2], \"max_m\": [0.6, 0.1, 0.35]}",
@@ -213,10 +213,14 @@ async fn planner_reasks_after_a_cut_off_answer_and_an_invalid_plan() {
     assert!(matches!(answer.value, PlanOutcome::Planned(_)));
     assert_eq!(answer.usage.calls, 3);
     let received = server.received();
-    assert!(
-        received[1].last_message().contains("finish_reason: length"),
-        "{}",
-        received[1].last_message()
+    // The cut-off answer is asked again as it was, with twice the planner's budget.
+    assert_eq!(received[0].max_tokens(), Some(2048));
+    assert_eq!(received[1].max_tokens(), Some(4096));
+    assert_eq!(received[1].body["messages"], received[0].body["messages"]);
+    assert_eq!(
+        received[2].max_tokens(),
+        Some(2048),
+        "the budget is per answer"
     );
     assert!(
         received[2].last_message().contains("zones.goal"),
@@ -228,13 +232,61 @@ async fn planner_reasks_after_a_cut_off_answer_and_an_invalid_plan() {
     assert_eq!(usage.endpoint_failures(), 0);
     let kinds = &usage.roles[&LlmRole::Planner].model_failures;
     assert_eq!((kinds["truncated"], kinds["invalid"]), (1, 1));
-    assert!(
+    assert_eq!(
         answer
             .journal
             .iter()
             .filter(|j| j.result.contains("unusable"))
-            .count()
-            == 2
+            .count(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn an_answer_cut_off_twice_fails_at_once_naming_the_role_and_both_budgets() {
+    // A server with a real budget: the plan needs 3000 tokens, the planner is given 1000,
+    // then 2000 — both too few.
+    let server = FakeLlm::start(|req, _| Reply::within_budget(req, EXAMPLE_PLAN, 3000)).await;
+    let mut c = config(server.base_url());
+    c.planner.max_tokens = Some(1000);
+    let a = agents(c);
+    let err = a.planner.plan(PlanRequest::new("gap")).await.unwrap_err();
+    assert!(matches!(err, AgentError::BadAnswer { .. }), "{err}");
+    let line = err.to_string();
+    assert!(!line.contains('\n'), "one line: {line}");
+    for part in [
+        "planner",
+        "llm.planner.max_tokens = 1000",
+        "2000 tokens",
+        "finish_reason: length",
+    ] {
+        assert!(line.contains(part), "{part:?} missing from: {line}");
+    }
+    let budgets: Vec<_> = server.received().iter().map(|r| r.max_tokens()).collect();
+    assert_eq!(
+        budgets,
+        vec![Some(1000), Some(2000)],
+        "no re-ask after the second cut"
+    );
+}
+
+#[tokio::test]
+async fn a_coder_answer_that_needs_more_than_its_budget_gets_it_once() {
+    let script = format!("```rhai\n{GOOD_SCRIPT}\n```");
+    let needed = script.chars().count() as u64 / 4 + 1;
+    let server = FakeLlm::start(move |req, _| Reply::within_budget(req, &script, needed)).await;
+    let mut c = config(server.base_url());
+    let budget = needed * 3 / 4;
+    c.coder.max_tokens = Some(u32::try_from(budget).unwrap());
+    let a = agents(c);
+    let answer = a.coder.code(code_request()).await.unwrap();
+    assert_eq!(answer.value.source.trim(), GOOD_SCRIPT.trim());
+    assert_eq!(answer.usage.calls, 2);
+    let budgets: Vec<_> = server.received().iter().map(|r| r.max_tokens()).collect();
+    assert_eq!(
+        budgets,
+        vec![Some(budget), Some(budget * 2)],
+        "asked once more with twice llm.coder.max_tokens"
     );
 }
 

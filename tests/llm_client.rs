@@ -9,6 +9,7 @@ mod fake_llm;
 use std::sync::Arc;
 use std::time::Duration;
 
+use benchforge::llm::client::{retry_budget, MAX_RETRY_TOKENS};
 use benchforge::llm::{
     CallContext, ChatCall, ChatMessage, ContentPart, EndpointError, FailureSide, LlmClient,
     LlmConfig, LlmError, LlmRole, SessionCaps, TraceLog, UsageLedger,
@@ -278,8 +279,36 @@ async fn malformed_http_and_bad_envelopes_are_endpoint_failures() {
 }
 
 #[tokio::test]
-async fn a_cut_off_answer_is_a_bad_answer_with_that_reason() {
-    let server = FakeLlm::scripted(vec![Reply::cut_off("{\"theme\": \"a gap\", \"fix")]).await;
+async fn a_cut_off_answer_is_asked_again_once_with_twice_the_budget() {
+    let server = FakeLlm::scripted(vec![
+        Reply::cut_off("{\"theme\": \"a gap\", \"fix"),
+        Reply::answer("{\"theme\": \"a gap\"}"),
+    ])
+    .await;
+    let mut c = config(server.base_url());
+    c.coder.max_tokens = Some(1500);
+    let client = LlmClient::new(c).unwrap();
+    let ctx = CallContext::untraced("s");
+    let answer = client.chat(&call("x"), &ctx).await.unwrap();
+    assert_eq!(answer.usable_text().unwrap(), "{\"theme\": \"a gap\"}");
+    assert_eq!((answer.answers, answer.max_tokens), (2, 3000));
+    let received = server.received();
+    let budgets: Vec<_> = received.iter().map(|r| r.max_tokens()).collect();
+    assert_eq!(budgets, vec![Some(1500), Some(3000)]);
+    assert_eq!(received[0].body["messages"], received[1].body["messages"]);
+    let usage = ctx.ledger.snapshot();
+    let coder = &usage.roles[&LlmRole::Coder];
+    assert_eq!(coder.model_failures.get("truncated"), Some(&1));
+    assert_eq!(coder.requests, 2, "both answers are counted");
+    assert_eq!(
+        answer.tokens, coder.tokens,
+        "the returned tokens count both answers"
+    );
+}
+
+#[tokio::test]
+async fn an_answer_cut_off_again_is_a_bad_answer_naming_the_role_and_budget() {
+    let server = FakeLlm::start(|_, _| Reply::cut_off("{\"theme\": \"a gap\", \"fix")).await;
     let client = LlmClient::new(config(server.base_url())).unwrap();
     let answer = client
         .chat(&call("x"), &CallContext::untraced("s"))
@@ -287,7 +316,67 @@ async fn a_cut_off_answer_is_a_bad_answer_with_that_reason() {
         .unwrap();
     let err = answer.usable_text().unwrap_err();
     assert_eq!(err.kind(), "truncated");
-    assert!(err.to_string().contains("finish_reason: length"));
+    let text = err.to_string();
+    for part in [
+        "coder",
+        "8192 tokens",
+        "finish_reason: length",
+        "llm.coder.max_tokens",
+    ] {
+        assert!(text.contains(part), "{part:?} missing from: {text}");
+    }
+    assert_eq!(server.received().len(), 2, "one re-ask, not more");
+}
+
+#[tokio::test]
+async fn the_reask_budget_never_passes_the_hard_cap() {
+    assert_eq!(retry_budget(2048), Some(4096));
+    assert_eq!(retry_budget(20_000), Some(MAX_RETRY_TOKENS));
+    assert_eq!(retry_budget(MAX_RETRY_TOKENS), None);
+    assert_eq!(retry_budget(u32::MAX / 2 + 7), None);
+    let server = FakeLlm::start(|_, _| Reply::cut_off("cut")).await;
+    let mut c = config(server.base_url());
+    c.coder.max_tokens = Some(MAX_RETRY_TOKENS);
+    let client = LlmClient::new(c).unwrap();
+    let answer = client
+        .chat(&call("x"), &CallContext::untraced("s"))
+        .await
+        .unwrap();
+    assert!(answer.is_truncated());
+    assert_eq!(server.received().len(), 1, "no larger budget to ask with");
+}
+
+#[tokio::test]
+async fn a_server_refusing_the_larger_budget_is_an_endpoint_failure_not_a_schema_refusal() {
+    let server = FakeLlm::start(|req, _| {
+        if req.max_tokens() > Some(2048) {
+            Reply::status(400)
+        } else {
+            Reply::cut_off("{\"a\": ")
+        }
+    })
+    .await;
+    let client = LlmClient::new(config(server.base_url())).unwrap();
+    let mut c = call("x");
+    c.role = LlmRole::Planner;
+    c.json_schema = Some(("thing".into(), serde_json::json!({"type": "object"})));
+    let err = client
+        .chat(&c, &CallContext::untraced("s"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            LlmError::Endpoint(EndpointError::Status { status: 400, .. })
+        ),
+        "{err}"
+    );
+    let received = server.received();
+    assert_eq!(received.len(), 2);
+    assert!(
+        received[1].body.get("response_format").is_some(),
+        "the schema is still sent: the 400 was about the budget"
+    );
 }
 
 #[tokio::test]

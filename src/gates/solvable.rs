@@ -87,31 +87,21 @@ fn solution_findings(
             .filter(|f| f.rule != "not_settled")
             .collect();
     if !outcome.payload_in_goal {
-        let closest = outcome
-            .payload_path_m
-            .iter()
-            .map(|(t, p)| (*t, scene.goal_zone.distance_to_point_m(*p)))
-            .min_by(|a, b| a.1.total_cmp(&b.1))
-            .unwrap_or((0.0, outcome.payload_distance_to_goal_m));
-        let passed_through = match outcome.payload_first_in_goal_s {
-            Some(t) => format!("it passed through the goal at t={t:.2} s but did not stay; "),
-            None => format!(
-                "it came closest ({:.3} m) at t={:.2} s; ",
-                closest.1, closest.0
-            ),
-        };
-        findings.push(Finding::new(
-            "solution_misses_goal",
-            format!(
-                "with the reference solution the payload ended at {}, {:.3} m from the goal zone {} to {} \
-                 after {:.1} s; {passed_through}change the solution so it guides the payload into the goal",
-                fmt_m(outcome.payload_final_m),
-                outcome.payload_distance_to_goal_m,
-                fmt_m(scene.goal_zone.min_m),
-                fmt_m(scene.goal_zone.max_m),
-                outcome.simulated_s
-            ),
-        ));
+        let miss = diagnose_miss(scene, outcome);
+        if let MissCause::RolledBack { .. } = miss.cause {
+            // The bounds were not too small: the payload ran out of energy and rolled back
+            // out of them. Say so where the exit is reported (the rule stays, so a revision
+            // keyed on it still sees the exit).
+            for f in findings.iter_mut().filter(|f| {
+                f.rule == "left_bounds" && f.message.contains("the payload left the bounds")
+            }) {
+                f.message = format!(
+                    "{}; it rolled back out of the bounds after running out of energy short of the goal (see solution_misses_goal)",
+                    f.message.split("; add a floor").next().unwrap_or(&f.message)
+                );
+            }
+        }
+        findings.insert(0, Finding::new("solution_misses_goal", miss.message));
     }
     for (zone, t) in &outcome.payload_forbid_entries {
         findings.push(Finding::new(
@@ -123,4 +113,170 @@ fn solution_findings(
         ));
     }
     findings
+}
+
+/// Below this the payload's centre counts as never having moved, in metres.
+pub const NEVER_MOVED_M: f64 = 0.005;
+/// A payload whose progress toward the goal fell this far below its best before it left the
+/// bounds rolled back, in metres.
+pub const ROLLED_BACK_M: f64 = 0.02;
+
+/// Why the payload missed the goal with the reference solution.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MissCause {
+    /// Its centre stayed within [`NEVER_MOVED_M`] of the start: nothing set it in motion.
+    NeverMoved {
+        /// The farthest its centre got from the start, in metres.
+        moved_m: f64,
+    },
+    /// It made progress toward the goal, fell back and left the bounds.
+    RolledBack {
+        /// The most progress toward the goal, in metres along the start→goal direction.
+        best_progress_m: f64,
+        /// Its centre z where it got farthest, in metres.
+        farthest_z_m: f64,
+        /// Its speed when it left, in m/s (from the last path samples).
+        exit_speed_mps: f64,
+    },
+    /// Its centre never rose to the goal zone's floor: not enough energy.
+    StoppedShort {
+        /// Its highest centre z, in metres.
+        highest_z_m: f64,
+        /// The goal zone's lowest z, in metres.
+        goal_min_z_m: f64,
+    },
+    /// Anything else (it passed beside or over the goal, or through it without staying).
+    Elsewhere,
+}
+
+/// A classified miss and its message (a headline with the numbers, then what to change,
+/// separated by "; ").
+#[derive(Debug, Clone, PartialEq)]
+pub struct MissDiagnosis {
+    /// The cause.
+    pub cause: MissCause,
+    /// The message for the finding.
+    pub message: String,
+}
+
+/// Classifies why the payload missed the goal in `outcome` (a run of `scene` with the
+/// reference solution), from its sampled path.
+pub fn diagnose_miss(scene: &Scene, outcome: &SimulationOutcome) -> MissDiagnosis {
+    let start = outcome.payload_start_m;
+    let path = &outcome.payload_path_m;
+    let dist = |a: [f64; 3], b: [f64; 3]| {
+        ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)).sqrt()
+    };
+    let moved_m = path
+        .iter()
+        .map(|(_, p)| dist(*p, start))
+        .fold(0.0, f64::max);
+    let (highest_t, highest_z_m) = path
+        .iter()
+        .map(|(t, p)| (*t, p[2]))
+        .fold((0.0, start[2]), |a, b| if b.1 > a.1 { b } else { a });
+    let goal = scene.goal_zone;
+    let goal_min_z_m = goal.min_m[2];
+    let to_goal = {
+        let c = goal.center_m();
+        let d = [c[0] - start[0], c[1] - start[1], c[2] - start[2]];
+        let n = dist(d, [0.0; 3]).max(f64::MIN_POSITIVE);
+        d.map(|x| x / n)
+    };
+    let progress = |p: [f64; 3]| {
+        (p[0] - start[0]) * to_goal[0]
+            + (p[1] - start[1]) * to_goal[1]
+            + (p[2] - start[2]) * to_goal[2]
+    };
+    let (farthest_t, farthest_m, best_progress_m) = path
+        .iter()
+        .map(|(t, p)| (*t, *p, progress(*p)))
+        .fold((0.0, start, 0.0), |a, b| if b.2 > a.2 { b } else { a });
+    let final_m = outcome.payload_final_m;
+    let short_m = outcome.payload_distance_to_goal_m;
+    let payload_exit = outcome
+        .exits
+        .iter()
+        .find(|e| e.label == crate::physics::PAYLOAD_LABEL);
+
+    if moved_m < NEVER_MOVED_M {
+        let message = format!(
+            "with the reference solution the payload never moved: its centre stayed within {moved_m:.3} m of its start {} over {:.1} s, {short_m:.3} m from the goal zone; \
+             every body starts at rest and gravity is the only energy source, so give it a slope to roll down, an edge to fall from or a part that tips or falls onto it",
+            fmt_m(start),
+            outcome.simulated_s
+        );
+        return MissDiagnosis {
+            cause: MissCause::NeverMoved { moved_m },
+            message,
+        };
+    }
+    if let Some(exit) = payload_exit {
+        let at_exit = progress(exit.position_m);
+        if best_progress_m - at_exit > ROLLED_BACK_M {
+            let exit_speed_mps = match path.len() {
+                n if n >= 2 => {
+                    let (t0, p0) = path[n - 2];
+                    let (t1, p1) = path[n - 1];
+                    dist(p1, p0) / (t1 - t0).max(1e-6)
+                }
+                _ => 0.0,
+            };
+            let message = format!(
+                "with the reference solution the payload got {best_progress_m:.3} m toward the goal (farthest at t={farthest_t:.2} s with its centre at {}; the goal zone starts at z = {goal_min_z_m:.3} m), \
+                 then rolled back and left the bounds through {} at t={:.2} s at {exit_speed_mps:.2} m/s; \
+                 not enough energy to reach the goal: start the payload higher, lower or bring the goal nearer, or make the solution's path less steep",
+                fmt_m(farthest_m),
+                exit.side,
+                exit.time_s
+            );
+            return MissDiagnosis {
+                cause: MissCause::RolledBack {
+                    best_progress_m,
+                    farthest_z_m: farthest_m[2],
+                    exit_speed_mps,
+                },
+                message,
+            };
+        }
+    }
+    if highest_z_m < goal_min_z_m {
+        let message = format!(
+            "with the reference solution the payload stopped {short_m:.3} m short of the goal zone: its centre rose at most to z = {highest_z_m:.3} m (t={highest_t:.2} s, start z = {:.3} m) but the goal zone starts at z = {goal_min_z_m:.3} m; \
+             not enough energy: gravity is the only source, so the payload cannot end above its start unless a body falling further lifts it; ended at {} after {:.1} s",
+            start[2],
+            fmt_m(final_m),
+            outcome.simulated_s
+        );
+        return MissDiagnosis {
+            cause: MissCause::StoppedShort {
+                highest_z_m,
+                goal_min_z_m,
+            },
+            message,
+        };
+    }
+    let closest = path
+        .iter()
+        .map(|(t, p)| (*t, goal.distance_to_point_m(*p)))
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .unwrap_or((0.0, short_m));
+    let passed_through = match outcome.payload_first_in_goal_s {
+        Some(t) => format!("it passed through the goal at t={t:.2} s but did not stay"),
+        None => format!(
+            "it came closest ({:.3} m) at t={:.2} s",
+            closest.1, closest.0
+        ),
+    };
+    MissDiagnosis {
+        cause: MissCause::Elsewhere,
+        message: format!(
+            "with the reference solution the payload ended at {}, {short_m:.3} m from the goal zone {} to {} after {:.1} s; \
+             {passed_through}; change the solution so it guides the payload into the goal",
+            fmt_m(final_m),
+            fmt_m(goal.min_m),
+            fmt_m(goal.max_m),
+            outcome.simulated_s
+        ),
+    }
 }

@@ -74,14 +74,29 @@ pub struct ChatAnswer {
     pub latency_s: f64,
     /// HTTP tries it took (1 = no retry).
     pub http_tries: u32,
+    /// The asking role.
+    pub role: LlmRole,
+    /// The `max_tokens` this answer was asked with (larger than the role's setting when a
+    /// cut-off answer was asked again with a larger budget).
+    pub max_tokens: u32,
+    /// Answers the call received: 1, or 2 when the first was cut off and asked again with
+    /// a larger budget (`tokens` then counts both).
+    pub answers: u32,
 }
 
 impl ChatAnswer {
+    /// Whether the server stopped the answer at its token budget (`finish_reason: length`).
+    pub fn is_truncated(&self) -> bool {
+        self.finish_reason == "length"
+    }
+
     /// The text, unless the answer was cut off at the token limit or is empty — both bad
     /// answers with their reason.
     pub fn usable_text(&self) -> Result<&str, AnswerError> {
-        if self.finish_reason == "length" {
+        if self.is_truncated() {
             return Err(AnswerError::Truncated {
+                role: self.role,
+                max_tokens: self.max_tokens,
                 chars: self.content.chars().count(),
             });
         }
@@ -231,9 +246,52 @@ impl LlmClient {
 
     /// Sends `call` and returns the model's answer, retrying endpoint failures with backoff.
     /// The session's caps are checked first; the answer's tokens are recorded in its ledger
-    /// and every try in its trace. An answer is returned as it came (a cut-off one too: see
-    /// [`ChatAnswer::usable_text`]).
+    /// and every try in its trace.
+    ///
+    /// An answer cut off at the role's `max_tokens` (`finish_reason: length`) is counted as
+    /// a model failure (`truncated`) and asked again once with [`retry_budget`] tokens. If
+    /// that one is cut off too it is returned as it came, and
+    /// [`ChatAnswer::usable_text`] names the role and the budget.
     pub async fn chat(&self, call: &ChatCall, ctx: &CallContext) -> Result<ChatAnswer, LlmError> {
+        let budget = self.config.max_tokens_for(call.role);
+        let first = self.chat_within(call, ctx, budget, true).await?;
+        if !first.is_truncated() {
+            return Ok(first);
+        }
+        let Some(larger) = retry_budget(budget) else {
+            return Ok(first);
+        };
+        let cut = AnswerError::Truncated {
+            role: call.role,
+            max_tokens: budget,
+            chars: first.content.chars().count(),
+        };
+        ctx.ledger.record_model_failure(call.role, &cut);
+        tracing::warn!(
+            session = %ctx.session, role = %call.role, side = "model", kind = "truncated",
+            max_tokens = budget, retry_max_tokens = larger,
+            "the answer was cut off at llm.{}.max_tokens = {budget}; asking once more with {larger} tokens",
+            call.role
+        );
+        // No schema fallback on this try: a server that refuses the larger budget says 400,
+        // which must not be mistaken for a refusal of `response_format`.
+        let mut second = self.chat_within(call, ctx, larger, false).await?;
+        second.tokens.add(first.tokens);
+        second.answers += first.answers;
+        second.http_tries += first.http_tries;
+        Ok(second)
+    }
+
+    /// One request of `call` with `max_tokens`, retrying endpoint failures with backoff.
+    /// `schema_fallback`: a 400/422 while `response_format` is sent means the server refuses
+    /// it (ask again without it and remember).
+    async fn chat_within(
+        &self,
+        call: &ChatCall,
+        ctx: &CallContext,
+        max_tokens: u32,
+        schema_fallback: bool,
+    ) -> Result<ChatAnswer, LlmError> {
         ctx.ledger.check_caps(&self.config.caps)?;
         let endpoint = self.endpoint(call.role).clone();
         let model = self.config.model_for(call.role).to_string();
@@ -258,7 +316,7 @@ impl LlmClient {
                 model: &model,
                 messages: &call.messages,
                 temperature: self.config.temperature_for(call.role),
-                max_tokens: self.config.max_tokens_for(call.role),
+                max_tokens,
                 stream: false,
                 response_format,
             };
@@ -312,6 +370,8 @@ impl LlmClient {
                     return Ok(ChatAnswer {
                         latency_s,
                         http_tries: http_try,
+                        role: call.role,
+                        max_tokens,
                         ..answer
                     });
                 }
@@ -328,6 +388,7 @@ impl LlmClient {
                     // A server that does not know `response_format` says 400/422: ask again
                     // at once without it, and remember for every later request.
                     let schema_refused = use_schema
+                        && schema_fallback
                         && matches!(
                             failure.error,
                             EndpointError::Status {
@@ -363,6 +424,18 @@ impl LlmClient {
             }
         }
     }
+}
+
+/// The hard cap on the budget of the one re-ask after a cut-off answer, in tokens: a
+/// doubled budget never asks past it (a larger answer is a plan or script gone wrong, or
+/// needs `llm.<role>.max_tokens` raised on purpose).
+pub const MAX_RETRY_TOKENS: u32 = 32_768;
+
+/// The budget of the re-ask after an answer was cut off at `max_tokens`: double, at most
+/// [`MAX_RETRY_TOKENS`]; None when that is no larger (the setting is already at the cap).
+pub fn retry_budget(max_tokens: u32) -> Option<u32> {
+    let larger = max_tokens.saturating_mul(2).min(MAX_RETRY_TOKENS);
+    (larger > max_tokens).then_some(larger)
 }
 
 /// Seconds to wait before try `http_try + 1`: the server's `Retry-After` when it gave one
@@ -560,6 +633,10 @@ async fn send_once(endpoint: &Endpoint, body: &WireRequest<'_>) -> Result<ChatAn
         tokens,
         latency_s: 0.0,
         http_tries: 1,
+        // Set by the caller, which knows the call.
+        role: LlmRole::Coder,
+        max_tokens: 0,
+        answers: 1,
     })
 }
 

@@ -114,8 +114,12 @@ impl EndpointError {
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum AnswerError {
     /// The answer stopped at the token limit (`finish_reason: length`).
-    #[error("the answer was cut off at the token limit (finish_reason: length) after {chars} characters: raise llm.<role>.max_tokens or ask for less")]
+    #[error("the {role}'s answer was cut off at its budget of {max_tokens} tokens (finish_reason: length) after {chars} characters: raise llm.{role}.max_tokens")]
     Truncated {
+        /// The role whose answer it was.
+        role: super::config::LlmRole,
+        /// The `max_tokens` the answer was asked with.
+        max_tokens: u32,
         /// How long the cut-off answer was, in characters.
         chars: usize,
     },

@@ -251,7 +251,14 @@ mod tests {
     fn failures_are_counted_on_their_side() {
         let ledger = UsageLedger::default();
         ledger.record_endpoint_failure(LlmRole::Coder, &EndpointError::Refused { url: "u".into() });
-        ledger.record_model_failure(LlmRole::Coder, &AnswerError::Truncated { chars: 3 });
+        ledger.record_model_failure(
+            LlmRole::Coder,
+            &AnswerError::Truncated {
+                role: LlmRole::Coder,
+                max_tokens: 10,
+                chars: 3,
+            },
+        );
         ledger.record_model_failure(LlmRole::Planner, &AnswerError::Json("x".into()));
         let s = ledger.snapshot();
         assert_eq!(s.endpoint_failures(), 1);

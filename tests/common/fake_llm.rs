@@ -62,6 +62,18 @@ impl Reply {
         }
     }
 
+    /// `content` as a server with a real token budget answers it: when the request's
+    /// `max_tokens` is below `tokens_needed`, the content is cut to that many tokens (4
+    /// characters each) and the finish reason is `length`; otherwise it is whole (`stop`).
+    pub fn within_budget(request: &Received, content: &str, tokens_needed: u64) -> Self {
+        let budget = request.max_tokens().unwrap_or(u64::MAX);
+        if budget >= tokens_needed {
+            return Reply::answer(content);
+        }
+        let chars = usize::try_from(budget.saturating_mul(4)).unwrap_or(usize::MAX);
+        Reply::cut_off(content.chars().take(chars).collect::<String>())
+    }
+
     /// A complete answer sent after `delay`.
     pub fn slow(content: impl Into<String>, delay: Duration) -> Self {
         Reply::Answer {
@@ -115,6 +127,11 @@ impl Received {
     /// The system prompt's text (first message), or "".
     pub fn system_prompt(&self) -> String {
         message_text(&self.body["messages"][0])
+    }
+
+    /// The `max_tokens` the request asked for (None when absent).
+    pub fn max_tokens(&self) -> Option<u64> {
+        self.body["max_tokens"].as_u64()
     }
 
     /// The last message's text, or "".

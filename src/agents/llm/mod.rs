@@ -182,7 +182,9 @@ impl<'a> Turn<'a> {
         }
     }
 
-    /// Asks once; the tokens are added to this turn's usage.
+    /// Asks once; the tokens are added to this turn's usage. An answer still cut off after
+    /// the client's one re-ask with a larger budget ends the turn with one line naming the
+    /// role and the budgets: asking the same again would be cut off the same way.
     async fn ask(&mut self, call: &ChatCall) -> Result<ChatAnswer, AgentError> {
         let answer = self
             .shared
@@ -190,13 +192,48 @@ impl<'a> Turn<'a> {
             .chat(call, &self.ctx)
             .await
             .map_err(|e| self.agent_error(e))?;
-        self.add_usage(answer.tokens);
+        self.add_usage(answer.tokens, answer.answers);
+        if answer.is_truncated() {
+            let error = AnswerError::Truncated {
+                role: self.role,
+                max_tokens: answer.max_tokens,
+                chars: answer.content.chars().count(),
+            };
+            self.ctx.ledger.record_model_failure(self.role, &error);
+            let setting = self.shared.config().max_tokens_for(self.role);
+            let role = self.role;
+            let message = if answer.max_tokens > setting {
+                format!(
+                    "the {role}'s answer was cut off at llm.{role}.max_tokens = {setting} tokens and again when asked with {} tokens (finish_reason: length): raise llm.{role}.max_tokens",
+                    answer.max_tokens
+                )
+            } else {
+                format!(
+                    "the {role}'s answer was cut off at llm.{role}.max_tokens = {setting} tokens (finish_reason: length), the largest budget a re-ask may use: raise llm.{role}.max_tokens"
+                )
+            };
+            tracing::warn!(
+                session = %self.ctx.session, role = %self.role, side = "model",
+                kind = error.kind(), "{message}"
+            );
+            self.journal.push(JournalEntry::new(
+                agent_role(self.role),
+                "llm answer",
+                "get a complete answer from the model",
+                format!("cut off: {message}"),
+                "gave up: a larger budget is a configuration change",
+            ));
+            return Err(AgentError::BadAnswer {
+                role: agent_role(self.role),
+                message,
+            });
+        }
         Ok(answer)
     }
 
-    fn add_usage(&mut self, tokens: TokenUsage) {
+    fn add_usage(&mut self, tokens: TokenUsage, answers: u32) {
         self.usage += Usage {
-            calls: 1,
+            calls: answers,
             input_tokens: tokens.prompt_tokens,
             output_tokens: tokens.completion_tokens,
             cost_usd: tokens.cost_usd(self.shared.config().prices.as_ref()),
