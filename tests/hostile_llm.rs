@@ -217,3 +217,47 @@ async fn a_body_that_is_not_utf8_or_has_escapes_is_malformed_on_one_line() {
     let err = endpoint(chat(&server).await.unwrap_err());
     assert!(matches!(err, EndpointError::Malformed { .. }), "{err}");
 }
+
+/// A server whose accept queue is full: the listener exists but never accepts, and once its
+/// backlog is taken new connections are not even answered — the connect timeout must end
+/// the wait, say so and name its setting, well before the whole-request timeout.
+#[tokio::test]
+async fn a_server_that_never_accepts_ends_at_the_connect_timeout() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    // Fill the accept queue (never accepted) so the next SYNs go unanswered.
+    let mut held = Vec::new();
+    for _ in 0..4096 {
+        match std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(50)) {
+            Ok(s) => held.push(s),
+            Err(_) => break,
+        }
+    }
+    let client = LlmClient::new(LlmConfig {
+        connect_timeout_s: 0.3,
+        request_timeout_s: 20.0,
+        max_retries: 0,
+        ..config(format!("http://{addr}/v1"))
+    })
+    .unwrap();
+    let started = std::time::Instant::now();
+    let err = client
+        .chat(&call(), &CallContext::untraced("s"))
+        .await
+        .unwrap_err();
+    let elapsed = started.elapsed();
+    assert!(
+        matches!(
+            err,
+            LlmError::Endpoint(EndpointError::ConnectTimeout { .. })
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("llm.connect_timeout_s"), "{err}");
+    assert!(
+        elapsed < Duration::from_secs(10),
+        "the connect timeout did not end the wait: {elapsed:?}"
+    );
+    drop(held);
+    drop(listener);
+}

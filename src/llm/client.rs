@@ -142,6 +142,7 @@ pub struct Endpoint {
     api_key: Option<ApiKey>,
     permits: Semaphore,
     timeout_s: f64,
+    connect_timeout_s: f64,
     schema_refused: AtomicBool,
     counters: Counters,
 }
@@ -214,6 +215,7 @@ impl LlmClient {
                 api_key: api_key.clone(),
                 permits: Semaphore::new(config.max_concurrent_requests),
                 timeout_s: config.request_timeout_s,
+                connect_timeout_s: config.connect_timeout_s,
                 schema_refused: AtomicBool::new(!config.json_schema),
                 counters: Counters::default(),
             };
@@ -500,10 +502,16 @@ fn error_chain(error: &dyn std::error::Error) -> String {
     text
 }
 
-fn classify(url: &str, timeout_s: f64, e: reqwest::Error) -> EndpointError {
+fn classify(url: &str, timeouts_s: (f64, f64), e: reqwest::Error) -> EndpointError {
     let detail = error_chain(&e);
     let url = url.to_string();
-    if e.is_timeout() {
+    let (timeout_s, connect_timeout_s) = timeouts_s;
+    if e.is_connect() && e.is_timeout() {
+        EndpointError::ConnectTimeout {
+            url,
+            timeout_s: connect_timeout_s,
+        }
+    } else if e.is_timeout() {
         EndpointError::Timeout { url, timeout_s }
     } else if e.is_connect() {
         EndpointError::Refused { url }
@@ -536,7 +544,8 @@ async fn read_capped(
     while let Some(chunk) = response
         .chunk()
         .await
-        .map_err(|e| classify(url, timeout_s, e))?
+        // Reading the body: connected long ago, so only the whole-request timeout applies.
+        .map_err(|e| classify(url, (timeout_s, 0.0), e))?
     {
         if (bytes.len() + chunk.len()) as u64 > limit_bytes {
             return Err(EndpointError::TooLarge {
@@ -559,10 +568,13 @@ async fn send_once(endpoint: &Endpoint, body: &WireRequest<'_>) -> Result<ChatAn
     if let Some(key) = &endpoint.api_key {
         request = request.bearer_auth(&key.0);
     }
-    let response = request
-        .send()
-        .await
-        .map_err(|e| fail(classify(url, endpoint.timeout_s, e)))?;
+    let response = request.send().await.map_err(|e| {
+        fail(classify(
+            url,
+            (endpoint.timeout_s, endpoint.connect_timeout_s),
+            e,
+        ))
+    })?;
     let status = response.status();
     let retry_after_s = parse_retry_after(response.headers().get(reqwest::header::RETRY_AFTER));
     if status.is_redirection() {

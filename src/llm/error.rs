@@ -14,6 +14,14 @@ pub enum EndpointError {
         /// The request URL.
         url: String,
     },
+    /// No connection within the connect timeout (the host does not answer at all).
+    #[error("could not connect to {url} within {timeout_s} s (llm.connect_timeout_s): is the server up and reachable at llm.base_url?")]
+    ConnectTimeout {
+        /// The request URL.
+        url: String,
+        /// The connect timeout that ran out, in seconds.
+        timeout_s: f64,
+    },
     /// No complete answer within the configured timeout.
     #[error("no answer from {url} within {timeout_s} s (llm.request_timeout_s)")]
     Timeout {
@@ -83,6 +91,7 @@ impl EndpointError {
         match self {
             EndpointError::Refused { .. } => "refused",
             EndpointError::Timeout { .. } => "timeout",
+            EndpointError::ConnectTimeout { .. } => "connect_timeout",
             EndpointError::Status { status, .. } if *status >= 500 => "http_5xx",
             EndpointError::Status { status: 429, .. } => "http_429",
             EndpointError::Status { .. } => "http_4xx",
