@@ -209,6 +209,10 @@ pub struct Config {
     /// [`crate::limits::install`].
     #[serde(default)]
     pub limits: crate::limits::Limits,
+    /// The baseline battery and worth checks run on every candidate that passed the gates
+    /// (README "Baseline solvers and difficulty").
+    #[serde(default)]
+    pub worth: crate::baselines::WorthSettings,
     /// The theme queue.
     #[serde(default)]
     pub themes: Vec<ThemeConfig>,
@@ -234,6 +238,7 @@ impl Config {
             agents: AgentsConfig::default(),
             llm: None,
             limits: crate::limits::Limits::default(),
+            worth: crate::baselines::WorthSettings::default(),
             themes: Vec::new(),
         }
     }
@@ -357,6 +362,15 @@ impl Config {
         let limits = &self.limits;
         for (key, reason) in limits.check() {
             push("limits", key, reason);
+        }
+        if let Err(reason) = self.worth.check() {
+            // The reason names the key: "worth setting <key> must be ...".
+            let key = reason
+                .split_whitespace()
+                .nth(2)
+                .unwrap_or("enforce")
+                .to_string();
+            push("worth", &key, reason);
         }
         if self.data_dir.as_os_str().is_empty() {
             push(

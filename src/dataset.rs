@@ -314,6 +314,18 @@ fn media_summary(dir: &Path) -> Value {
     })
 }
 
+/// The baseline battery's report of the session's last simulation (`worth.json` among its
+/// artifacts), `null` when it did not run.
+fn worth_of(session: &Session) -> Value {
+    session
+        .report
+        .as_ref()
+        .and_then(|r| r.artifacts_dir.as_deref())
+        .and_then(|dir| fs::read_to_string(Path::new(dir).join(crate::baselines::WORTH_FILE)).ok())
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or(Value::Null)
+}
+
 /// Width and height of a PNG from its header.
 fn png_size(png: &[u8]) -> Option<(u32, u32)> {
     if png.len() < 24 || &png[1..4] != b"PNG" {
@@ -391,6 +403,7 @@ fn benchmark_json(session: &Session, accepted: &Accepted, accepted_unix_ms: u64)
             "note": "the script's `solve(seed, scale)` returns the reference parts of each variant; it is called with the number `build` got (variants[].built_with)",
         },
         "media": accepted.media,
+        "baselines": worth_of(session),
         "budget": accepted.budget,
         "gate_results": report.and_then(|r| r.report.as_ref()),
         "physics": physics,
@@ -461,6 +474,7 @@ pub fn write_benchmark(data_dir: &Path, session: &Session) -> Result<PathBuf, Da
     fs::create_dir_all(&root).map_err(io("create", &root))?;
     let target = final_dir(data_dir, session);
     let accepted_unix_ms = now_unix_ms();
+    let worth = worth_of(session);
     let index_line = json!({
         "id": session.id,
         "theme": session.theme.prompt,
@@ -470,6 +484,8 @@ pub fn write_benchmark(data_dir: &Path, session: &Session) -> Result<PathBuf, Da
         "difficulty": plan.difficulty.score,
         "seeds": session.theme.seeds.len(),
         "plan_hash": plan_hash(plan),
+        "measured_difficulty": worth["difficulty"]["score"],
+        "measured_tier": worth["difficulty"]["tier"],
         "scene_hash": first_scene_hash(session),
         "accepted_unix_ms": accepted_unix_ms,
     });

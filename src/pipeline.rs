@@ -32,6 +32,8 @@ pub struct AgentSteps {
     physics: PhysicsSettings,
     /// The dataset's folder: the Planner is told the plans it already holds for a theme.
     data_dir: std::path::PathBuf,
+    /// The baseline battery and worth checks run on a candidate that passed the gates.
+    worth: crate::baselines::WorthSettings,
 }
 
 impl AgentSteps {
@@ -56,6 +58,7 @@ impl AgentSteps {
             render,
             physics,
             data_dir: config.data_dir.clone(),
+            worth: config.worth.clone(),
         }
     }
 }
@@ -247,8 +250,25 @@ impl Steps for AgentSteps {
                 }
             }
         };
-        let (failing_gate, summary) = summarize(&report);
-        let passed = report.passed();
+        let (mut failing_gate, mut summary) = summarize(&report);
+        let mut passed = report.passed();
+        // The baseline battery, on a candidate that passed every gate: recorded always,
+        // refusing only when `[worth] enforce` says so.
+        let worth = if passed {
+            self.assess(script, session, &options)
+        } else {
+            None
+        };
+        if let Some(w) = worth.as_ref().filter(|w| self.worth.enforce && !w.passed()) {
+            passed = false;
+            failing_gate = Some(WORTH_GATE.to_string());
+            summary = w
+                .findings
+                .iter()
+                .map(|f| format!("{WORTH_GATE}: [{}] {}", f.rule, f.message))
+                .collect::<Vec<_>>()
+                .join("\n");
+        }
         let mut artifacts = None;
         if passed {
             // Artifacts only for a script that passed: that is what the Reviewer looks at
@@ -260,7 +280,9 @@ impl Steps for AgentSteps {
                 artifacts_dir,
                 &self.render,
                 &self.physics,
-            ) {
+            )
+            .and_then(|()| write_worth(artifacts_dir, worth.as_ref()))
+            {
                 Ok(()) => artifacts = Some(artifacts_dir.display().to_string()),
                 Err(e) => {
                     return bad_state(Role::Simulator, format!("artifacts not written: {e}"));
@@ -320,6 +342,45 @@ impl Steps for AgentSteps {
                 Err(e) => agent_failed(Role::Reviewer, e),
             }
         })
+    }
+}
+
+/// The failing-gate name of a candidate the enforced worth checks refused.
+pub const WORTH_GATE: &str = "worth";
+
+fn write_worth(dir: &Path, worth: Option<&crate::baselines::WorthReport>) -> Result<(), String> {
+    let Some(worth) = worth else { return Ok(()) };
+    let text = serde_json::to_string_pretty(worth).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    std::fs::write(dir.join(crate::baselines::WORTH_FILE), text)
+        .map_err(|e| format!("{}: {e}", dir.display()))
+}
+
+impl AgentSteps {
+    /// The battery on the session's checked seeds, on its seed stream, with the gates'
+    /// physics and the plan's obstacles.
+    fn assess(
+        &self,
+        script: &crate::agents::ScriptDraft,
+        session: &Session,
+        options: &ValidateOptions,
+    ) -> Option<crate::baselines::WorthReport> {
+        let obstacles = session
+            .plan
+            .as_ref()
+            .map(crate::baselines::plan_obstacles)
+            .unwrap_or_default();
+        // It compiled for the gates a moment ago.
+        let compiled = SceneScript::compile(&script.source).ok()?;
+        Some(crate::baselines::assess(
+            &compiled,
+            &options.seeds,
+            options.seed_stream,
+            &options.scale_ranges,
+            &self.physics,
+            &obstacles,
+            &self.worth,
+        ))
     }
 }
 

@@ -65,7 +65,7 @@ pub fn classify(key: &str) -> ChangeClass {
     let top = key.split(['.', '[']).next().unwrap_or(key);
     match top {
         "concurrency" | "watch_interval_s" => ChangeClass::Live,
-        "gates" | "render" | "agents" | "llm" | "limits" => ChangeClass::NextSteps,
+        "gates" | "render" | "agents" | "llm" | "limits" | "worth" => ChangeClass::NextSteps,
         "themes" => ChangeClass::Themes,
         _ => ChangeClass::NeedsRestart,
     }

@@ -202,6 +202,13 @@ fn check_folder_tells_the_truth(theme: &str, folder: &Path, bench: &Value, views
         "{theme}"
     );
     assert_eq!(bench["settings"]["gates"]["duration_s"], 10.0);
+    // The baseline battery ran on every checked seed and measured a difficulty.
+    let baselines = bench["baselines"]["seeds"]
+        .as_array()
+        .expect("baselines recorded");
+    assert_eq!(baselines.len(), 3, "{name}");
+    assert!(bench["baselines"]["difficulty"]["tier"].as_u64().is_some());
+    assert!(bench["baselines"]["build_zone_fraction"].as_f64().unwrap() <= 0.4);
     // The media recorded are the media on disk: `views` views per seed at 160×120.
     assert_eq!(bench["media"]["views_per_seed"], views);
     assert_eq!(bench["media"]["width_px"], 160);
@@ -268,12 +275,21 @@ fn simulate_through_config(
     theme_extra: &str,
     script: &ScriptDraft,
 ) -> SimulationReport {
+    simulate_with_sections(&format!("[gates]\n{gates}\n"), theme_extra, script)
+}
+
+/// Like [`simulate_through_config`], with whole config sections (`sections`).
+fn simulate_with_sections(
+    sections: &str,
+    theme_extra: &str,
+    script: &ScriptDraft,
+) -> SimulationReport {
     let dir = temp_dir("truth-config");
     let path = dir.join("benchforge.toml");
     std::fs::write(
         &path,
         format!(
-            "data_dir = \"data\"\n\n[gates]\n{gates}\n\n[render]\nwidth_px = 64\nheight_px = 48\nviews_per_seed = 1\n\n[[themes]]\nprompt = \"a ball must cross a gap between two decks\"\ncount = 1\n{theme_extra}\n"
+            "data_dir = \"data\"\n\n{sections}\n[render]\nwidth_px = 64\nheight_px = 48\nviews_per_seed = 1\n\n[[themes]]\nprompt = \"a ball must cross a gap between two decks\"\ncount = 1\n{theme_extra}\n"
         ),
     )
     .unwrap();
@@ -376,4 +392,26 @@ fn sink_a_block(source: &str) -> String {
     let block = "    let marker = scene.fixed_part(\"marker\", \"wood\");\n    \
                  marker.box([0.05, 0.05, 0.05], [g.lo[0] + 0.1, g.hi[1] - 0.04, 0.024]);\n";
     source.replacen(anchor, &format!("{block}{anchor}"), 1)
+}
+
+/// The baseline battery runs on every candidate that passed the gates: recorded when not
+/// enforced; with `[worth] enforce = true` the naive chute solving the procedural gap
+/// benchmark refuses it as gate `worth`, naming the rule.
+#[test]
+fn the_worth_battery_refuses_a_trivial_candidate_when_enforced_through_the_config() {
+    let script = gap_script();
+    let recorded = simulate_with_sections("", "seeds = [0, 1]", &script);
+    assert!(recorded.passed, "{}", recorded.summary);
+    let enforced = simulate_with_sections(
+        "[worth]\nenforce = true\nrandom_attempts_per_seed = 10\nheld_out_seeds = 2\n",
+        "seeds = [0, 1]",
+        &script,
+    );
+    assert!(!enforced.passed);
+    assert_eq!(enforced.failing_gate.as_deref(), Some("worth"));
+    assert!(
+        enforced.summary.contains("[trivial_naive_solves]"),
+        "{}",
+        enforced.summary
+    );
 }

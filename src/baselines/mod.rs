@@ -49,13 +49,21 @@ pub const RULE_UNFAIR: &str = "unfair_reference_fails";
 /// Rule id: the reference solution fails on a held-out in-range seed.
 pub const RULE_FRAGILE: &str = "fragile_reference";
 
+/// The file a session's battery report goes to, at the root of its artifacts (so the
+/// benchmark folder has it as `variants/worth.json` and `benchmark.json` → `baselines`).
+pub const WORTH_FILE: &str = "worth.json";
+
 /// The first held-out seed: far above any seed a benchmark ships.
 pub const HELD_OUT_FIRST_SEED: u64 = 1_000_000;
 
-/// Every knob of the battery and the checks.
+/// Every knob of the battery and the checks: the config's `[worth]` section.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct WorthSettings {
+    /// Refuse a candidate the battery finds not worth solving (the Simulator fails it as
+    /// gate `worth`). Off: the battery runs and its findings are recorded in
+    /// `benchmark.json` → `baselines`, but do not refuse.
+    pub enforce: bool,
     /// Random builder attempts per seed.
     pub random_attempts_per_seed: u32,
     /// Each random attempt places 1 to this many parts.
@@ -80,6 +88,7 @@ impl Default for WorthSettings {
     /// 32 held-out seeds, build zone at most 40 % of the bounds, 10 % or 2 cm of variation.
     fn default() -> Self {
         Self {
+            enforce: false,
             random_attempts_per_seed: 200,
             random_max_parts: 3,
             max_random_success_rate: 0.20,
@@ -541,7 +550,16 @@ pub fn assess(
         .first()
         .and_then(|v| v.solution.clone())
         .unwrap_or_default();
-    let difficulty = difficulty(random_rate, settings.max_random_success_rate, &reference, 0);
+    let mut difficulty = difficulty(random_rate, settings.max_random_success_rate, &reference, 0);
+    if !naive_seeds.is_empty() {
+        // The simplest solver solves it: whatever else it takes, it measures as trivial.
+        difficulty.score = 0.0;
+        difficulty.tier = 1;
+        difficulty.reasons.push(format!(
+            "the naive straight chute solves seed(s) {}: trivial",
+            naive_seeds.join(", ")
+        ));
+    }
     WorthReport {
         seeds: seeds_out,
         random_success_rate: random_rate,

@@ -38,8 +38,9 @@ pub struct QuantityVariation {
     pub varies: bool,
 }
 
-/// Thresholds of the check.
+/// Thresholds of the check (`[worth.variation]`; a key left out keeps its default).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct VariationSettings {
     /// A spread of this fraction of an element's nominal size (its largest extent) counts
     /// as measurable (unitless).
