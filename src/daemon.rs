@@ -170,11 +170,15 @@ async fn run_inside(
     let persister = actors.persister.clone();
 
     let (specs, mut watcher) = match &mode {
-        Mode::Run { config_path, .. } => {
-            (config.theme_specs(), Some(ConfigWatcher::new(config_path)))
-        }
+        Mode::Run { config_path, .. } => (
+            config.theme_specs(),
+            Some((ConfigWatcher::new(config_path), config_path.clone())),
+        ),
         Mode::Generate { spec } => (vec![spec.clone()], None),
     };
+    // Whether the config file was missing at the last poll: its deletion and its return are
+    // each logged once.
+    let mut config_missing = false;
     let outcomes = persister
         .send(QueueThemes(specs))
         .await
@@ -253,7 +257,17 @@ async fn run_inside(
                 }
             }
             _ = watch_tick.tick(), if watcher.is_some() && stop_deadline.is_none() => {
-                let Some(event) = watcher.as_mut().and_then(|w| w.poll()) else { continue };
+                let Some((watcher, path)) = watcher.as_mut() else { continue };
+                let missing = !path.exists();
+                if missing != config_missing {
+                    config_missing = missing;
+                    if missing {
+                        tracing::warn!(path = %path.display(), "config file deleted: keeping the last good config and its themes; restore the file to change them");
+                    } else {
+                        tracing::info!(path = %path.display(), "config file restored");
+                    }
+                }
+                let Some(event) = watcher.poll() else { continue };
                 match event {
                     WatchEvent::Changed(new_config) => {
                         let outcome = apply_reload(&shared, steps_factory.as_ref(), &config, &new_config);

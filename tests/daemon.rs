@@ -384,40 +384,83 @@ fn refused_and_retried_sessions_end_in_the_right_stage_and_status_counts_them() 
 }
 
 #[test]
-fn json_log_lines_carry_the_session_id_theme_and_stage() {
-    let data = temp_dir("json-log");
-    let out = run_to_end(
-        {
-            let mut c = benchforge(&[]);
-            c.args([
-                "generate",
-                "a ball must cross a gap",
-                "--seeds",
-                "2",
-                "--log-format",
-                "json",
-                "--data-dir",
-            ])
-            .arg(&data);
-            c
-        },
-        LONG,
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        tail(&String::from_utf8_lossy(&out.stderr), 20)
-    );
-    let log = log_text(&data);
-    let stage_line = log.lines().find(|l| l.contains("stage changed")).unwrap();
-    let v: serde_json::Value = serde_json::from_str(stage_line).unwrap();
-    assert!(
-        v["span"]["id"].is_string()
-            && v["span"]["theme"].is_string()
-            && v["span"]["stage"].is_string(),
-        "{v}"
-    );
-    let _ = std::fs::remove_dir_all(&data);
+fn log_lines_carry_plain_session_theme_and_stage_in_text_and_json() {
+    for format in ["text", "json"] {
+        let data = temp_dir(&format!("{format}-log"));
+        let out = run_to_end(
+            {
+                let mut c = benchforge(&[]);
+                c.args([
+                    "generate",
+                    "a ball must cross a gap",
+                    "--seeds",
+                    "2",
+                    "--log-format",
+                    format,
+                    "--data-dir",
+                ])
+                .arg(&data);
+                c
+            },
+            LONG,
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            tail(&String::from_utf8_lossy(&out.stderr), 20)
+        );
+        let log = log_text(&data);
+        assert!(
+            !log.contains('\u{1b}'),
+            "{format}: an ESC byte in the log file"
+        );
+        assert!(
+            !String::from_utf8_lossy(&out.stderr).contains('\u{1b}'),
+            "{format}: an ESC byte on stderr (not a terminal)"
+        );
+        let bench: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(
+                std::path::Path::new(String::from_utf8_lossy(&out.stdout).trim())
+                    .join("benchmark.json"),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let (id, theme) = (
+            bench["id"].as_str().unwrap(),
+            bench["theme_key"].as_str().unwrap(),
+        );
+        if format == "json" {
+            let stage_line = log.lines().find(|l| l.contains("stage changed")).unwrap();
+            let v: serde_json::Value = serde_json::from_str(stage_line).unwrap();
+            assert_eq!(v["span"]["session"], id, "{v}");
+            assert_eq!(v["span"]["theme"], theme, "{v}");
+            assert!(v["span"]["stage"].is_string(), "{v}");
+            continue;
+        }
+        // `grep session=<id>` finds the session's whole story, each line with its theme and
+        // stage as plain words.
+        let lines: Vec<&str> = log
+            .lines()
+            .filter(|l| l.contains(&format!("session={id} ")))
+            .collect();
+        assert!(lines.len() >= 8, "{lines:#?}");
+        for stage in [
+            "planning",
+            "coding",
+            "simulating",
+            "reviewing",
+            "persisting",
+        ] {
+            let needle = format!("session={id} theme={theme} stage={stage} ");
+            assert!(
+                lines.iter().any(|l| l.contains(&needle)),
+                "no line with `{needle}` in:\n{}",
+                lines.join("\n")
+            );
+        }
+        let _ = std::fs::remove_dir_all(&data);
+    }
 }
 
 /// Steps whose simulation always panics and whose planner is unreachable for one theme: the

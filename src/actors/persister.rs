@@ -86,7 +86,7 @@ impl Persister {
                 let span = session_span(&stored);
                 let _entered = span.enter();
                 if stored.stage != current.stage {
-                    tracing::info!(from = %current.stage, "stage changed");
+                    tracing::info!(from = %current.stage.kind().name(), "stage changed");
                 }
                 match &stored.stage {
                     Stage::Accepted { path } => tracing::info!(%path, "benchmark accepted"),
