@@ -12,15 +12,19 @@ use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
 use crate::actors::{self, Shared};
 use crate::config::{Config, ConfigWatcher, WatchEvent};
-use crate::messages::{QueueThemes, RecordError, SessionEvent};
+use crate::messages::{QueueThemes, SessionEvent};
 use crate::reload::{diff, ChangeClass, ConfigChange, ReloadOutcome};
 use crate::session::{Session, Stage, StageKind, ThemeSpec};
+use crate::status::{DaemonState, DataDirLock, ErrorKind, LockError, StatusBoard, BEAT_INTERVAL};
 use crate::steps::Steps;
 use crate::store::{Store, StoreError};
 
 /// The daemon could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum DaemonError {
+    /// Another daemon runs on the data folder, or its lock cannot be taken.
+    #[error(transparent)]
+    Locked(#[from] LockError),
     /// The store could not be opened or read.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -122,8 +126,11 @@ pub fn run(
     stop: UnboundedReceiver<StopRequest>,
 ) -> Result<RunSummary, DaemonError> {
     crate::guard::install_quiet_panic_hook();
+    // First the lock: a second daemon must not even open the store.
+    let _lock = DataDirLock::acquire(&options.config.data_dir)?;
     let store = Arc::new(Store::open(&options.config.data_dir)?);
     let data_dir = options.config.data_dir.clone();
+    let board = Arc::new(StatusBoard::new(&data_dir));
     let sweep = |when: &str| {
         let retired = crate::dataset::sweep_work(&data_dir, |id| store.session(id).ok());
         if retired > 0 {
@@ -132,10 +139,10 @@ pub fn run(
     };
     sweep("at start");
     let system = actix::System::new();
-    let result = system.block_on(run_inside(options, store.clone(), stop));
+    let result = system.block_on(run_inside(options, store.clone(), board.clone(), stop));
     drop(system);
     sweep("at exit");
-    if let Err(e) = store.write_snapshot() {
+    if let Err(e) = board.write(&store, DaemonState::Stopped) {
         tracing::warn!(error = %e, "final status snapshot not written");
     }
     result
@@ -149,6 +156,7 @@ fn count_open(store: &Store) -> Result<(u64, u64), StoreError> {
 async fn run_inside(
     options: DaemonOptions,
     store: Arc<Store>,
+    board: Arc<StatusBoard>,
     mut stop: UnboundedReceiver<StopRequest>,
 ) -> Result<RunSummary, DaemonError> {
     let DaemonOptions {
@@ -164,6 +172,7 @@ async fn run_inside(
         config.data_dir.clone(),
         config.attempt_limits(),
         config.concurrency,
+        board.clone(),
     ));
     let (events_tx, mut events) = unbounded_channel();
     let actors = actors::start(shared.clone(), store.clone(), events_tx);
@@ -196,6 +205,8 @@ async fn run_inside(
 
     let mut summary = RunSummary::default();
     let mut heartbeat_tick = tokio::time::interval(heartbeat);
+    let mut beat_tick = tokio::time::interval(BEAT_INTERVAL.min(heartbeat));
+    let mut beat_failing = false;
     let mut watch_tick = tokio::time::interval(ConfigWatcher::interval(&config));
     let mut idle_tick = tokio::time::interval(Duration::from_millis(200));
     let mut stop_deadline: Option<Instant> = None;
@@ -247,6 +258,17 @@ async fn run_inside(
                     }
                 }
             }
+            _ = beat_tick.tick() => {
+                // The status file's heartbeat: `status` tells a live daemon from a dead one by it.
+                match board.write(&store, DaemonState::Running) {
+                    Ok(_) => beat_failing = false,
+                    Err(e) if !beat_failing => {
+                        beat_failing = true;
+                        tracing::warn!(error = %e, "heartbeat not written");
+                    }
+                    Err(_) => {}
+                }
+            }
             _ = heartbeat_tick.tick() => {
                 if let Ok((queued, open)) = count_open(&store) {
                     if queued + open > 0 {
@@ -270,6 +292,7 @@ async fn run_inside(
                 let Some(event) = watcher.poll() else { continue };
                 match event {
                     WatchEvent::Changed(new_config) => {
+                        board.succeeded(ErrorKind::Config);
                         let outcome = apply_reload(&shared, steps_factory.as_ref(), &config, &new_config);
                         // A higher concurrency may admit queued sessions now.
                         persister.do_send(crate::messages::Admit);
@@ -295,7 +318,7 @@ async fn run_inside(
                     }
                     WatchEvent::Invalid(e) => {
                         tracing::error!(error = %e, "config edit is invalid; keeping the last good config");
-                        persister.do_send(RecordError(format!("config edit ignored: {e}")));
+                        board.error(ErrorKind::Config, format!("config edit ignored: {e}"));
                     }
                 }
             }

@@ -79,11 +79,6 @@ pub struct Admit;
 #[rtype(result = "()")]
 pub struct PersistBenchmark(pub Session);
 
-/// To the Persister: record an error for `status`.
-#[derive(Debug, Clone, Message)]
-#[rtype(result = "()")]
-pub struct RecordError(pub String);
-
 /// To the Persister: the current status (also written to the snapshot file).
 #[derive(Debug, Clone, Copy, Message)]
 #[rtype(result = "Option<StatusSnapshot>")]

@@ -247,6 +247,7 @@ fn sigterm_during_work_exits_zero_quickly_and_a_restart_finishes_the_queue() {
     );
     assert!(log_text(&data).contains("stop requested"));
     let before = status_json(&data);
+    assert_eq!(before["daemon"], "stopped", "{before}");
     assert!(
         before["accepted"].as_u64().unwrap() < 4,
         "the stop came too late to test anything: {before}"
@@ -311,10 +312,18 @@ fn a_config_edit_adds_new_themes_once_and_a_broken_edit_is_reported_and_ignored(
         .unwrap();
     assert!(line.contains("benchforge.toml:"), "{line}");
     wait_until("the last error in status", LONG, || {
-        status_json(&data)["last_error"]
+        status_json(&data)["last_error"]["message"]
             .as_str()
             .unwrap_or("")
             .contains("config edit ignored")
+    });
+    let error = status_json(&data)["last_error"].clone();
+    assert_eq!(error["kind"], "config", "{error}");
+    assert!(error["unix_ms"].as_u64().unwrap() > 0, "{error}");
+    // Deleted: logged, the daemon goes on with the last good config.
+    std::fs::remove_file(&config).unwrap();
+    wait_until("the deletion line", LONG, || {
+        log_text(&data).contains("config file deleted")
     });
     // Fixed again with one more theme: it still works.
     write_config(
@@ -329,6 +338,11 @@ fn a_config_edit_adds_new_themes_once_and_a_broken_edit_is_reported_and_ignored(
     wait_until("the third theme's benchmark", LONG, || {
         index_ids(&data).len() == 4
     });
+    assert!(log_text(&data).contains("config file restored"));
+    // A good read of the config clears the config error.
+    let status = status_json(&data);
+    assert!(status["last_error"].is_null(), "{status}");
+    assert!(log_text(&data).contains("error cleared"));
     sigterm(&child);
     let out = wait_output(child, Duration::from_secs(10));
     assert!(out.status.success());

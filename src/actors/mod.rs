@@ -52,6 +52,8 @@ pub struct Shared {
     pub shutting_down: AtomicBool,
     /// Steps running right now, over all workers.
     pub steps_in_flight: AtomicUsize,
+    /// The status file's writer: pause, errors, heartbeat.
+    pub board: Arc<crate::status::StatusBoard>,
 }
 
 impl Shared {
@@ -61,8 +63,10 @@ impl Shared {
         data_dir: PathBuf,
         limits: AttemptLimits,
         concurrency: u32,
+        board: Arc<crate::status::StatusBoard>,
     ) -> Self {
         Self {
+            board,
             steps: RwLock::new(steps),
             data_dir,
             limits: Mutex::new(limits),

@@ -11,11 +11,12 @@ use actix::prelude::*;
 use super::{describe, Shared};
 use crate::logging::session_span;
 use crate::messages::{
-    Admit, GetStatus, PersistBenchmark, QueueThemes, RecordError, Routes, SessionEvent, SetRoutes,
-    StepDone, WaitingAt, Work,
+    Admit, GetStatus, PersistBenchmark, QueueThemes, Routes, SessionEvent, SetRoutes, StepDone,
+    WaitingAt, Work,
 };
 use crate::role::Role;
 use crate::session::{advance, Session, Stage, StageKind, StepResult};
+use crate::status::ErrorKind;
 use crate::steps::{panicked, retry_delay, spawn_step, StepPanicked};
 use crate::store::{QueueOutcome, Store, StoreError};
 
@@ -49,14 +50,12 @@ impl Persister {
         }
     }
 
-    fn record_error(&self, message: &str) {
-        if let Err(e) = self.store.set_last_error(message) {
-            tracing::error!(error = %e, "could not record the last error");
-        }
-    }
-
     fn snapshot(&self) {
-        if let Err(e) = self.store.write_snapshot() {
+        if let Err(e) = self
+            .shared
+            .board
+            .write(&self.store, crate::status::DaemonState::Running)
+        {
             tracing::warn!(error = %e, "status snapshot not written");
         }
     }
@@ -83,17 +82,24 @@ impl Persister {
         let next = advance(&current, result, &self.shared.attempt_limits());
         match self.store.commit(&next) {
             Ok(stored) => {
+                self.shared.board.succeeded(ErrorKind::Checkpoint);
                 let span = session_span(&stored);
                 let _entered = span.enter();
                 if stored.stage != current.stage {
                     tracing::info!(from = %current.stage.kind().name(), "stage changed");
                 }
                 match &stored.stage {
-                    Stage::Accepted { path } => tracing::info!(%path, "benchmark accepted"),
+                    Stage::Accepted { path } => {
+                        tracing::info!(%path, "benchmark accepted");
+                        self.shared.board.succeeded(ErrorKind::Persist);
+                        self.shared.board.succeeded(ErrorKind::Session);
+                    }
                     Stage::Rejected { reason } => tracing::warn!(%reason, "theme rejected"),
                     Stage::Failed { reason } => {
                         tracing::warn!(%reason, "session failed");
-                        self.record_error(&format!("session {id} failed: {reason}"));
+                        self.shared
+                            .board
+                            .error(ErrorKind::Session, format!("session {id} failed: {reason}"));
                     }
                     _ => {}
                 }
@@ -103,7 +109,9 @@ impl Persister {
             Err(StoreError::Stale { .. }) => None,
             Err(e) => {
                 tracing::error!(session = id, error = %e, "checkpoint not recorded; the step will rerun after a restart");
-                self.record_error(&e.to_string());
+                self.shared
+                    .board
+                    .error(ErrorKind::Checkpoint, e.to_string());
                 None
             }
         }
@@ -148,6 +156,16 @@ impl Persister {
         ctx: &mut Context<Self>,
     ) {
         let retry = matches!(result, StepResult::StepFailed { .. });
+        if let StepResult::StepFailed {
+            role: Role::Persister,
+            message,
+            ..
+        } = &result
+        {
+            self.shared
+                .board
+                .error(ErrorKind::Persist, format!("session {id}: {message}"));
+        }
         if let Some(stored) = self.record(id, revision, result) {
             let delay = if retry {
                 retry_delay(&stored)
@@ -341,19 +359,15 @@ impl Handler<PersistBenchmark> for Persister {
     }
 }
 
-impl Handler<RecordError> for Persister {
-    type Result = ();
-
-    fn handle(&mut self, msg: RecordError, _ctx: &mut Context<Self>) {
-        self.record_error(&msg.0);
-        self.snapshot();
-    }
-}
-
 impl Handler<GetStatus> for Persister {
     type Result = MessageResult<GetStatus>;
 
     fn handle(&mut self, _msg: GetStatus, _ctx: &mut Context<Self>) -> Self::Result {
-        MessageResult(self.store.write_snapshot().ok())
+        MessageResult(
+            self.shared
+                .board
+                .write(&self.store, crate::status::DaemonState::Running)
+                .ok(),
+        )
     }
 }

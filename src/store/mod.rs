@@ -20,7 +20,7 @@ use sled::transaction::{
 };
 use sled::Transactional;
 
-pub use snapshot::{read_snapshot, status_snapshot_path, StatusSnapshot};
+pub use snapshot::{read_snapshot, status_snapshot_path, write_status_file, StatusSnapshot};
 pub use versioning::FORMAT_VERSION;
 
 use crate::agents::Usage;
@@ -153,7 +153,6 @@ fn count_key(kind: StageKind) -> String {
     format!("count.{}", kind.name())
 }
 
-const LAST_ERROR_KEY: &str = "last_error";
 const USAGE_KEY: &str = "usage_total";
 
 /// The sled trees one write touches.
@@ -461,15 +460,7 @@ impl Store {
         Ok(out)
     }
 
-    /// Remembers `message` as the last error (shown by `status`).
-    pub fn set_last_error(&self, message: &str) -> Result<(), StoreError> {
-        self.meta
-            .insert(LAST_ERROR_KEY, message.as_bytes())
-            .map_err(|e| self.sled_err(e))?;
-        self.flush()
-    }
-
-    /// The status as of now: O(1) in the number of sessions (counters and totals only).
+    /// The counts as of now: O(1) in the number of sessions (counters and totals only).
     pub fn status(&self) -> Result<StatusSnapshot, StoreError> {
         let mut snapshot = StatusSnapshot {
             updated_unix_ms: now_unix_ms(),
@@ -491,18 +482,15 @@ impl Store {
             Some(bytes) => decode(USAGE_KEY, &bytes)?,
             None => Usage::default(),
         };
-        snapshot.last_error = self
-            .meta
-            .get(LAST_ERROR_KEY)
-            .map_err(|e| self.sled_err(e))?
-            .map(|b| String::from_utf8_lossy(&b).into_owned());
         Ok(snapshot)
     }
 
-    /// Writes the status snapshot file (temp file + rename, so a reader never sees half).
+    /// Writes the status snapshot file with the store's counts only (temp file + rename, so
+    /// a reader never sees half). The daemon writes it through its
+    /// [`crate::status::StatusBoard`] instead, which adds its state and errors.
     pub fn write_snapshot(&self) -> Result<StatusSnapshot, StoreError> {
         let snapshot = self.status()?;
-        snapshot::write(&self.snapshot_path, &snapshot)?;
+        snapshot::write_status_file(&self.snapshot_path, &snapshot)?;
         Ok(snapshot)
     }
 
