@@ -74,6 +74,14 @@ pub struct DaemonOptions {
     pub shutdown_grace: Duration,
 }
 
+/// How long, after the grace, a stop waits for the actor threads before leaving a step
+/// still running to the exit. With the CLI's [`SHUTDOWN_GRACE`] the whole stop stays under
+/// the 4 s promised for SIGTERM.
+pub const STOP_WAIT: Duration = Duration::from_millis(400);
+
+/// How long in-flight steps get to checkpoint after SIGTERM (`run` and `generate`).
+pub const SHUTDOWN_GRACE: Duration = Duration::from_millis(2_800);
+
 /// A stop request (from a signal handler or a test).
 #[derive(Debug, Clone, Copy)]
 pub struct StopRequest;
@@ -325,7 +333,14 @@ async fn run_inside(
         }
     }
     shared.shutting_down.store(true, Ordering::SeqCst);
-    actors.stop(Duration::from_secs(2));
+    // A step still running (a simulation far past the grace) is abandoned at its last
+    // checkpoint: its thread is not waited for longer than this, so a stop stays within its
+    // promise.
+    actors.stop(if summary.interrupted {
+        STOP_WAIT
+    } else {
+        Duration::from_secs(2)
+    });
     Ok(summary)
 }
 
