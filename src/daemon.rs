@@ -89,7 +89,8 @@ pub struct StopRequest;
 /// How a run ended.
 #[derive(Debug, Clone, Default)]
 pub struct RunSummary {
-    /// Sessions of this run that finished (for `generate`: the theme's sessions).
+    /// For `generate`: the theme's sessions, finished. Empty for `run`, which keeps nothing
+    /// per session in memory.
     pub finished: Vec<Session>,
     /// True when a stop request ended the run.
     pub interrupted: bool,
@@ -229,7 +230,10 @@ async fn run_inside(
         tokio::select! {
             Some(event) = events.recv() => {
                 let SessionEvent::Finished(session) = event;
-                if targets.is_empty() || targets.contains(&session.id) {
+                // Only `generate` keeps its sessions: a long `run` keeps nothing per session
+                // (each finished session's whole record, kept here, was the memory that grew
+                // with every session).
+                if targets.contains(&session.id) {
                     summary.finished.retain(|s| s.id != session.id);
                     summary.finished.push(session);
                 }

@@ -103,6 +103,10 @@ impl Shared {
     }
 }
 
+/// How many handled revisions a worker remembers before forgetting those of sessions it is
+/// not running.
+const HANDLED_KEPT: usize = 4096;
+
 /// One worker role: which stage it serves.
 pub trait Job: Unpin + 'static {
     /// The role.
@@ -146,6 +150,13 @@ impl<J: Job> Worker<J> {
             return;
         }
         self.running.insert(session.id.clone());
+        if self.handled.len() >= HANDLED_KEPT {
+            // Bounded memory over weeks: forget what was handled for sessions not running. A
+            // duplicate hand-off of one of them would rerun a step whose result the Persister
+            // then drops as stale.
+            let running = &self.running;
+            self.handled.retain(|id, _| running.contains(id));
+        }
         self.handled.insert(session.id.clone(), session.revision);
         self.shared.steps_in_flight.fetch_add(1, Ordering::SeqCst);
         let span = session_span(&session);
