@@ -12,7 +12,7 @@ use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
 use crate::actors::{self, Shared};
 use crate::config::{Config, ConfigWatcher, WatchEvent};
-use crate::messages::{QueueThemes, SessionEvent};
+use crate::messages::{QueueThemes, ReconcileThemes, SessionEvent};
 use crate::reload::{diff, ChangeClass, ConfigChange, ReloadOutcome};
 use crate::session::{Session, Stage, StageKind, ThemeSpec};
 use crate::status::{DaemonState, DataDirLock, ErrorKind, LockError, StatusBoard, BEAT_INTERVAL};
@@ -187,24 +187,34 @@ async fn run_inside(
     let actors = actors::start(shared.clone(), store.clone(), events_tx);
     let persister = actors.persister.clone();
 
-    let (specs, mut watcher) = match &mode {
-        Mode::Run { config_path, .. } => (
-            config.theme_specs(),
-            Some((ConfigWatcher::new(config_path), config_path.clone())),
-        ),
-        Mode::Generate { spec } => (vec![spec.clone()], None),
+    let mut watcher = match &mode {
+        Mode::Run { config_path, .. } => {
+            Some((ConfigWatcher::new(config_path), config_path.clone()))
+        }
+        Mode::Generate { .. } => None,
     };
     // Whether the config file was missing at the last poll: its deletion and its return are
     // each logged once.
     let mut config_missing = false;
-    let outcomes = persister
-        .send(QueueThemes(specs))
-        .await
-        .map_err(|e| DaemonError::Actors(e.to_string()))?
-        .map_err(DaemonError::Queue)?;
     let targets: Vec<String> = match &mode {
-        Mode::Generate { .. } => outcomes.iter().flat_map(|o| o.sessions.clone()).collect(),
-        Mode::Run { .. } => Vec::new(),
+        Mode::Generate { spec } => persister
+            .send(QueueThemes(vec![spec.clone()]))
+            .await
+            .map_err(|e| DaemonError::Actors(e.to_string()))?
+            .map_err(DaemonError::Queue)?
+            .iter()
+            .flat_map(|o| o.sessions.clone())
+            .collect(),
+        Mode::Run { .. } => {
+            // By intent, also at start: a config edited while the daemon was down is
+            // applied the same way as one edited while it runs.
+            persister
+                .send(ReconcileThemes(config.wanted_themes()))
+                .await
+                .map_err(|e| DaemonError::Actors(e.to_string()))?
+                .map_err(DaemonError::Queue)?;
+            Vec::new()
+        }
     };
     tracing::info!(
         data_dir = %config.data_dir.display(),
@@ -313,10 +323,11 @@ async fn run_inside(
                                 watch_tick = tokio::time::interval(ConfigWatcher::interval(&new_config));
                             }
                             if applied.iter().any(|c| c.class == ChangeClass::Themes) {
-                                match persister.send(QueueThemes(new_config.theme_specs())).await {
+                                match persister.send(ReconcileThemes(new_config.wanted_themes())).await {
                                     Ok(Ok(outcomes)) => {
-                                        let new = outcomes.iter().filter(|o| o.newly_queued).count();
-                                        tracing::info!(new_themes = new, "theme queue reloaded");
+                                        let new = outcomes.iter().filter(|o| o.new_theme).count();
+                                        let edited = outcomes.iter().filter(|o| !o.new_theme && !o.is_noop()).count();
+                                        tracing::info!(new_themes = new, edited_themes = edited, "theme queue reloaded");
                                     }
                                     Ok(Err(e)) => tracing::error!(error = %e, "themes of the reloaded config not queued"),
                                     Err(e) => tracing::error!(error = %e, "persister unreachable"),

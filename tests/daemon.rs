@@ -397,6 +397,38 @@ fn a_config_edit_adds_new_themes_once_and_a_broken_edit_is_reported_and_ignored(
 }
 
 #[test]
+fn raising_a_theme_count_from_3_to_4_while_running_gives_exactly_4_and_a_tier_edit_adds_none() {
+    let dir = temp_dir("count-edit");
+    let data = dir.join("data");
+    let config = write_config(&dir, &data, &[("a ball must cross a gap", 3)]);
+    let child = benchforge(&[])
+        .args(["run", "--config"])
+        .arg(&config)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until("the first benchmark", LONG, || !index_ids(&data).is_empty());
+    write_config(&dir, &data, &[("a ball must cross a gap", 4)]);
+    wait_until("four benchmarks", LONG, || index_ids(&data).len() == 4);
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{text}tier = \"hard\"\n")).unwrap();
+    wait_until("the tier edit", LONG, || {
+        log_text(&data).contains("themes[0]")
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+    sigterm(&child);
+    let out = wait_output(child, Duration::from_secs(10));
+    assert!(out.status.success());
+    check_dataset(&data, 4);
+    let status = status_json(&data);
+    assert_eq!(status["accepted"], 4, "{status}");
+    assert_eq!(status["themes"], 1, "{status}");
+    assert!(log_text(&data).contains("1 session(s) added"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn refused_and_retried_sessions_end_in_the_right_stage_and_status_counts_them() {
     use benchforge::daemon::{self, DaemonOptions, Mode};
     let dir = temp_dir("mixed");

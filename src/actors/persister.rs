@@ -11,14 +11,14 @@ use actix::prelude::*;
 use super::{describe, Shared};
 use crate::logging::session_span;
 use crate::messages::{
-    Admit, GetStatus, PersistBenchmark, QueueThemes, Routes, SessionEvent, SetRoutes, StepDone,
-    WaitingAt, Work,
+    Admit, GetStatus, PersistBenchmark, QueueThemes, ReconcileThemes, Routes, SessionEvent,
+    SetRoutes, StepDone, WaitingAt, Work,
 };
 use crate::role::Role;
 use crate::session::{advance, Session, Stage, StageKind, StepResult};
 use crate::status::ErrorKind;
 use crate::steps::{panicked, retry_delay, spawn_step, StepPanicked};
-use crate::store::{QueueOutcome, Store, StoreError};
+use crate::store::{QueueOutcome, Store, StoreError, ThemeReconcile};
 
 /// The Persister actor.
 pub struct Persister {
@@ -65,6 +65,10 @@ impl Persister {
     fn record(&mut self, id: &str, revision: u64, result: StepResult) -> Option<Session> {
         let current = match self.store.session(id) {
             Ok(s) => s,
+            Err(StoreError::UnknownSession(_)) => {
+                tracing::info!(session = id, "result of a cancelled session dropped");
+                return None;
+            }
             Err(e) => {
                 tracing::error!(session = id, error = %e, "cannot read the session");
                 return None;
@@ -255,6 +259,36 @@ impl Handler<QueueThemes> for Persister {
         self.snapshot();
         ctx.notify(Admit);
         Ok(out)
+    }
+}
+
+impl Handler<ReconcileThemes> for Persister {
+    type Result = Result<Vec<ThemeReconcile>, String>;
+
+    fn handle(&mut self, msg: ReconcileThemes, ctx: &mut Context<Self>) -> Self::Result {
+        let outcomes = self
+            .store
+            .reconcile_themes(&msg.0)
+            .map_err(|e| e.to_string())?;
+        for o in outcomes.iter().filter(|o| !o.is_noop()) {
+            let line = format!(
+                "{} session(s) added, {} cancelled before their plan, {} queued re-specified, {} past planning kept",
+                o.added.len(),
+                o.cancelled.len(),
+                o.respecified,
+                o.kept_past_planning
+            );
+            if o.new_theme {
+                tracing::info!(theme = %o.key, prompt = %o.prompt, count = o.added.len(), "theme queued");
+            } else if o.removed {
+                tracing::info!(theme = %o.key, prompt = %o.prompt, cancelled = %o.cancelled.join(","), "theme removed from the config: {line}");
+            } else {
+                tracing::info!(theme = %o.key, prompt = %o.prompt, added = %o.added.join(","), cancelled = %o.cancelled.join(","), "theme edited: {line}");
+            }
+        }
+        self.snapshot();
+        ctx.notify(Admit);
+        Ok(outcomes)
     }
 }
 

@@ -10,6 +10,7 @@
 //! Only the Persister writes here; every other part of the daemon asks it.
 
 mod snapshot;
+mod themes;
 pub mod versioning;
 
 use std::path::{Path, PathBuf};
@@ -21,6 +22,7 @@ use sled::transaction::{
 use sled::Transactional;
 
 pub use snapshot::{read_snapshot, status_snapshot_path, write_status_file, StatusSnapshot};
+pub use themes::{ThemeReconcile, WantedTheme};
 pub use versioning::FORMAT_VERSION;
 
 use crate::agents::Usage;
@@ -140,7 +142,7 @@ pub(crate) fn decode<T: for<'de> Deserialize<'de>>(
 
 /// Key of a session in the stage index: stage code, creation time (big-endian, so keys sort
 /// oldest first), id.
-fn stage_key(kind: StageKind, created_unix_ms: u64, id: &str) -> Vec<u8> {
+pub(crate) fn stage_key(kind: StageKind, created_unix_ms: u64, id: &str) -> Vec<u8> {
     let mut key = Vec::with_capacity(9 + id.len());
     key.push(kind.code());
     key.extend_from_slice(&created_unix_ms.to_be_bytes());
@@ -162,14 +164,18 @@ pub(crate) struct Trees<'a> {
     meta: &'a TransactionalTree,
 }
 
-type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
+pub(crate) type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
 
-fn tx_abort(e: StoreError) -> ConflictableTransactionError<StoreError> {
+pub(crate) fn tx_abort(e: StoreError) -> ConflictableTransactionError<StoreError> {
     ConflictableTransactionError::Abort(e)
 }
 
 impl Trees<'_> {
-    fn add_count(&self, kind: StageKind, delta: i64) -> Result<(), UnabortableTransactionError> {
+    pub(crate) fn add_count(
+        &self,
+        kind: StageKind,
+        delta: i64,
+    ) -> Result<(), UnabortableTransactionError> {
         let key = count_key(kind);
         let now = self
             .meta
@@ -181,7 +187,7 @@ impl Trees<'_> {
         Ok(())
     }
 
-    fn add_usage(&self, delta: Usage, sign: f64) -> TxResult<()> {
+    pub(crate) fn add_usage(&self, delta: Usage, sign: f64) -> TxResult<()> {
         let mut total: Usage = match self.meta.get(USAGE_KEY)? {
             Some(bytes) => decode(USAGE_KEY, &bytes).map_err(tx_abort)?,
             None => Usage::default(),
@@ -213,7 +219,7 @@ impl Trees<'_> {
     }
 
     /// Replaces `old` by `new` (same id): record, index entry, counts, usage.
-    fn replace(&self, old: &Session, new: &Session) -> TxResult<()> {
+    pub(crate) fn replace(&self, old: &Session, new: &Session) -> TxResult<()> {
         let bytes = encode(&new.id, new).map_err(tx_abort)?;
         self.sessions.insert(new.id.as_bytes(), bytes)?;
         let (from, to) = (old.stage.kind(), new.stage.kind());
@@ -271,14 +277,14 @@ impl Store {
         Ok(store)
     }
 
-    fn sled_err(&self, e: impl std::fmt::Display) -> StoreError {
+    pub(crate) fn sled_err(&self, e: impl std::fmt::Display) -> StoreError {
         StoreError::Sled {
             path: self.path.display().to_string(),
             message: e.to_string(),
         }
     }
 
-    fn flush(&self) -> Result<(), StoreError> {
+    pub(crate) fn flush(&self) -> Result<(), StoreError> {
         fault::hit(FaultPoint::StoreBeforeFlush).map_err(StoreError::Injected)?;
         self.db.flush().map_err(|e| self.sled_err(e))?;
         Ok(())
