@@ -81,7 +81,7 @@ fn status_says_running_then_dead_after_sigkill_then_stopped_after_a_clean_exit_a
     assert_eq!(status["daemon"], "dead", "{status}");
     let text = status_text(&data);
     assert!(
-        text.contains(&format!("daemon:        dead (no heartbeat since "))
+        text.contains("daemon:        dead (no heartbeat since ")
             && text.contains(&format!("pid {pid} gone)")),
         "{text}"
     );

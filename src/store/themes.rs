@@ -116,7 +116,7 @@ impl Store {
         }
         // Plan every change, reading sessions outside the transaction (the Persister is the
         // only writer, so nothing moves meanwhile).
-        let mut plans: Vec<(ThemeReconcile, Vec<Session>, Vec<Session>, Vec<Session>)> = Vec::new();
+        let mut plans: Vec<Plan> = Vec::new();
         let mut new_records: Vec<(String, ThemeRecord)> = Vec::new();
         let mut updated_records: Vec<(String, ThemeRecord)> = Vec::new();
         let mut seen_new: Vec<String> = Vec::new();
@@ -279,6 +279,10 @@ impl Store {
         Ok(plans.into_iter().map(|(o, ..)| o).collect())
     }
 }
+
+/// One theme's planned change: its outcome, the sessions to add, to cancel, and to replace
+/// (the old records, then as many new ones).
+type Plan = (ThemeReconcile, Vec<Session>, Vec<Session>, Vec<Session>);
 
 /// Up to `n` sessions that may be cancelled: queued ones first, then those waiting for
 /// their plan, newest (highest index) first.
