@@ -12,6 +12,7 @@ use sled::transaction::TransactionError;
 use sled::Transactional;
 
 use super::{decode, encode, tx_abort, Store, StoreError, ThemeRecord, Trees, TxResult};
+use crate::fault::{self, FaultPoint};
 use crate::session::{now_unix_ms, Session, StageKind, ThemeSpec};
 
 /// A theme as the config wants it.
@@ -128,6 +129,7 @@ impl Store {
                     continue; // The same theme twice in the config: queued once.
                 }
                 seen_new.push(key.clone());
+                fault::hit(FaultPoint::QueueThemeBeforeWrite).map_err(StoreError::Injected)?;
                 let sessions: Vec<Session> =
                     (0..spec.count).map(|i| Session::new(spec, i)).collect();
                 let record = ThemeRecord {
