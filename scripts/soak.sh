@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Soak run: the daemon makes N benchmarks with the real procedural agents (1 seed each, small
-# renders, so sessions are short) while its resident memory is sampled; prints RSS after
+# Soak run: the daemon makes N benchmarks with the real procedural agents (1 seed each,
+# 160x120 renders: the smallest at which the Reviewer still sees the parts, so sessions are short) while its resident memory is sampled; prints RSS after
 # every 100 accepted sessions and the growth from the first sample to the last.
 #
 # Usage: scripts/soak.sh [sessions] [concurrency]      (defaults 1000, 2)
@@ -10,7 +10,7 @@ N=${1:-1000}
 CONC=${2:-2}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 if [ -z "${BENCHFORGE_BIN:-}" ]; then
-  (cd "$ROOT" && cargo build --release --quiet)
+  (cd "$ROOT" && CARGO_PROFILE_RELEASE_INCREMENTAL=true cargo build --release --features fault-injection --quiet)
 fi
 BIN=${BENCHFORGE_BIN:-$ROOT/target/release/benchforge}
 DIR=${SOAK_DIR:-$(mktemp -d -t benchforge-soak-XXXXXX)}
@@ -26,8 +26,8 @@ max_speed_mps = 100.0
 penetration_tolerance_m = 0.002
 
 [render]
-width_px = 32
-height_px = 24
+width_px = 160
+height_px = 120
 
 [[themes]]
 prompt = "a ball must cross a gap between two decks"

@@ -568,6 +568,18 @@ impl Config {
             .collect()
     }
 
+    /// The theme queue as the store reconciles it: each theme's spec, and whether its seeds
+    /// are explicit (then part of its identity, see `store::WantedTheme`).
+    pub fn wanted_themes(&self) -> Vec<crate::store::WantedTheme> {
+        self.themes
+            .iter()
+            .map(|t| crate::store::WantedTheme {
+                spec: self.theme_spec(t, "config"),
+                explicit_seeds: t.seeds.is_some(),
+            })
+            .collect()
+    }
+
     /// One theme as a store spec, seeds filled from the gate settings when absent.
     pub fn theme_spec(&self, theme: &ThemeConfig, origin: &str) -> ThemeSpec {
         ThemeSpec {

@@ -12,15 +12,19 @@ use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
 use crate::actors::{self, Shared};
 use crate::config::{Config, ConfigWatcher, WatchEvent};
-use crate::messages::{QueueThemes, RecordError, SessionEvent};
+use crate::messages::{QueueThemes, ReconcileThemes, SessionEvent};
 use crate::reload::{diff, ChangeClass, ConfigChange, ReloadOutcome};
 use crate::session::{Session, Stage, StageKind, ThemeSpec};
+use crate::status::{DaemonState, DataDirLock, ErrorKind, LockError, StatusBoard, BEAT_INTERVAL};
 use crate::steps::Steps;
 use crate::store::{Store, StoreError};
 
 /// The daemon could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum DaemonError {
+    /// Another daemon runs on the data folder, or its lock cannot be taken.
+    #[error(transparent)]
+    Locked(#[from] LockError),
     /// The store could not be opened or read.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -70,6 +74,14 @@ pub struct DaemonOptions {
     pub shutdown_grace: Duration,
 }
 
+/// How long, after the grace, a stop waits for the actor threads before leaving a step
+/// still running to the exit. With the CLI's [`SHUTDOWN_GRACE`] the whole stop stays under
+/// the 4 s promised for SIGTERM.
+pub const STOP_WAIT: Duration = Duration::from_millis(400);
+
+/// How long in-flight steps get to checkpoint after SIGTERM (`run` and `generate`).
+pub const SHUTDOWN_GRACE: Duration = Duration::from_millis(2_800);
+
 /// A stop request (from a signal handler or a test).
 #[derive(Debug, Clone, Copy)]
 pub struct StopRequest;
@@ -77,7 +89,8 @@ pub struct StopRequest;
 /// How a run ended.
 #[derive(Debug, Clone, Default)]
 pub struct RunSummary {
-    /// Sessions of this run that finished (for `generate`: the theme's sessions).
+    /// For `generate`: the theme's sessions, finished. Empty for `run`, which keeps nothing
+    /// per session in memory.
     pub finished: Vec<Session>,
     /// True when a stop request ended the run.
     pub interrupted: bool,
@@ -122,8 +135,11 @@ pub fn run(
     stop: UnboundedReceiver<StopRequest>,
 ) -> Result<RunSummary, DaemonError> {
     crate::guard::install_quiet_panic_hook();
+    // First the lock: a second daemon must not even open the store.
+    let _lock = DataDirLock::acquire(&options.config.data_dir)?;
     let store = Arc::new(Store::open(&options.config.data_dir)?);
     let data_dir = options.config.data_dir.clone();
+    let board = Arc::new(StatusBoard::new(&data_dir));
     let sweep = |when: &str| {
         let retired = crate::dataset::sweep_work(&data_dir, |id| store.session(id).ok());
         if retired > 0 {
@@ -132,10 +148,10 @@ pub fn run(
     };
     sweep("at start");
     let system = actix::System::new();
-    let result = system.block_on(run_inside(options, store.clone(), stop));
+    let result = system.block_on(run_inside(options, store.clone(), board.clone(), stop));
     drop(system);
     sweep("at exit");
-    if let Err(e) = store.write_snapshot() {
+    if let Err(e) = board.write(&store, DaemonState::Stopped) {
         tracing::warn!(error = %e, "final status snapshot not written");
     }
     result
@@ -149,6 +165,7 @@ fn count_open(store: &Store) -> Result<(u64, u64), StoreError> {
 async fn run_inside(
     options: DaemonOptions,
     store: Arc<Store>,
+    board: Arc<StatusBoard>,
     mut stop: UnboundedReceiver<StopRequest>,
 ) -> Result<RunSummary, DaemonError> {
     let DaemonOptions {
@@ -164,25 +181,40 @@ async fn run_inside(
         config.data_dir.clone(),
         config.attempt_limits(),
         config.concurrency,
+        board.clone(),
     ));
     let (events_tx, mut events) = unbounded_channel();
     let actors = actors::start(shared.clone(), store.clone(), events_tx);
     let persister = actors.persister.clone();
 
-    let (specs, mut watcher) = match &mode {
+    let mut watcher = match &mode {
         Mode::Run { config_path, .. } => {
-            (config.theme_specs(), Some(ConfigWatcher::new(config_path)))
+            Some((ConfigWatcher::new(config_path), config_path.clone()))
         }
-        Mode::Generate { spec } => (vec![spec.clone()], None),
+        Mode::Generate { .. } => None,
     };
-    let outcomes = persister
-        .send(QueueThemes(specs))
-        .await
-        .map_err(|e| DaemonError::Actors(e.to_string()))?
-        .map_err(DaemonError::Queue)?;
+    // Whether the config file was missing at the last poll: its deletion and its return are
+    // each logged once.
+    let mut config_missing = false;
     let targets: Vec<String> = match &mode {
-        Mode::Generate { .. } => outcomes.iter().flat_map(|o| o.sessions.clone()).collect(),
-        Mode::Run { .. } => Vec::new(),
+        Mode::Generate { spec } => persister
+            .send(QueueThemes(vec![spec.clone()]))
+            .await
+            .map_err(|e| DaemonError::Actors(e.to_string()))?
+            .map_err(DaemonError::Queue)?
+            .iter()
+            .flat_map(|o| o.sessions.clone())
+            .collect(),
+        Mode::Run { .. } => {
+            // By intent, also at start: a config edited while the daemon was down is
+            // applied the same way as one edited while it runs.
+            persister
+                .send(ReconcileThemes(config.wanted_themes()))
+                .await
+                .map_err(|e| DaemonError::Actors(e.to_string()))?
+                .map_err(DaemonError::Queue)?;
+            Vec::new()
+        }
     };
     tracing::info!(
         data_dir = %config.data_dir.display(),
@@ -192,6 +224,8 @@ async fn run_inside(
 
     let mut summary = RunSummary::default();
     let mut heartbeat_tick = tokio::time::interval(heartbeat);
+    let mut beat_tick = tokio::time::interval(BEAT_INTERVAL.min(heartbeat));
+    let mut beat_failing = false;
     let mut watch_tick = tokio::time::interval(ConfigWatcher::interval(&config));
     let mut idle_tick = tokio::time::interval(Duration::from_millis(200));
     let mut stop_deadline: Option<Instant> = None;
@@ -206,7 +240,10 @@ async fn run_inside(
         tokio::select! {
             Some(event) = events.recv() => {
                 let SessionEvent::Finished(session) = event;
-                if targets.is_empty() || targets.contains(&session.id) {
+                // Only `generate` keeps its sessions: a long `run` keeps nothing per session
+                // (each finished session's whole record, kept here, was the memory that grew
+                // with every session).
+                if targets.contains(&session.id) {
                     summary.finished.retain(|s| s.id != session.id);
                     summary.finished.push(session);
                 }
@@ -243,6 +280,17 @@ async fn run_inside(
                     }
                 }
             }
+            _ = beat_tick.tick() => {
+                // The status file's heartbeat: `status` tells a live daemon from a dead one by it.
+                match board.write(&store, DaemonState::Running) {
+                    Ok(_) => beat_failing = false,
+                    Err(e) if !beat_failing => {
+                        beat_failing = true;
+                        tracing::warn!(error = %e, "heartbeat not written");
+                    }
+                    Err(_) => {}
+                }
+            }
             _ = heartbeat_tick.tick() => {
                 if let Ok((queued, open)) = count_open(&store) {
                     if queued + open > 0 {
@@ -253,9 +301,20 @@ async fn run_inside(
                 }
             }
             _ = watch_tick.tick(), if watcher.is_some() && stop_deadline.is_none() => {
-                let Some(event) = watcher.as_mut().and_then(|w| w.poll()) else { continue };
+                let Some((watcher, path)) = watcher.as_mut() else { continue };
+                let missing = !path.exists();
+                if missing != config_missing {
+                    config_missing = missing;
+                    if missing {
+                        tracing::warn!(path = %path.display(), "config file deleted: keeping the last good config and its themes; restore the file to change them");
+                    } else {
+                        tracing::info!(path = %path.display(), "config file restored");
+                    }
+                }
+                let Some(event) = watcher.poll() else { continue };
                 match event {
                     WatchEvent::Changed(new_config) => {
+                        board.succeeded(ErrorKind::Config);
                         let outcome = apply_reload(&shared, steps_factory.as_ref(), &config, &new_config);
                         // A higher concurrency may admit queued sessions now.
                         persister.do_send(crate::messages::Admit);
@@ -264,10 +323,11 @@ async fn run_inside(
                                 watch_tick = tokio::time::interval(ConfigWatcher::interval(&new_config));
                             }
                             if applied.iter().any(|c| c.class == ChangeClass::Themes) {
-                                match persister.send(QueueThemes(new_config.theme_specs())).await {
+                                match persister.send(ReconcileThemes(new_config.wanted_themes())).await {
                                     Ok(Ok(outcomes)) => {
-                                        let new = outcomes.iter().filter(|o| o.newly_queued).count();
-                                        tracing::info!(new_themes = new, "theme queue reloaded");
+                                        let new = outcomes.iter().filter(|o| o.new_theme).count();
+                                        let edited = outcomes.iter().filter(|o| !o.new_theme && !o.is_noop()).count();
+                                        tracing::info!(new_themes = new, edited_themes = edited, "theme queue reloaded");
                                     }
                                     Ok(Err(e)) => tracing::error!(error = %e, "themes of the reloaded config not queued"),
                                     Err(e) => tracing::error!(error = %e, "persister unreachable"),
@@ -281,14 +341,21 @@ async fn run_inside(
                     }
                     WatchEvent::Invalid(e) => {
                         tracing::error!(error = %e, "config edit is invalid; keeping the last good config");
-                        persister.do_send(RecordError(format!("config edit ignored: {e}")));
+                        board.error(ErrorKind::Config, format!("config edit ignored: {e}"));
                     }
                 }
             }
         }
     }
     shared.shutting_down.store(true, Ordering::SeqCst);
-    actors.stop(Duration::from_secs(2));
+    // A step still running (a simulation far past the grace) is abandoned at its last
+    // checkpoint: its thread is not waited for longer than this, so a stop stays within its
+    // promise.
+    actors.stop(if summary.interrupted {
+        STOP_WAIT
+    } else {
+        Duration::from_secs(2)
+    });
     Ok(summary)
 }
 

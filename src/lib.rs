@@ -37,6 +37,7 @@ pub mod scene;
 pub mod score;
 pub mod script;
 pub mod session;
+pub mod status;
 pub mod steps;
 pub mod store;
 pub mod validate;

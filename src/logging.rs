@@ -1,15 +1,22 @@
 //! Logging: tracing to stderr and to `<data_dir>/logs/benchforge.log`, one line per event.
-//! Every session step runs inside a [`session_span`], so each line carries the session id,
-//! the theme and the stage. `--log-format json` writes one JSON object per line instead.
+//! Every session step runs inside a [`session_span`], so each of its lines carries
+//! `session=<id> theme=<theme key> stage=<stage>` as plain key=value words (the text format,
+//! [`PlainLine`], writes no ANSI escape anywhere, on stderr or in the file, so `grep
+//! 'session=…'` finds every line of a session). `--log-format json` writes one JSON object
+//! per line instead, with the same keys under `span`.
 
 use std::borrow::Cow;
 use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use tracing::{Event, Subscriber};
 use tracing_subscriber::field::MakeExt;
-use tracing_subscriber::fmt::FormatFields;
+use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::time::FormatTime;
+use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, FormattedFields};
 use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{fmt, EnvFilter, Layer};
 
@@ -66,16 +73,17 @@ pub fn init(data_dir: Option<&Path>, format: LogFormat) -> Result<(), LoggingErr
         LogFormat::Text => (
             fmt::layer()
                 .fmt_fields(field_formatter())
+                .event_format(PlainLine)
                 .with_writer(std::io::stderr)
-                .with_target(false)
+                .with_ansi(false)
                 .with_filter(filter())
                 .boxed(),
             file.map(|f| {
                 fmt::layer()
                     .fmt_fields(field_formatter())
+                    .event_format(PlainLine)
                     .with_writer(f)
                     .with_ansi(false)
-                    .with_target(false)
                     .with_filter(filter())
                     .boxed()
             }),
@@ -93,6 +101,7 @@ pub fn init(data_dir: Option<&Path>, format: LogFormat) -> Result<(), LoggingErr
                     .json()
                     .with_current_span(true)
                     .with_span_list(false)
+                    .with_ansi(false)
                     .with_writer(f)
                     .with_filter(filter())
                     .boxed()
@@ -106,15 +115,76 @@ pub fn init(data_dir: Option<&Path>, format: LogFormat) -> Result<(), LoggingErr
     Ok(())
 }
 
-/// The span every step of `session` runs in: carries id, theme (shortened) and stage.
+/// The span every step of `session` runs in: `session=<id> theme=<theme key>
+/// stage=<stage name>`, each value one word, so a line is found by `grep session=<id>` and
+/// split by whitespace. (The theme's words are logged once, on its `theme queued` line.)
 pub fn session_span(session: &Session) -> tracing::Span {
-    let theme: String = session.theme.prompt.chars().take(60).collect();
     tracing::info_span!(
         "session",
-        id = %session.id,
-        theme = %theme,
-        stage = %session.stage
+        session = %session.id,
+        theme = %session.theme_key,
+        stage = %session.stage.kind().name()
     )
+}
+
+/// The text line format: `<RFC 3339 time> <LEVEL> <span fields> <message> <fields>`, the
+/// span fields as bare `key=value` words (no span name, no braces), and never an ANSI
+/// escape: the same bytes whether the writer is a terminal or the log file.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PlainLine;
+
+impl<S, N> FormatEvent<S, N> for PlainLine
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        ctx: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &Event<'_>,
+    ) -> std::fmt::Result {
+        fmt::time::SystemTime.format_time(&mut writer)?;
+        write!(writer, " {:>5} ", event.metadata().level())?;
+        if let Some(scope) = ctx.event_scope() {
+            for span in scope.from_root() {
+                let extensions = span.extensions();
+                if let Some(fields) = extensions.get::<FormattedFields<N>>() {
+                    if !fields.is_empty() {
+                        // Strip any escape a field formatter of another layer might have put
+                        // in the shared cache: the file must never hold one.
+                        write!(writer, "{} ", strip_ansi(fields))?;
+                    }
+                }
+            }
+        }
+        ctx.format_fields(writer.by_ref(), event)?;
+        writeln!(writer)
+    }
+}
+
+/// `text` without ANSI escape sequences (`ESC [ … final byte`) and without any other ESC.
+fn strip_ansi(text: &str) -> Cow<'_, str> {
+    if !text.contains('\u{1b}') {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\u{1b}' {
+            out.push(c);
+            continue;
+        }
+        if chars.peek() == Some(&'[') {
+            chars.next();
+            for c in chars.by_ref() {
+                if ('@'..='~').contains(&c) {
+                    break;
+                }
+            }
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// The field formatter of the text log format: every field value (the message, a theme, a
@@ -221,9 +291,11 @@ mod tests {
     fn a_theme_with_a_newline_cannot_forge_a_log_line() {
         let buffer = Buffer::default();
         let writer = buffer.clone();
+        // ANSI on: the plain format must still write none.
         let subscriber = fmt::fmt()
             .fmt_fields(field_formatter())
-            .with_ansi(false)
+            .with_ansi(true)
+            .event_format(PlainLine)
             .with_writer(move || writer.clone())
             .finish();
         let theme = "a ball\n2026-01-01T00:00:00Z  INFO session accepted \u{1b}[31mred";
@@ -237,6 +309,42 @@ mod tests {
         assert!(!out.contains('\u{1b}'), "{out}");
         assert!(out.contains("a ball\\n2026"), "{out}");
         assert!(out.contains("one\\ntwo"), "{out}");
+    }
+
+    #[test]
+    fn a_session_line_carries_plain_session_theme_and_stage_words() {
+        let buffer = Buffer::default();
+        let writer = buffer.clone();
+        let subscriber = fmt::fmt()
+            .fmt_fields(field_formatter())
+            .with_ansi(true)
+            .event_format(PlainLine)
+            .with_writer(move || writer.clone())
+            .finish();
+        let mut session = Session::new(
+            &crate::session::ThemeSpec {
+                prompt: "a ball must cross a gap".into(),
+                count: 1,
+                seeds: vec![0],
+                scale: None,
+                tier: None,
+                origin: "config".into(),
+            },
+            0,
+        );
+        session.stage = crate::session::Stage::Coding { attempt: 2 };
+        tracing::subscriber::with_default(subscriber, || {
+            let _entered = session_span(&session).entered();
+            tracing::warn!(role = "coder", "step started");
+        });
+        let out = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+        let expected = format!(
+            " WARN session={} theme={} stage=coding step started role=\"coder\"\n",
+            session.id, session.theme_key
+        );
+        assert!(out.ends_with(&expected), "{out:?}");
+        assert!(!out.contains('\u{1b}'), "{out:?}");
+        assert_eq!(strip_ansi("a\u{1b}[1mb\u{1b}[0m"), "ab");
     }
 
     #[test]

@@ -6,7 +6,7 @@
 use actix::prelude::*;
 
 use crate::session::{Session, StageKind, StepResult, ThemeSpec};
-use crate::store::{QueueOutcome, StatusSnapshot};
+use crate::store::{QueueOutcome, StatusSnapshot, ThemeReconcile, WantedTheme};
 
 /// To a worker (Planner, Coder, Simulator, Reviewer): run your step on this session.
 #[derive(Debug, Clone, Message)]
@@ -36,6 +36,13 @@ pub struct WaitingAt(pub StageKind);
 #[derive(Debug, Clone, Message)]
 #[rtype(result = "Result<Vec<QueueOutcome>, String>")]
 pub struct QueueThemes(pub Vec<ThemeSpec>);
+
+/// To the Persister: make the config's theme queue what these themes say, by intent (count
+/// differences added or cancelled, unplanned sessions re-specified, removed themes'
+/// unplanned sessions cancelled).
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "Result<Vec<ThemeReconcile>, String>")]
+pub struct ReconcileThemes(pub Vec<WantedTheme>);
 
 /// Where the Persister sends a session waiting at each worker's stage (stable across
 /// supervisor restarts).
@@ -78,11 +85,6 @@ pub struct Admit;
 #[derive(Debug, Clone, Message)]
 #[rtype(result = "()")]
 pub struct PersistBenchmark(pub Session);
-
-/// To the Persister: record an error for `status`.
-#[derive(Debug, Clone, Message)]
-#[rtype(result = "()")]
-pub struct RecordError(pub String);
 
 /// To the Persister: the current status (also written to the snapshot file).
 #[derive(Debug, Clone, Copy, Message)]

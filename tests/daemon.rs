@@ -241,12 +241,13 @@ fn sigterm_during_work_exits_zero_quickly_and_a_restart_finishes_the_queue() {
         tail(&String::from_utf8_lossy(&out.stderr), 20)
     );
     assert!(
-        started.elapsed() < Duration::from_secs(7),
+        started.elapsed() < Duration::from_secs(4),
         "took {:?}",
         started.elapsed()
     );
     assert!(log_text(&data).contains("stop requested"));
     let before = status_json(&data);
+    assert_eq!(before["daemon"], "stopped", "{before}");
     assert!(
         before["accepted"].as_u64().unwrap() < 4,
         "the stop came too late to test anything: {before}"
@@ -261,6 +262,51 @@ fn sigterm_during_work_exits_zero_quickly_and_a_restart_finishes_the_queue() {
     );
     assert!(resumed.status.success());
     check_dataset(&data, 4);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn sigterm_with_a_step_far_longer_than_the_grace_in_flight_exits_zero_within_4_s() {
+    let dir = temp_dir("sigterm-hang");
+    let data = dir.join("data");
+    let config = write_config(&dir, &data, &[("a ball must cross a gap", 2)]);
+    // The first simulation blocks for two minutes: the stop must abandon it.
+    let child = benchforge(&[("BENCHFORGE_FAULT", "simulator:hang:once")])
+        .args(["run", "--config"])
+        .arg(&config)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until("the hanging simulation", LONG, || {
+        log_text(&data).contains("injected fault fault_point=\"simulator\" action=Hang")
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    sigterm(&child);
+    let started = std::time::Instant::now();
+    let out = wait_output(child, Duration::from_secs(20));
+    let took = started.elapsed();
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status,
+        tail(&String::from_utf8_lossy(&out.stderr), 20)
+    );
+    assert!(took < Duration::from_secs(4), "SIGTERM took {took:?}");
+    let log = log_text(&data);
+    assert!(log.contains("steps_abandoned=1"), "{}", tail(&log, 10));
+    assert_eq!(status_json(&data)["daemon"], "stopped");
+    // The abandoned session resumes from its last checkpoint.
+    let resumed = run_to_end(
+        {
+            let mut c = benchforge(&[]);
+            c.args(["run", "--until-idle", "--config"]).arg(&config);
+            c
+        },
+        LONG,
+    );
+    assert!(resumed.status.success());
+    check_dataset(&data, 2);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -311,10 +357,18 @@ fn a_config_edit_adds_new_themes_once_and_a_broken_edit_is_reported_and_ignored(
         .unwrap();
     assert!(line.contains("benchforge.toml:"), "{line}");
     wait_until("the last error in status", LONG, || {
-        status_json(&data)["last_error"]
+        status_json(&data)["last_error"]["message"]
             .as_str()
             .unwrap_or("")
             .contains("config edit ignored")
+    });
+    let error = status_json(&data)["last_error"].clone();
+    assert_eq!(error["kind"], "config", "{error}");
+    assert!(error["unix_ms"].as_u64().unwrap() > 0, "{error}");
+    // Deleted: logged, the daemon goes on with the last good config.
+    std::fs::remove_file(&config).unwrap();
+    wait_until("the deletion line", LONG, || {
+        log_text(&data).contains("config file deleted")
     });
     // Fixed again with one more theme: it still works.
     write_config(
@@ -329,11 +383,48 @@ fn a_config_edit_adds_new_themes_once_and_a_broken_edit_is_reported_and_ignored(
     wait_until("the third theme's benchmark", LONG, || {
         index_ids(&data).len() == 4
     });
+    assert!(log_text(&data).contains("config file restored"));
+    // A good read of the config clears the config error.
+    let status = status_json(&data);
+    assert!(status["last_error"].is_null(), "{status}");
+    assert!(log_text(&data).contains("error cleared"));
     sigterm(&child);
     let out = wait_output(child, Duration::from_secs(10));
     assert!(out.status.success());
     check_dataset(&data, 4);
     assert_eq!(status_json(&data)["themes"], 3);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn raising_a_theme_count_from_3_to_4_while_running_gives_exactly_4_and_a_tier_edit_adds_none() {
+    let dir = temp_dir("count-edit");
+    let data = dir.join("data");
+    let config = write_config(&dir, &data, &[("a ball must cross a gap", 3)]);
+    let child = benchforge(&[])
+        .args(["run", "--config"])
+        .arg(&config)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until("the first benchmark", LONG, || !index_ids(&data).is_empty());
+    write_config(&dir, &data, &[("a ball must cross a gap", 4)]);
+    wait_until("four benchmarks", LONG, || index_ids(&data).len() == 4);
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{text}tier = \"hard\"\n")).unwrap();
+    wait_until("the tier edit", LONG, || {
+        log_text(&data).contains("themes[0]")
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+    sigterm(&child);
+    let out = wait_output(child, Duration::from_secs(10));
+    assert!(out.status.success());
+    check_dataset(&data, 4);
+    let status = status_json(&data);
+    assert_eq!(status["accepted"], 4, "{status}");
+    assert_eq!(status["themes"], 1, "{status}");
+    assert!(log_text(&data).contains("1 session(s) added"));
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -384,40 +475,83 @@ fn refused_and_retried_sessions_end_in_the_right_stage_and_status_counts_them() 
 }
 
 #[test]
-fn json_log_lines_carry_the_session_id_theme_and_stage() {
-    let data = temp_dir("json-log");
-    let out = run_to_end(
-        {
-            let mut c = benchforge(&[]);
-            c.args([
-                "generate",
-                "a ball must cross a gap",
-                "--seeds",
-                "2",
-                "--log-format",
-                "json",
-                "--data-dir",
-            ])
-            .arg(&data);
-            c
-        },
-        LONG,
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        tail(&String::from_utf8_lossy(&out.stderr), 20)
-    );
-    let log = log_text(&data);
-    let stage_line = log.lines().find(|l| l.contains("stage changed")).unwrap();
-    let v: serde_json::Value = serde_json::from_str(stage_line).unwrap();
-    assert!(
-        v["span"]["id"].is_string()
-            && v["span"]["theme"].is_string()
-            && v["span"]["stage"].is_string(),
-        "{v}"
-    );
-    let _ = std::fs::remove_dir_all(&data);
+fn log_lines_carry_plain_session_theme_and_stage_in_text_and_json() {
+    for format in ["text", "json"] {
+        let data = temp_dir(&format!("{format}-log"));
+        let out = run_to_end(
+            {
+                let mut c = benchforge(&[]);
+                c.args([
+                    "generate",
+                    "a ball must cross a gap",
+                    "--seeds",
+                    "2",
+                    "--log-format",
+                    format,
+                    "--data-dir",
+                ])
+                .arg(&data);
+                c
+            },
+            LONG,
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            tail(&String::from_utf8_lossy(&out.stderr), 20)
+        );
+        let log = log_text(&data);
+        assert!(
+            !log.contains('\u{1b}'),
+            "{format}: an ESC byte in the log file"
+        );
+        assert!(
+            !String::from_utf8_lossy(&out.stderr).contains('\u{1b}'),
+            "{format}: an ESC byte on stderr (not a terminal)"
+        );
+        let bench: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(
+                std::path::Path::new(String::from_utf8_lossy(&out.stdout).trim())
+                    .join("benchmark.json"),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let (id, theme) = (
+            bench["id"].as_str().unwrap(),
+            bench["theme_key"].as_str().unwrap(),
+        );
+        if format == "json" {
+            let stage_line = log.lines().find(|l| l.contains("stage changed")).unwrap();
+            let v: serde_json::Value = serde_json::from_str(stage_line).unwrap();
+            assert_eq!(v["span"]["session"], id, "{v}");
+            assert_eq!(v["span"]["theme"], theme, "{v}");
+            assert!(v["span"]["stage"].is_string(), "{v}");
+            continue;
+        }
+        // `grep session=<id>` finds the session's whole story, each line with its theme and
+        // stage as plain words.
+        let lines: Vec<&str> = log
+            .lines()
+            .filter(|l| l.contains(&format!("session={id} ")))
+            .collect();
+        assert!(lines.len() >= 8, "{lines:#?}");
+        for stage in [
+            "planning",
+            "coding",
+            "simulating",
+            "reviewing",
+            "persisting",
+        ] {
+            let needle = format!("session={id} theme={theme} stage={stage} ");
+            assert!(
+                lines.iter().any(|l| l.contains(&needle)),
+                "no line with `{needle}` in:\n{}",
+                lines.join("\n")
+            );
+        }
+        let _ = std::fs::remove_dir_all(&data);
+    }
 }
 
 /// Steps whose simulation always panics and whose planner is unreachable for one theme: the

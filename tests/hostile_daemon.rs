@@ -81,7 +81,7 @@ fn hostile_scripts_from_the_model_fail_their_sessions_and_the_daemon_goes_on() {
     let steps = benchforge::agents::llm::agent_steps(&config).expect("llm steps");
     let (_stop_tx, stop_rx) = daemon::stop_channel();
     let started = Instant::now();
-    let summary = daemon::run(
+    daemon::run(
         DaemonOptions {
             config,
             mode: Mode::Run {
@@ -97,13 +97,16 @@ fn hostile_scripts_from_the_model_fail_their_sessions_and_the_daemon_goes_on() {
     )
     .expect("the daemon runs to the end of its queue");
     let elapsed = started.elapsed();
+    // `run` keeps no finished session in memory: read them back from the store.
+    let store = benchforge::store::Store::open(&data.join("data")).expect("the store opens");
+    let sessions = store.sessions().expect("the sessions read");
+    drop(store);
     let stage_of = |theme: &str| {
-        summary
-            .finished
+        sessions
             .iter()
             .find(|s| s.theme.prompt == theme)
             .map(|s| s.stage.clone())
-            .unwrap_or_else(|| panic!("{theme} did not finish: {:?}", summary.finished))
+            .unwrap_or_else(|| panic!("{theme} has no session"))
     };
     for (theme, _, named) in HOSTILE {
         match stage_of(theme) {

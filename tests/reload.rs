@@ -144,15 +144,26 @@ fn each_reloadable_key_reaches_the_next_session_and_data_dir_needs_a_restart() {
     let abc = [a, b, c];
     s.themes = &abc;
     write(&config, &s);
-    wait_until("the third session to fail", LONG, || {
-        log_text(&data)
+    // Log lines name a theme by its key (`theme=<key>`); its words are on its queued line.
+    let theme_of = |log: &str| -> Option<String> {
+        let queued = log
             .lines()
-            .any(|l| l.contains("session failed") && l.contains("lower bin"))
+            .find(|l| l.contains("theme queued") && l.contains("lower bin"))?;
+        let key = queued.split("theme=").nth(1)?.split(' ').next()?;
+        Some(format!("theme={key} "))
+    };
+    wait_until("the third session to fail", LONG, || {
+        let log = log_text(&data);
+        theme_of(&log).is_some_and(|theme| {
+            log.lines()
+                .any(|l| l.contains("session failed") && l.contains(&theme))
+        })
     });
     let log = log_text(&data);
+    let theme = theme_of(&log).unwrap();
     let failed = log
         .lines()
-        .find(|l| l.contains("session failed") && l.contains("lower bin"))
+        .find(|l| l.contains("session failed") && l.contains(&theme))
         .unwrap();
     assert!(
         failed.contains("1 script attempts") && failed.contains("1 plans tried"),

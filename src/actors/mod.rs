@@ -52,6 +52,8 @@ pub struct Shared {
     pub shutting_down: AtomicBool,
     /// Steps running right now, over all workers.
     pub steps_in_flight: AtomicUsize,
+    /// The status file's writer: pause, errors, heartbeat.
+    pub board: Arc<crate::status::StatusBoard>,
 }
 
 impl Shared {
@@ -61,8 +63,10 @@ impl Shared {
         data_dir: PathBuf,
         limits: AttemptLimits,
         concurrency: u32,
+        board: Arc<crate::status::StatusBoard>,
     ) -> Self {
         Self {
+            board,
             steps: RwLock::new(steps),
             data_dir,
             limits: Mutex::new(limits),
@@ -98,6 +102,10 @@ impl Shared {
         self.shutting_down.load(Ordering::SeqCst)
     }
 }
+
+/// How many handled revisions a worker remembers before forgetting those of sessions it is
+/// not running.
+const HANDLED_KEPT: usize = 4096;
 
 /// One worker role: which stage it serves.
 pub trait Job: Unpin + 'static {
@@ -142,6 +150,13 @@ impl<J: Job> Worker<J> {
             return;
         }
         self.running.insert(session.id.clone());
+        if self.handled.len() >= HANDLED_KEPT {
+            // Bounded memory over weeks: forget what was handled for sessions not running. A
+            // duplicate hand-off of one of them would rerun a step whose result the Persister
+            // then drops as stale.
+            let running = &self.running;
+            self.handled.retain(|id, _| running.contains(id));
+        }
         self.handled.insert(session.id.clone(), session.revision);
         self.shared.steps_in_flight.fetch_add(1, Ordering::SeqCst);
         let span = session_span(&session);

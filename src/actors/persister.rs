@@ -11,13 +11,14 @@ use actix::prelude::*;
 use super::{describe, Shared};
 use crate::logging::session_span;
 use crate::messages::{
-    Admit, GetStatus, PersistBenchmark, QueueThemes, RecordError, Routes, SessionEvent, SetRoutes,
-    StepDone, WaitingAt, Work,
+    Admit, GetStatus, PersistBenchmark, QueueThemes, ReconcileThemes, Routes, SessionEvent,
+    SetRoutes, StepDone, WaitingAt, Work,
 };
 use crate::role::Role;
 use crate::session::{advance, Session, Stage, StageKind, StepResult};
+use crate::status::ErrorKind;
 use crate::steps::{panicked, retry_delay, spawn_step, StepPanicked};
-use crate::store::{QueueOutcome, Store, StoreError};
+use crate::store::{QueueOutcome, Store, StoreError, ThemeReconcile};
 
 /// The Persister actor.
 pub struct Persister {
@@ -49,14 +50,12 @@ impl Persister {
         }
     }
 
-    fn record_error(&self, message: &str) {
-        if let Err(e) = self.store.set_last_error(message) {
-            tracing::error!(error = %e, "could not record the last error");
-        }
-    }
-
     fn snapshot(&self) {
-        if let Err(e) = self.store.write_snapshot() {
+        if let Err(e) = self
+            .shared
+            .board
+            .write(&self.store, crate::status::DaemonState::Running)
+        {
             tracing::warn!(error = %e, "status snapshot not written");
         }
     }
@@ -66,6 +65,10 @@ impl Persister {
     fn record(&mut self, id: &str, revision: u64, result: StepResult) -> Option<Session> {
         let current = match self.store.session(id) {
             Ok(s) => s,
+            Err(StoreError::UnknownSession(_)) => {
+                tracing::info!(session = id, "result of a cancelled session dropped");
+                return None;
+            }
             Err(e) => {
                 tracing::error!(session = id, error = %e, "cannot read the session");
                 return None;
@@ -83,17 +86,24 @@ impl Persister {
         let next = advance(&current, result, &self.shared.attempt_limits());
         match self.store.commit(&next) {
             Ok(stored) => {
+                self.shared.board.succeeded(ErrorKind::Checkpoint);
                 let span = session_span(&stored);
                 let _entered = span.enter();
                 if stored.stage != current.stage {
-                    tracing::info!(from = %current.stage, "stage changed");
+                    tracing::info!(from = %current.stage.kind().name(), "stage changed");
                 }
                 match &stored.stage {
-                    Stage::Accepted { path } => tracing::info!(%path, "benchmark accepted"),
+                    Stage::Accepted { path } => {
+                        tracing::info!(%path, "benchmark accepted");
+                        self.shared.board.succeeded(ErrorKind::Persist);
+                        self.shared.board.succeeded(ErrorKind::Session);
+                    }
                     Stage::Rejected { reason } => tracing::warn!(%reason, "theme rejected"),
                     Stage::Failed { reason } => {
                         tracing::warn!(%reason, "session failed");
-                        self.record_error(&format!("session {id} failed: {reason}"));
+                        self.shared
+                            .board
+                            .error(ErrorKind::Session, format!("session {id} failed: {reason}"));
                     }
                     _ => {}
                 }
@@ -103,7 +113,9 @@ impl Persister {
             Err(StoreError::Stale { .. }) => None,
             Err(e) => {
                 tracing::error!(session = id, error = %e, "checkpoint not recorded; the step will rerun after a restart");
-                self.record_error(&e.to_string());
+                self.shared
+                    .board
+                    .error(ErrorKind::Checkpoint, e.to_string());
                 None
             }
         }
@@ -148,6 +160,16 @@ impl Persister {
         ctx: &mut Context<Self>,
     ) {
         let retry = matches!(result, StepResult::StepFailed { .. });
+        if let StepResult::StepFailed {
+            role: Role::Persister,
+            message,
+            ..
+        } = &result
+        {
+            self.shared
+                .board
+                .error(ErrorKind::Persist, format!("session {id}: {message}"));
+        }
         if let Some(stored) = self.record(id, revision, result) {
             let delay = if retry {
                 retry_delay(&stored)
@@ -237,6 +259,36 @@ impl Handler<QueueThemes> for Persister {
         self.snapshot();
         ctx.notify(Admit);
         Ok(out)
+    }
+}
+
+impl Handler<ReconcileThemes> for Persister {
+    type Result = Result<Vec<ThemeReconcile>, String>;
+
+    fn handle(&mut self, msg: ReconcileThemes, ctx: &mut Context<Self>) -> Self::Result {
+        let outcomes = self
+            .store
+            .reconcile_themes(&msg.0)
+            .map_err(|e| e.to_string())?;
+        for o in outcomes.iter().filter(|o| !o.is_noop()) {
+            let line = format!(
+                "{} session(s) added, {} cancelled before their plan, {} queued re-specified, {} past planning kept",
+                o.added.len(),
+                o.cancelled.len(),
+                o.respecified,
+                o.kept_past_planning
+            );
+            if o.new_theme {
+                tracing::info!(theme = %o.key, prompt = %o.prompt, count = o.added.len(), "theme queued");
+            } else if o.removed {
+                tracing::info!(theme = %o.key, prompt = %o.prompt, cancelled = %o.cancelled.join(","), "theme removed from the config: {line}");
+            } else {
+                tracing::info!(theme = %o.key, prompt = %o.prompt, added = %o.added.join(","), cancelled = %o.cancelled.join(","), "theme edited: {line}");
+            }
+        }
+        self.snapshot();
+        ctx.notify(Admit);
+        Ok(outcomes)
     }
 }
 
@@ -341,19 +393,15 @@ impl Handler<PersistBenchmark> for Persister {
     }
 }
 
-impl Handler<RecordError> for Persister {
-    type Result = ();
-
-    fn handle(&mut self, msg: RecordError, _ctx: &mut Context<Self>) {
-        self.record_error(&msg.0);
-        self.snapshot();
-    }
-}
-
 impl Handler<GetStatus> for Persister {
     type Result = MessageResult<GetStatus>;
 
     fn handle(&mut self, _msg: GetStatus, _ctx: &mut Context<Self>) -> Self::Result {
-        MessageResult(self.store.write_snapshot().ok())
+        MessageResult(
+            self.shared
+                .board
+                .write(&self.store, crate::status::DaemonState::Running)
+                .ok(),
+        )
     }
 }

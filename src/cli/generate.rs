@@ -2,7 +2,6 @@
 //! the accepted benchmarks' folders and exits.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use anyhow::Context as _;
 
@@ -77,7 +76,7 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<u8> {
             steps,
             steps_factory: Some(super::run::steps_factory()),
             heartbeat: heartbeat(),
-            shutdown_grace: Duration::from_secs(4),
+            shutdown_grace: daemon::SHUTDOWN_GRACE,
         },
         stop_rx,
     )

@@ -69,7 +69,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<u8> {
             steps,
             steps_factory: Some(super::run::steps_factory()),
             heartbeat: heartbeat(),
-            shutdown_grace: Duration::from_secs(4),
+            shutdown_grace: daemon::SHUTDOWN_GRACE,
         },
         stop_rx,
     )

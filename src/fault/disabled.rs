@@ -12,3 +12,9 @@ pub fn hit(_point: FaultPoint) -> Result<(), String> {
 pub fn set(_spec: &str) -> Result<(), String> {
     Ok(())
 }
+
+/// Does nothing: faults are compiled in only with the `fault-injection` feature.
+#[inline(always)]
+pub fn hit_io(_point: FaultPoint) -> std::io::Result<()> {
+    Ok(())
+}

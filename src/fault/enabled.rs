@@ -5,7 +5,9 @@
 //! Syntax: a comma-separated list of `point:action[:once]`, e.g.
 //! `simulator:panic:once,dataset.after_rename:abort`. Actions: `panic` (unwinds, the actor
 //! guard turns it into a restart), `error` (the call site returns an error), `abort` (the
-//! process dies at once, as under SIGKILL). `once` fires the fault a single time per process;
+//! process dies at once, as under SIGKILL), `hang` (the step blocks for
+//! [`HANG`], as a simulation that runs far longer than a stop grace), `enospc` (the call site
+//! fails as on a full disk: an `io::Error` with `ENOSPC`, see [`hit_io`]). `once` fires the fault a single time per process;
 //! a number `N` instead fires it on the N-th hit only.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,7 +24,14 @@ pub enum FaultAction {
     Error,
     /// Abort the whole process without any cleanup.
     Abort,
+    /// Block the calling thread for [`HANG`].
+    Hang,
+    /// Fail as a full disk does (`ENOSPC`).
+    Enospc,
 }
+
+/// How long a `hang` fault blocks.
+pub const HANG: std::time::Duration = std::time::Duration::from_secs(120);
 
 #[derive(Debug)]
 struct Fault {
@@ -64,9 +73,11 @@ fn parse(spec: &str) -> Result<Vec<Fault>, String> {
                 Some("panic") => FaultAction::Panic,
                 Some("error") => FaultAction::Error,
                 Some("abort") => FaultAction::Abort,
+                Some("hang") => FaultAction::Hang,
+                Some("enospc") => FaultAction::Enospc,
                 other => {
                     return Err(format!(
-                        "fault `{item}`: action {other:?} is not one of panic, error, abort"
+                        "fault `{item}`: action {other:?} is not one of panic, error, abort, hang, enospc"
                     ))
                 }
             };
@@ -119,7 +130,22 @@ pub fn hit(point: FaultPoint) -> Result<(), String> {
         FaultAction::Panic => panic!("injected fault at {point}"),
         FaultAction::Error => Err(format!("injected fault at {point}")),
         FaultAction::Abort => std::process::abort(),
+        FaultAction::Hang => {
+            std::thread::sleep(HANG);
+            Ok(())
+        }
+        FaultAction::Enospc => Err(format!(
+            "injected fault at {point}: {}",
+            std::io::Error::from_raw_os_error(libc::ENOSPC)
+        )),
     }
+}
+
+/// Like [`hit`], for call sites doing file I/O: an `enospc` fault (and an `error` fault) is
+/// returned as the `io::Error` a full disk gives (`ENOSPC`), so the code path under test is
+/// exactly the one a real full disk takes.
+pub fn hit_io(point: FaultPoint) -> std::io::Result<()> {
+    hit(point).map_err(|_| std::io::Error::from_raw_os_error(libc::ENOSPC))
 }
 
 #[cfg(test)]
@@ -136,6 +162,14 @@ mod tests {
         assert_eq!(faults[1].action, FaultAction::Abort);
         assert!(!faults[1].once);
         assert_eq!(parse("coder:error:3").unwrap()[0].nth, Some(3));
+        assert_eq!(
+            parse("simulator:hang").unwrap()[0].action,
+            FaultAction::Hang
+        );
+        assert_eq!(
+            parse("store.commit.before_write:enospc").unwrap()[0].action,
+            FaultAction::Enospc
+        );
     }
 
     #[test]

@@ -8,12 +8,12 @@ use crate::role::Role;
 #[cfg(feature = "fault-injection")]
 mod enabled;
 #[cfg(feature = "fault-injection")]
-pub use enabled::{hit, set, FaultAction};
+pub use enabled::{hit, hit_io, set, FaultAction};
 
 #[cfg(not(feature = "fault-injection"))]
 mod disabled;
 #[cfg(not(feature = "fault-injection"))]
-pub use disabled::{hit, set};
+pub use disabled::{hit, hit_io, set};
 
 /// A named place where a fault can be injected. The names are what `BENCHFORGE_FAULT` uses;
 /// an unknown name is refused, so a typo cannot silently test nothing.

@@ -10,6 +10,7 @@
 //! Only the Persister writes here; every other part of the daemon asks it.
 
 mod snapshot;
+mod themes;
 pub mod versioning;
 
 use std::path::{Path, PathBuf};
@@ -20,7 +21,8 @@ use sled::transaction::{
 };
 use sled::Transactional;
 
-pub use snapshot::{read_snapshot, status_snapshot_path, StatusSnapshot};
+pub use snapshot::{read_snapshot, status_snapshot_path, write_status_file, StatusSnapshot};
+pub use themes::{ThemeReconcile, WantedTheme};
 pub use versioning::FORMAT_VERSION;
 
 use crate::agents::Usage;
@@ -140,7 +142,7 @@ pub(crate) fn decode<T: for<'de> Deserialize<'de>>(
 
 /// Key of a session in the stage index: stage code, creation time (big-endian, so keys sort
 /// oldest first), id.
-fn stage_key(kind: StageKind, created_unix_ms: u64, id: &str) -> Vec<u8> {
+pub(crate) fn stage_key(kind: StageKind, created_unix_ms: u64, id: &str) -> Vec<u8> {
     let mut key = Vec::with_capacity(9 + id.len());
     key.push(kind.code());
     key.extend_from_slice(&created_unix_ms.to_be_bytes());
@@ -153,7 +155,6 @@ fn count_key(kind: StageKind) -> String {
     format!("count.{}", kind.name())
 }
 
-const LAST_ERROR_KEY: &str = "last_error";
 const USAGE_KEY: &str = "usage_total";
 
 /// The sled trees one write touches.
@@ -163,14 +164,18 @@ pub(crate) struct Trees<'a> {
     meta: &'a TransactionalTree,
 }
 
-type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
+pub(crate) type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
 
-fn tx_abort(e: StoreError) -> ConflictableTransactionError<StoreError> {
+pub(crate) fn tx_abort(e: StoreError) -> ConflictableTransactionError<StoreError> {
     ConflictableTransactionError::Abort(e)
 }
 
 impl Trees<'_> {
-    fn add_count(&self, kind: StageKind, delta: i64) -> Result<(), UnabortableTransactionError> {
+    pub(crate) fn add_count(
+        &self,
+        kind: StageKind,
+        delta: i64,
+    ) -> Result<(), UnabortableTransactionError> {
         let key = count_key(kind);
         let now = self
             .meta
@@ -182,7 +187,7 @@ impl Trees<'_> {
         Ok(())
     }
 
-    fn add_usage(&self, delta: Usage, sign: f64) -> TxResult<()> {
+    pub(crate) fn add_usage(&self, delta: Usage, sign: f64) -> TxResult<()> {
         let mut total: Usage = match self.meta.get(USAGE_KEY)? {
             Some(bytes) => decode(USAGE_KEY, &bytes).map_err(tx_abort)?,
             None => Usage::default(),
@@ -214,7 +219,7 @@ impl Trees<'_> {
     }
 
     /// Replaces `old` by `new` (same id): record, index entry, counts, usage.
-    fn replace(&self, old: &Session, new: &Session) -> TxResult<()> {
+    pub(crate) fn replace(&self, old: &Session, new: &Session) -> TxResult<()> {
         let bytes = encode(&new.id, new).map_err(tx_abort)?;
         self.sessions.insert(new.id.as_bytes(), bytes)?;
         let (from, to) = (old.stage.kind(), new.stage.kind());
@@ -272,14 +277,14 @@ impl Store {
         Ok(store)
     }
 
-    fn sled_err(&self, e: impl std::fmt::Display) -> StoreError {
+    pub(crate) fn sled_err(&self, e: impl std::fmt::Display) -> StoreError {
         StoreError::Sled {
             path: self.path.display().to_string(),
             message: e.to_string(),
         }
     }
 
-    fn flush(&self) -> Result<(), StoreError> {
+    pub(crate) fn flush(&self) -> Result<(), StoreError> {
         fault::hit(FaultPoint::StoreBeforeFlush).map_err(StoreError::Injected)?;
         self.db.flush().map_err(|e| self.sled_err(e))?;
         Ok(())
@@ -461,15 +466,7 @@ impl Store {
         Ok(out)
     }
 
-    /// Remembers `message` as the last error (shown by `status`).
-    pub fn set_last_error(&self, message: &str) -> Result<(), StoreError> {
-        self.meta
-            .insert(LAST_ERROR_KEY, message.as_bytes())
-            .map_err(|e| self.sled_err(e))?;
-        self.flush()
-    }
-
-    /// The status as of now: O(1) in the number of sessions (counters and totals only).
+    /// The counts as of now: O(1) in the number of sessions (counters and totals only).
     pub fn status(&self) -> Result<StatusSnapshot, StoreError> {
         let mut snapshot = StatusSnapshot {
             updated_unix_ms: now_unix_ms(),
@@ -491,18 +488,15 @@ impl Store {
             Some(bytes) => decode(USAGE_KEY, &bytes)?,
             None => Usage::default(),
         };
-        snapshot.last_error = self
-            .meta
-            .get(LAST_ERROR_KEY)
-            .map_err(|e| self.sled_err(e))?
-            .map(|b| String::from_utf8_lossy(&b).into_owned());
         Ok(snapshot)
     }
 
-    /// Writes the status snapshot file (temp file + rename, so a reader never sees half).
+    /// Writes the status snapshot file with the store's counts only (temp file + rename, so
+    /// a reader never sees half). The daemon writes it through its
+    /// [`crate::status::StatusBoard`] instead, which adds its state and errors.
     pub fn write_snapshot(&self) -> Result<StatusSnapshot, StoreError> {
         let snapshot = self.status()?;
-        snapshot::write(&self.snapshot_path, &snapshot)?;
+        snapshot::write_status_file(&self.snapshot_path, &snapshot)?;
         Ok(snapshot)
     }
 

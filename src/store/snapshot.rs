@@ -1,5 +1,6 @@
 //! The status snapshot file `<data_dir>/status.json`: sled locks its files, so `benchforge
-//! status` reads this instead while the daemon runs.
+//! status` reads this instead while the daemon runs. The store fills the counts; the
+//! daemon's [`crate::status::StatusBoard`] adds its state, heartbeat, pause and errors.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -8,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::StoreError;
 use crate::agents::Usage;
+use crate::status::{DaemonState, ErrorRecord};
 
 /// The status snapshot `benchforge status` reads.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -28,10 +30,35 @@ pub struct StatusSnapshot {
     pub failed: usize,
     /// What the agents used over all sessions.
     pub usage: Usage,
-    /// The last error the daemon met, if any.
-    pub last_error: Option<String>,
+    /// The newest error not yet cleared, if any (kind, message, time).
+    #[serde(default, deserialize_with = "lenient")]
+    pub last_error: Option<ErrorRecord>,
+    /// Every error not yet cleared, oldest first (one per kind).
+    #[serde(default)]
+    pub errors: Vec<ErrorRecord>,
     /// The process id of the daemon that wrote it.
     pub daemon_pid: u32,
+    /// Running, or stopped by a clean exit.
+    #[serde(default)]
+    pub state: DaemonState,
+    /// When the daemon started, ms since the epoch.
+    #[serde(default)]
+    pub started_unix_ms: u64,
+    /// The daemon's last heartbeat, ms since the epoch.
+    #[serde(default)]
+    pub heartbeat_unix_ms: u64,
+    /// When the daemon exited cleanly, ms since the epoch.
+    #[serde(default)]
+    pub stopped_unix_ms: Option<u64>,
+    /// Why admission is paused (e.g. `disk full at <path>`), when it is.
+    #[serde(default)]
+    pub paused: Option<String>,
+}
+
+/// An error record, or nothing when the file holds an older shape (a bare string).
+fn lenient<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<ErrorRecord>, D::Error> {
+    let value = serde_json::Value::deserialize(d)?;
+    Ok(serde_json::from_value(value).ok())
 }
 
 /// Where the status snapshot of `data_dir` lives.
@@ -40,7 +67,7 @@ pub fn status_snapshot_path(data_dir: &Path) -> PathBuf {
 }
 
 /// Writes `snapshot` to `path` (temp file + rename, so a reader never sees half).
-pub(super) fn write(path: &Path, snapshot: &StatusSnapshot) -> Result<(), StoreError> {
+pub fn write_status_file(path: &Path, snapshot: &StatusSnapshot) -> Result<(), StoreError> {
     let err = |e: std::io::Error| StoreError::Snapshot {
         path: path.display().to_string(),
         message: e.to_string(),

@@ -214,3 +214,83 @@ fn a_store_of_a_newer_format_is_refused_naming_both_versions() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+fn wanted(prompt: &str, count: u32, tier: Option<&str>) -> WantedTheme {
+    WantedTheme {
+        spec: ThemeSpec {
+            tier: tier.map(String::from),
+            ..theme(prompt, count)
+        },
+        explicit_seeds: false,
+    }
+}
+
+#[test]
+fn config_edits_act_by_intent_count_difference_tier_on_queued_and_removal_cancels() {
+    let dir = temp_dir("intent");
+    let store = Store::open(&dir).unwrap();
+    let first = store.reconcile_themes(&[wanted("gap", 3, None)]).unwrap();
+    assert!(first[0].new_theme);
+    assert_eq!(store.sessions().unwrap().len(), 3);
+    // Admit one, so it is past queued.
+    let s0 = store.session(&first[0].added[0]).unwrap();
+    let mut planned = s0.clone();
+    planned.stage = Stage::Coding { attempt: 1 };
+    store.commit(&planned).unwrap();
+    // count 3 -> 4: exactly one more session, on the same theme record and key.
+    let up = store.reconcile_themes(&[wanted("gap", 4, None)]).unwrap();
+    assert_eq!(up[0].added.len(), 1, "{up:?}");
+    assert!(!up[0].new_theme);
+    assert_eq!(up[0].added[0], format!("{}-003", first[0].key));
+    assert_eq!(store.sessions().unwrap().len(), 4);
+    assert_eq!(store.themes().unwrap().len(), 1);
+    // Saved again unchanged: nothing.
+    assert!(store.reconcile_themes(&[wanted("gap", 4, None)]).unwrap()[0].is_noop());
+    // tier edited: the queued sessions take it, the one past planning keeps its spec, and
+    // no session is added.
+    let tiered = store
+        .reconcile_themes(&[wanted("gap", 4, Some("hard"))])
+        .unwrap();
+    assert_eq!(tiered[0].respecified, 3, "{tiered:?}");
+    assert!(tiered[0].added.is_empty());
+    for s in store.sessions().unwrap() {
+        let expect = (s.stage == Stage::Queued).then(|| "hard".to_string());
+        assert_eq!(s.theme.tier, expect, "{}", s.id);
+    }
+    // count 4 -> 1: the three queued are cancelled, newest first; the coding one stays.
+    let down = store
+        .reconcile_themes(&[wanted("gap", 1, Some("hard"))])
+        .unwrap();
+    assert_eq!(down[0].cancelled.len(), 3, "{down:?}");
+    assert_eq!(store.sessions().unwrap().len(), 1);
+    store.check_consistency().unwrap();
+    // Back to 2: a new id, never a reused one.
+    let again = store
+        .reconcile_themes(&[wanted("gap", 2, Some("hard"))])
+        .unwrap();
+    assert_eq!(again[0].added, vec![format!("{}-004", first[0].key)]);
+    // A second theme, then removed: its unplanned sessions are cancelled; the first theme
+    // is untouched.
+    store
+        .reconcile_themes(&[wanted("gap", 2, Some("hard")), wanted("shelf", 2, None)])
+        .unwrap();
+    assert_eq!(store.sessions().unwrap().len(), 4);
+    let removed = store
+        .reconcile_themes(&[wanted("gap", 2, Some("hard"))])
+        .unwrap();
+    let gone = removed.iter().find(|o| o.removed).unwrap();
+    assert_eq!(gone.prompt, "shelf");
+    assert_eq!(gone.cancelled.len(), 2);
+    assert_eq!(store.sessions().unwrap().len(), 2);
+    store.check_consistency().unwrap();
+    // A generate run's theme is never touched by the config.
+    let mut one_off = theme("gap", 1);
+    one_off.origin = "generate-1".into();
+    store.queue_theme(&one_off).unwrap();
+    store
+        .reconcile_themes(&[wanted("gap", 2, Some("hard"))])
+        .unwrap();
+    assert_eq!(store.sessions().unwrap().len(), 3);
+    drop(store);
+    let _ = std::fs::remove_dir_all(dir);
+}
