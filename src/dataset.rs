@@ -98,12 +98,20 @@ fn check_novel(data_dir: &Path, session: &Session, plan: &Plan) -> Result<(), Da
     Ok(())
 }
 
-/// The plans the dataset already holds for the theme `prompt` (the same words, from any
-/// run), oldest first: what a Planner must not repeat.
+/// Most sibling plans a Planner is shown: the newest ones (a theme with a thousand
+/// benchmarks must not make every plan step read a thousand files).
+pub const MAX_SIBLING_PLANS: usize = 8;
+
+/// The newest plans (at most [`MAX_SIBLING_PLANS`]) the dataset already holds for the theme
+/// `prompt` (the same words, from any run), oldest first: what a Planner must not repeat.
 pub fn theme_plans(data_dir: &Path, prompt: &str) -> Vec<Plan> {
-    read_index(data_dir)
+    let index = read_index(data_dir);
+    let same: Vec<&Value> = index
         .iter()
         .filter(|l| l.get("theme").and_then(Value::as_str) == Some(prompt))
+        .collect();
+    same[same.len().saturating_sub(MAX_SIBLING_PLANS)..]
+        .iter()
         .filter_map(|l| {
             l.get("path")
                 .and_then(Value::as_str)

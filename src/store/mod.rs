@@ -239,6 +239,9 @@ impl Trees<'_> {
     }
 }
 
+/// The store's page cache, in bytes.
+pub const STORE_CACHE_BYTES: u64 = 32 * 1024 * 1024;
+
 /// The open store.
 pub struct Store {
     path: PathBuf,
@@ -263,7 +266,14 @@ impl Store {
             path: data_dir.display().to_string(),
             message: e.to_string(),
         })?;
-        let db = sled::open(&path).map_err(sled_err)?;
+        // A bounded page cache: sled's default (1 GiB) lets a weeks-long daemon's memory
+        // wander with what it last read; the hot data (index, counters, open sessions) is
+        // small.
+        let db = sled::Config::new()
+            .path(&path)
+            .cache_capacity(STORE_CACHE_BYTES)
+            .open()
+            .map_err(sled_err)?;
         let store = Store {
             snapshot_path: status_snapshot_path(data_dir),
             sessions: db.open_tree("sessions").map_err(sled_err)?,
