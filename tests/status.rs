@@ -112,3 +112,39 @@ fn status_says_running_then_dead_after_sigkill_then_stopped_after_a_clean_exit_a
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A theme the Planner refuses is listed in `status` and `status.json` with its refusal
+/// line, once per theme whatever its count.
+#[test]
+fn a_refused_theme_is_listed_in_status_with_its_reason() {
+    let dir = temp_dir("status-refused");
+    let data = dir.join("data");
+    let theme = "a gear train must turn an output shaft";
+    let out = run_to_end(
+        {
+            let mut cmd = benchforge(&[]);
+            cmd.args(["generate", theme, "--count", "2", "--data-dir"])
+                .arg(&data);
+            cmd
+        },
+        LONG,
+    );
+    assert_eq!(out.status.code(), Some(3), "refused: exit 3");
+    let text = status_text(&data);
+    assert!(
+        text.contains(&format!(
+            "refused:       \"{theme}\" (2 sessions): needs_capability"
+        )),
+        "{text}"
+    );
+    let json = status_json(&data);
+    let refused = json["refused"].as_array().expect("a refused list");
+    assert_eq!(refused.len(), 1, "{json}");
+    assert_eq!(refused[0]["theme"], theme);
+    assert_eq!(refused[0]["sessions"], 2);
+    assert!(
+        refused[0]["reason"].as_str().unwrap().contains("gear"),
+        "{json}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -76,6 +76,15 @@ pub fn run(args: StatusArgs) -> anyhow::Result<u8> {
         "accepted:      {}   rejected: {}   failed: {}",
         snapshot.accepted, snapshot.rejected, snapshot.failed
     );
+    for r in &snapshot.refused {
+        println!(
+            "refused:       \"{}\" ({} session{}): {}",
+            crate::logging::escape_control(&r.theme),
+            r.sessions,
+            if r.sessions == 1 { "" } else { "s" },
+            crate::logging::escape_control(&r.reason)
+        );
+    }
     let stages: Vec<String> = snapshot
         .sessions_per_stage
         .iter()

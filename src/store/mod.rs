@@ -498,7 +498,40 @@ impl Store {
             Some(bytes) => decode(USAGE_KEY, &bytes)?,
             None => Usage::default(),
         };
+        snapshot.refused = self.refused_themes()?;
         Ok(snapshot)
+    }
+
+    /// The newest refused themes (at most [`snapshot::REFUSED_SHOWN`], from the stage index:
+    /// reads only the newest refused sessions, whatever the store holds).
+    fn refused_themes(&self) -> Result<Vec<snapshot::RefusedTheme>, StoreError> {
+        let mut out: Vec<snapshot::RefusedTheme> = Vec::new();
+        let newest = self
+            .by_stage
+            .scan_prefix([StageKind::Rejected.code()])
+            .rev()
+            .take(4 * snapshot::REFUSED_SHOWN);
+        for item in newest {
+            let (key, _) = item.map_err(|e| self.sled_err(e))?;
+            let id = String::from_utf8_lossy(&key[9..]).into_owned();
+            let Ok(session) = self.session(&id) else {
+                continue;
+            };
+            let Stage::Rejected { reason } = &session.stage else {
+                continue;
+            };
+            let full = out.len() >= snapshot::REFUSED_SHOWN;
+            match out.iter_mut().find(|r| r.theme == session.theme.prompt) {
+                Some(r) => r.sessions += 1,
+                None if !full => out.push(snapshot::RefusedTheme {
+                    theme: session.theme.prompt.clone(),
+                    reason: reason.clone(),
+                    sessions: 1,
+                }),
+                None => {}
+            }
+        }
+        Ok(out)
     }
 
     /// Writes the status snapshot file with the store's counts only (temp file + rename, so

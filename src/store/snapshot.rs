@@ -53,6 +53,24 @@ pub struct StatusSnapshot {
     /// Why admission is paused (e.g. `disk full at <path>`), when it is.
     #[serde(default)]
     pub paused: Option<String>,
+    /// The themes the Planner refused, newest first (at most [`REFUSED_SHOWN`]), each with
+    /// its refusal line.
+    #[serde(default)]
+    pub refused: Vec<RefusedTheme>,
+}
+
+/// Most refused themes the snapshot lists.
+pub const REFUSED_SHOWN: usize = 20;
+
+/// A theme the Planner refused, as the status shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RefusedTheme {
+    /// The theme in words.
+    pub theme: String,
+    /// The refusal line (`<code>: <reason>`).
+    pub reason: String,
+    /// How many of its sessions were refused.
+    pub sessions: usize,
 }
 
 /// An error record, or nothing when the file holds an older shape (a bare string).
