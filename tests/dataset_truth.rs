@@ -194,6 +194,10 @@ fn check_folder_tells_the_truth(theme: &str, folder: &Path, bench: &Value, views
             "{}: a review without a reason:\n{text}",
             r.display()
         );
+        // The approval says how each stated fact of the theme is met.
+        if text.contains("decision: approve") {
+            assert!(text.contains("stated fact"), "{}:\n{text}", r.display());
+        }
     }
     // The settings used are recorded: seeds, stream, gates.
     assert_eq!(

@@ -267,11 +267,16 @@ pub fn review(rubric: &Rubric, request: &ReviewRequest) -> Review {
     let mut comments = to_planner;
     comments.extend(to_coder);
     if decision == Decision::Approve {
-        // An approval says why, item by item, with the evidence.
+        // An approval says why, item by item, with the evidence, and how the benchmark meets
+        // each stated fact of the theme (gate 8 proved each on every seed).
         comments = checklist
             .iter()
             .map(|c| format!("approved: {}: {}", c.item, c.note))
             .collect();
+        let seeds = request.report.seeds.len();
+        comments.extend(request.plan.intent.describe().into_iter().map(|fact| {
+            format!("stated fact \"{fact}\": held on all {seeds} seeds (gate 8, fidelity)")
+        }));
     }
     Review {
         decision,
