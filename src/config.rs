@@ -48,31 +48,60 @@ pub struct RoleConfig {
     pub model: Option<String>,
 }
 
-/// The three agent roles.
+/// The three agent roles. A role's table may leave out any key (`attempts` too): it keeps
+/// that role's default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(from = "AgentsTables")]
 pub struct AgentsConfig {
     /// The Planner.
-    #[serde(default = "default_planner")]
     pub planner: RoleConfig,
     /// The Coder.
-    #[serde(default = "default_coder")]
     pub coder: RoleConfig,
     /// The Reviewer.
-    #[serde(default = "default_reviewer")]
     pub reviewer: RoleConfig,
 }
 
-fn default_planner() -> RoleConfig {
-    AgentsConfig::default().planner
+/// `[agents]` as written: every key optional.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AgentsTables {
+    #[serde(default)]
+    planner: Option<RoleTable>,
+    #[serde(default)]
+    coder: Option<RoleTable>,
+    #[serde(default)]
+    reviewer: Option<RoleTable>,
 }
 
-fn default_coder() -> RoleConfig {
-    AgentsConfig::default().coder
+/// One `[agents.<role>]` table as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RoleTable {
+    #[serde(default)]
+    backend: Option<Backend>,
+    #[serde(default)]
+    attempts: Option<u32>,
+    #[serde(default)]
+    model: Option<String>,
 }
 
-fn default_reviewer() -> RoleConfig {
-    AgentsConfig::default().reviewer
+impl From<AgentsTables> for AgentsConfig {
+    fn from(t: AgentsTables) -> Self {
+        let fill = |table: Option<RoleTable>, default: RoleConfig| match table {
+            None => default,
+            Some(r) => RoleConfig {
+                backend: r.backend.unwrap_or(default.backend),
+                attempts: r.attempts.unwrap_or(default.attempts),
+                model: r.model.or(default.model),
+            },
+        };
+        let d = AgentsConfig::default();
+        Self {
+            planner: fill(t.planner, d.planner),
+            coder: fill(t.coder, d.coder),
+            reviewer: fill(t.reviewer, d.reviewer),
+        }
+    }
 }
 
 impl Default for AgentsConfig {
@@ -819,6 +848,20 @@ scale = { x = [0.8, 1.2], y = [1.0, 1.0], z = [0.9, 1.1] }
         let c = Config::parse(GOOD, "t.toml").unwrap();
         assert_eq!(c.concurrency, 3);
         assert_eq!(c.agents.coder.attempts, 4);
+        // A role table may leave out any key; it keeps that role's default.
+        let partial = Config::parse(
+            "data_dir = \"d\"\n[agents.coder]\nbackend = \"llm\"\n[llm]\nbase_url = \"http://127.0.0.1:1/v1\"\nmodel = \"m\"\n",
+            "partial.toml",
+        )
+        .unwrap();
+        assert_eq!(partial.agents.coder.backend, Backend::Llm);
+        assert_eq!(partial.agents.coder.attempts, 4);
+        assert_eq!(partial.agents.reviewer.attempts, 3);
+        let typo = Config::parse(
+            "data_dir = \"d\"\n[agents.coder]\natempts = 2\n",
+            "typo.toml",
+        );
+        assert!(typo.unwrap_err().to_string().contains("atempts"));
         let specs = c.theme_specs();
         assert_eq!(specs[0].seeds, vec![0, 1, 2, 3]);
         assert_eq!(specs[0].count, 2);
