@@ -877,6 +877,39 @@ mod tests {
     }
 
     #[test]
+    fn a_persist_whose_variants_are_gone_renames_nothing_and_names_them() {
+        let data = temp("gone");
+        let artifacts = data.join("work").join("sim");
+        // seed-0 is there, seed-1 (a seed the theme checked) is not.
+        write_file(&artifacts.join("seed-0").join("scene.json"), b"{}").unwrap();
+        let s = session(Some(&artifacts));
+        match write_benchmark(&data, &s) {
+            Err(DatasetError::ArtifactsMissing { missing, .. }) => {
+                assert_eq!(missing, vec!["variants/seed-1/scene.json".to_string()])
+            }
+            other => panic!("expected missing artifacts, got {other:?}"),
+        }
+        assert!(
+            !final_dir(&data, &s).exists(),
+            "a benchmark without its variants"
+        );
+        assert!(read_index(&data).is_empty());
+        // The whole work folder deleted: every variant is named.
+        fs::remove_dir_all(data.join("work")).unwrap();
+        match write_benchmark(&data, &s) {
+            Err(DatasetError::ArtifactsMissing { missing, .. }) => assert_eq!(missing.len(), 2),
+            other => panic!("expected missing artifacts, got {other:?}"),
+        }
+        // The half folder is left for the next try or the start-up clean-up, which removes it.
+        assert_eq!(remove_temp_folders(&data), 1);
+        assert!(fs::read_dir(benchmarks_dir(&data))
+            .unwrap()
+            .next()
+            .is_none());
+        let _ = fs::remove_dir_all(data);
+    }
+
+    #[test]
     fn slugs_are_short_and_safe() {
         assert_eq!(
             slug("A ball must cross a gap between two decks!"),
@@ -889,7 +922,9 @@ mod tests {
     fn writes_the_layout_once_and_resumes_after_partial_writes() {
         let data = temp("layout");
         let artifacts = data.join("work").join("sim");
-        write_file(&artifacts.join("seed-0").join("scene.json"), b"{}").unwrap();
+        for seed in ["seed-0", "seed-1"] {
+            write_file(&artifacts.join(seed).join("scene.json"), b"{}").unwrap();
+        }
         let s = session(Some(&artifacts));
         let dir = write_benchmark(&data, &s).unwrap();
         for f in [

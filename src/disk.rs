@@ -106,7 +106,9 @@ pub fn check_floor(path: &Path, min_free_bytes: u64) -> Result<(), Shortage> {
         Ok(free) if free < min_free_bytes => Err(Shortage {
             path: path.to_path_buf(),
             free_bytes: Some(free),
-            cause: format!("below the free-space floor of {min_free_bytes} bytes (limits.min_free_bytes)"),
+            cause: format!(
+                "below the free-space floor of {min_free_bytes} bytes (limits.min_free_bytes)"
+            ),
         }),
         _ => Ok(()),
     }

@@ -20,6 +20,10 @@ use crate::status::ErrorKind;
 use crate::steps::{panicked, retry_delay, spawn_step, StepPanicked};
 use crate::store::{QueueOutcome, Store, StoreError, ThemeReconcile};
 
+/// Failed tries in a row of one checkpoint, with space on the disk, before the store is
+/// judged stuck (about 13 s of backoff).
+const STORE_WAITS_BEFORE_RESTART: u32 = 8;
+
 /// The Persister actor.
 pub struct Persister {
     shared: Arc<Shared>,
@@ -81,6 +85,27 @@ impl Persister {
         delay
     }
 
+    /// The store refused a write for lack of space although its disk has space above the
+    /// floor again: sled keeps the error of a failed log write until it is reopened, so only
+    /// a restart helps. Said once, in the log and in `status`, rather than waiting silently,
+    /// after [`STORE_WAITS_BEFORE_RESTART`] failed tries in a row.
+    fn store_still_failing(&mut self, id: &str, shortage: &crate::disk::Shortage) {
+        if self.waits.get(id).copied().unwrap_or(0) < STORE_WAITS_BEFORE_RESTART {
+            return;
+        }
+        let floor = crate::limits::current().min_free_bytes;
+        let has_space = crate::disk::free_bytes(&shortage.path).is_ok_and(|free| free >= floor);
+        let reason = format!(
+            "the state store at {} cannot write since its disk filled: restart the daemon",
+            shortage.path.display()
+        );
+        if has_space && self.shared.board.paused().as_deref() != Some(reason.as_str()) {
+            tracing::error!(path = %shortage.path.display(), "{reason}");
+            self.shared.board.set_paused(Some(reason));
+            self.snapshot();
+        }
+    }
+
     /// `id`'s step went through: if it had waited for disk space, the space is back and the
     /// pause (if any) ends: logged once, cleared in `status`, admission resumed.
     fn unpause(&mut self, id: &str, ctx: &mut Context<Self>) {
@@ -95,7 +120,11 @@ impl Persister {
         let free_bytes = crate::disk::free_bytes(&self.shared.data_dir)
             .map(|b| b.to_string())
             .unwrap_or_else(|_| "unknown".into());
-        tracing::info!(paused_s = format!("{paused_s:.1}"), free_bytes, "disk space back: resuming admission");
+        tracing::info!(
+            paused_s = format!("{paused_s:.1}"),
+            free_bytes,
+            "disk space back: resuming admission"
+        );
         self.shared.board.set_paused(None);
         self.shared.board.succeeded(ErrorKind::Disk);
         self.snapshot();
@@ -180,6 +209,7 @@ impl Persister {
                 Some(shortage) => {
                     let delay = self.pause(id, &shortage);
                     tracing::warn!(session = id, error = %e, delay_ms = delay.as_millis() as u64, "checkpoint not recorded: the store's disk is full; recording it again after a backoff");
+                    self.store_still_failing(id, &shortage);
                     let id = id.to_string();
                     ctx.run_later(delay, move |_, ctx| {
                         ctx.notify(StepDone {

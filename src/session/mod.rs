@@ -630,7 +630,11 @@ mod tests {
             let next = advance(&s, wait(Role::Simulator), &l);
             assert_eq!(next, s, "a wait changed the session");
         }
-        s = advance(&advance(&s, simulated(true), &l), reviewed(Decision::Approve), &l);
+        s = advance(
+            &advance(&s, simulated(true), &l),
+            reviewed(Decision::Approve),
+            &l,
+        );
         assert_eq!(s.stage, Stage::Persisting);
         let before = s.clone();
         for _ in 0..(l.agent_errors * 4) {
