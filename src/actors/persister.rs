@@ -175,8 +175,10 @@ impl Persister {
         }
         let retry_with = result.clone();
         let next = advance(&current, result, &self.shared.attempt_limits());
-        if next == current {
-            return Some(current); // Nothing to record (a wait).
+        if next == current && matches!(retry_with, StepResult::ResourceWait { .. }) {
+            // The rule kept the session as it was: nothing to record on a disk that may be
+            // full, and the same revision goes round again.
+            return Some(current);
         }
         match self.store.commit(&next) {
             Ok(stored) => {
