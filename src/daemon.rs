@@ -147,6 +147,15 @@ pub fn run(
         }
     };
     sweep("at start");
+    // Half-written benchmark folders of an interrupted write: their sessions are still at
+    // `persisting` and are written again from the start.
+    let removed = crate::dataset::remove_temp_folders(&data_dir);
+    if removed > 0 {
+        tracing::info!(
+            removed,
+            "leftover temporary benchmark folders (.tmp-*) removed at start"
+        );
+    }
     let system = actix::System::new();
     let result = system.block_on(run_inside(options, store.clone(), board.clone(), stop));
     drop(system);

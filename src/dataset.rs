@@ -49,9 +49,51 @@ pub enum DatasetError {
         /// The shared content hash.
         hash: String,
     },
+    /// The simulation's artifacts the benchmark needs are gone (a variant folder or its
+    /// `scene.json`): nothing was renamed into place.
+    #[error("dataset: session {id}: the simulation's artifacts are gone: {}", missing.join(", "))]
+    ArtifactsMissing {
+        /// The session.
+        id: String,
+        /// The missing files, relative to the benchmark folder.
+        missing: Vec<String>,
+    },
     /// A test fault fired.
     #[error("{0}")]
     Injected(String),
+}
+
+impl DatasetError {
+    /// The disk shortage behind this error, when it is one (`ENOSPC`, `EDQUOT`, `EIO`).
+    pub fn shortage(&self) -> Option<crate::disk::Shortage> {
+        match self {
+            DatasetError::Io { path, source, .. } if crate::disk::is_resource_error(source) => {
+                Some(crate::disk::Shortage::from_io(Path::new(path), source))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The variant files a benchmark folder at `dir` must hold before it is renamed into place:
+/// `variants/seed-<n>/scene.json` for every seed the simulation checked (its report's seeds,
+/// or the theme's when it kept no report). Returns the missing ones.
+fn missing_variants(dir: &Path, session: &Session) -> Vec<String> {
+    let Some(report) = session.report.as_ref() else {
+        return Vec::new();
+    };
+    if report.artifacts_dir.is_none() {
+        return Vec::new();
+    }
+    let seeds: Vec<u64> = match report.report.as_ref() {
+        Some(validation) => validation.seeds.iter().map(|s| s.seed).collect(),
+        None => session.theme.seeds.clone(),
+    };
+    seeds
+        .iter()
+        .map(|seed| format!("variants/seed-{seed}/scene.json"))
+        .filter(|file| !dir.join(file).is_file())
+        .collect()
 }
 
 /// The canonical content hash of a plan: the hash of its JSON, whose field order is fixed by
@@ -507,6 +549,7 @@ pub fn write_benchmark(data_dir: &Path, session: &Session) -> Result<PathBuf, Da
         return Ok(target);
     }
     check_novel(data_dir, session, plan)?;
+    fault::hit_io(FaultPoint::DatasetWrite).map_err(io("write", &tmp))?;
     if tmp.exists() {
         fs::remove_dir_all(&tmp).map_err(io("remove leftover", &tmp))?;
     }
@@ -553,6 +596,14 @@ pub fn write_benchmark(data_dir: &Path, session: &Session) -> Result<PathBuf, Da
         if dir.is_dir() {
             copy_tree(dir, &tmp.join("variants"))?;
         }
+    }
+    // Checked on the copy, so a `work/` folder deleted during the copy is caught too.
+    let missing = missing_variants(&tmp, session);
+    if !missing.is_empty() {
+        return Err(DatasetError::ArtifactsMissing {
+            id: session.id.clone(),
+            missing,
+        });
     }
     // Last, so it can list every other file of the folder with its SHA-256: `validate DIR`
     // names any file edited afterwards.
@@ -672,6 +723,28 @@ pub fn sweep_work(data_dir: &Path, lookup: impl Fn(&str) -> Option<Session>) -> 
         }
     }
     retired
+}
+
+/// Removes the temporary folders (`benchmarks/.tmp-*`) an interrupted write left behind; the
+/// Persister writes those benchmarks again from the start. Returns how many were removed; one
+/// that cannot be removed is logged and skipped.
+pub fn remove_temp_folders(data_dir: &Path) -> usize {
+    let Ok(entries) = fs::read_dir(benchmarks_dir(data_dir)) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.filter_map(Result::ok) {
+        if !entry.file_name().to_string_lossy().starts_with(".tmp-") {
+            continue;
+        }
+        match fs::remove_dir_all(entry.path()) {
+            Ok(()) => removed += 1,
+            Err(e) => {
+                tracing::warn!(path = %entry.path().display(), error = %e, "temporary benchmark folder not removed")
+            }
+        }
+    }
+    removed
 }
 
 /// Reads the index: one JSON value per accepted benchmark.
@@ -804,6 +877,39 @@ mod tests {
     }
 
     #[test]
+    fn a_persist_whose_variants_are_gone_renames_nothing_and_names_them() {
+        let data = temp("gone");
+        let artifacts = data.join("work").join("sim");
+        // seed-0 is there, seed-1 (a seed the theme checked) is not.
+        write_file(&artifacts.join("seed-0").join("scene.json"), b"{}").unwrap();
+        let s = session(Some(&artifacts));
+        match write_benchmark(&data, &s) {
+            Err(DatasetError::ArtifactsMissing { missing, .. }) => {
+                assert_eq!(missing, vec!["variants/seed-1/scene.json".to_string()])
+            }
+            other => panic!("expected missing artifacts, got {other:?}"),
+        }
+        assert!(
+            !final_dir(&data, &s).exists(),
+            "a benchmark without its variants"
+        );
+        assert!(read_index(&data).is_empty());
+        // The whole work folder deleted: every variant is named.
+        fs::remove_dir_all(data.join("work")).unwrap();
+        match write_benchmark(&data, &s) {
+            Err(DatasetError::ArtifactsMissing { missing, .. }) => assert_eq!(missing.len(), 2),
+            other => panic!("expected missing artifacts, got {other:?}"),
+        }
+        // The half folder is left for the next try or the start-up clean-up, which removes it.
+        assert_eq!(remove_temp_folders(&data), 1);
+        assert!(fs::read_dir(benchmarks_dir(&data))
+            .unwrap()
+            .next()
+            .is_none());
+        let _ = fs::remove_dir_all(data);
+    }
+
+    #[test]
     fn slugs_are_short_and_safe() {
         assert_eq!(
             slug("A ball must cross a gap between two decks!"),
@@ -816,7 +922,9 @@ mod tests {
     fn writes_the_layout_once_and_resumes_after_partial_writes() {
         let data = temp("layout");
         let artifacts = data.join("work").join("sim");
-        write_file(&artifacts.join("seed-0").join("scene.json"), b"{}").unwrap();
+        for seed in ["seed-0", "seed-1"] {
+            write_file(&artifacts.join(seed).join("scene.json"), b"{}").unwrap();
+        }
         let s = session(Some(&artifacts));
         let dir = write_benchmark(&data, &s).unwrap();
         for f in [

@@ -56,6 +56,7 @@ impl Driver {
 
     /// Runs `session` from its stage to a terminal one and returns the last checkpoint.
     pub async fn run(&self, mut session: Session) -> Session {
+        let mut waits = 0;
         while !session.stage.is_terminal() {
             let result = match role_at(session.stage.kind()) {
                 None => StepResult::Admitted,
@@ -71,6 +72,14 @@ impl Driver {
                 }
             };
             let retry = matches!(result, StepResult::StepFailed { .. });
+            if let StepResult::ResourceWait { shortage, .. } = &result {
+                // A wait changes nothing (see `advance`): nothing to record, try again later.
+                waits += 1;
+                tracing::warn!(session = %session.id, %shortage, "waiting for disk space");
+                tokio::time::sleep(crate::steps::resource_delay(waits)).await;
+                continue;
+            }
+            waits = 0;
             let next = advance(&session, result, &self.limits);
             session = match &self.store {
                 Some(store) => match store.commit(&next) {

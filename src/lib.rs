@@ -13,6 +13,7 @@ pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod dataset;
+pub mod disk;
 pub mod engine;
 pub mod export;
 pub mod fault;

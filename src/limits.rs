@@ -58,6 +58,9 @@ pub struct Limits {
     /// Most bytes kept per failed session under `<data_dir>/failed/<id>/` (its journal and
     /// last report, for debugging).
     pub failed_session_bytes: u64,
+    /// Free bytes the data folder's disk must keep: below them the daemon pauses before
+    /// writing a benchmark or a simulation's artifacts, and resumes when space returns.
+    pub min_free_bytes: u64,
 }
 
 /// One row of the limits table: key, default, hard maximum and what it bounds.
@@ -121,6 +124,7 @@ limit_table! {
     count: 10_000, 100_000, "benchmarks one theme or `generate --count` may ask for";
     seeds: 1_024, 10_000, "seeds per variant check";
     failed_session_bytes: 262_144, 16_000_000, "bytes kept per failed session under failed/<id>/ (journal, last report)";
+    min_free_bytes: 1_073_741_824u64, 1_099_511_627_776u64, "bytes of free space the data folder's disk must keep; below them the daemon pauses before each benchmark or artifact write";
 }
 
 impl Limits {

@@ -227,6 +227,11 @@ impl Steps for AgentSteps {
         let Some(script) = session.script.as_ref() else {
             return bad_state(Role::Simulator, "the session has no script".into());
         };
+        // Below the free-space floor the gates are not even run: their artifacts could not
+        // be kept, and a paused daemon should not spend the CPU again on every retry.
+        if let Err(shortage) = crate::disk::check_current_floor(artifacts_dir) {
+            return crate::steps::resource_wait(Role::Simulator, shortage);
+        }
         let options = ValidateOptions {
             seeds: session.theme.seeds.clone(),
             seed_stream: crate::variant::seed_stream(&session.id),
@@ -284,7 +289,10 @@ impl Steps for AgentSteps {
             .and_then(|()| write_worth(artifacts_dir, worth.as_ref()))
             {
                 Ok(()) => artifacts = Some(artifacts_dir.display().to_string()),
-                Err(e) => {
+                Err(ArtifactError::Disk(shortage)) => {
+                    return crate::steps::resource_wait(Role::Simulator, shortage);
+                }
+                Err(ArtifactError::Other(e)) => {
                     return bad_state(Role::Simulator, format!("artifacts not written: {e}"));
                 }
             }
@@ -348,12 +356,50 @@ impl Steps for AgentSteps {
 /// The failing-gate name of a candidate the enforced worth checks refused.
 pub const WORTH_GATE: &str = "worth";
 
-fn write_worth(dir: &Path, worth: Option<&crate::baselines::WorthReport>) -> Result<(), String> {
+fn write_worth(
+    dir: &Path,
+    worth: Option<&crate::baselines::WorthReport>,
+) -> Result<(), ArtifactError> {
     let Some(worth) = worth else { return Ok(()) };
     let text = serde_json::to_string_pretty(worth).map_err(|e| e.to_string())?;
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(|e| ArtifactError::io(dir, e))?;
     std::fs::write(dir.join(crate::baselines::WORTH_FILE), text)
-        .map_err(|e| format!("{}: {e}", dir.display()))
+        .map_err(|e| ArtifactError::io(dir, e))
+}
+
+/// Why a simulation's artifacts were not written: a full disk (a wait) or anything else.
+enum ArtifactError {
+    /// The disk is full, over quota or failing.
+    Disk(crate::disk::Shortage),
+    /// Anything else, in words.
+    Other(String),
+}
+
+impl From<String> for ArtifactError {
+    fn from(message: String) -> Self {
+        ArtifactError::Other(message)
+    }
+}
+
+impl ArtifactError {
+    fn io(path: &Path, e: std::io::Error) -> Self {
+        if crate::disk::is_resource_error(&e) {
+            ArtifactError::Disk(crate::disk::Shortage::from_io(path, &e))
+        } else {
+            ArtifactError::Other(format!("{}: {e}", path.display()))
+        }
+    }
+
+    fn render(what: String, e: crate::render::RenderError) -> Self {
+        match &e {
+            crate::render::RenderError::Io { path, source }
+                if crate::disk::is_resource_error(source) =>
+            {
+                ArtifactError::Disk(crate::disk::Shortage::from_io(path, source))
+            }
+            _ => ArtifactError::Other(format!("{what}: {e}")),
+        }
+    }
 }
 
 impl AgentSteps {
@@ -396,7 +442,9 @@ fn write_artifacts(
     dir: &Path,
     render: &RenderOptions,
     physics: &PhysicsSettings,
-) -> Result<(), String> {
+) -> Result<(), ArtifactError> {
+    crate::fault::hit_io(crate::fault::FaultPoint::ArtifactsWrite)
+        .map_err(|e| ArtifactError::io(dir, e))?;
     let script = SceneScript::compile(source).map_err(|e| e.to_string())?;
     for seed_report in &report.seeds {
         let seed = seed_report.seed;
@@ -411,7 +459,7 @@ fn write_artifacts(
         let solution = script
             .solve(built_with, seed_report.scale)
             .map_err(|e| format!("seed {seed}: solve: {e}"))?;
-        let io = |e: std::io::Error| format!("{}: {e}", seed_dir.display());
+        let io = |e: std::io::Error| ArtifactError::io(&seed_dir, e);
         std::fs::create_dir_all(&seed_dir).map_err(io)?;
         std::fs::write(seed_dir.join("scene.json"), scene.canonical_json()).map_err(io)?;
         // MuJoCo users get the variant as the gates ran it, with and without the reference
@@ -436,7 +484,7 @@ fn write_artifacts(
             .map_err(|e| format!("seed {seed}: renders: {e}"))?;
         let renders_dir = seed_dir.join("renders");
         crate::render::write_views(&renders_dir, &views)
-            .map_err(|e| format!("seed {seed}: renders: {e}"))?;
+            .map_err(|e| ArtifactError::render(format!("seed {seed}: renders"), e))?;
         let stats: Vec<(String, RolePixels)> =
             views.iter().map(|v| (v.name.clone(), v.pixels)).collect();
         std::fs::write(
@@ -454,7 +502,7 @@ fn write_artifacts(
         .map_err(|e| format!("seed {seed}: media: {e}"))?;
         media
             .write(&seed_dir)
-            .map_err(|e| format!("seed {seed}: media: {e}"))?;
+            .map_err(|e| ArtifactError::render(format!("seed {seed}: media"), e))?;
     }
     Ok(())
 }

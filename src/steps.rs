@@ -114,8 +114,13 @@ pub fn spawn_step(
     Some(handle)
 }
 
-/// The Persister's step: writes the benchmark of an approved session.
+/// The Persister's step: writes the benchmark of an approved session. Below the free-space
+/// floor it does not even try; a full disk met while writing is a wait, not a failure.
 fn persist(data_dir: &Path, session: &Session) -> StepResult {
+    let root = crate::dataset::benchmarks_dir(data_dir);
+    if let Err(shortage) = crate::disk::check_current_floor(&root) {
+        return resource_wait(Role::Persister, shortage);
+    }
     match crate::dataset::write_benchmark(data_dir, session) {
         Ok(path) => StepResult::Persisted {
             path: path.display().to_string(),
@@ -123,12 +128,25 @@ fn persist(data_dir: &Path, session: &Session) -> StepResult {
         Err(e @ crate::dataset::DatasetError::Duplicate { .. }) => StepResult::Duplicate {
             reason: e.to_string(),
         },
-        Err(e) => StepResult::StepFailed {
-            role: Role::Persister,
-            unreachable: false,
-            message: e.to_string(),
+        Err(e @ crate::dataset::DatasetError::ArtifactsMissing { .. }) => {
+            StepResult::ArtifactsMissing {
+                reason: e.to_string(),
+            }
+        }
+        Err(e) => match e.shortage() {
+            Some(shortage) => resource_wait(Role::Persister, shortage),
+            None => StepResult::StepFailed {
+                role: Role::Persister,
+                unreachable: false,
+                message: e.to_string(),
+            },
         },
     }
+}
+
+/// The wait a disk shortage met by `role`'s step becomes.
+pub fn resource_wait(role: Role, shortage: crate::disk::Shortage) -> StepResult {
+    StepResult::ResourceWait { role, shortage }
 }
 
 fn agent_fault(role: Role, message: String) -> StepResult {
@@ -147,6 +165,17 @@ pub fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "unknown panic".into())
 }
+
+/// How long a session waits before running a step again after its `waits`-th resource wait
+/// in a row (1-based): 100 ms doubling to at most [`RESOURCE_WAIT_MAX`], so a disk freed
+/// a moment ago is noticed soon and a disk full for hours is not hammered.
+pub fn resource_delay(waits: u32) -> std::time::Duration {
+    let ms = 100u64.saturating_mul(1u64 << waits.saturating_sub(1).min(16));
+    std::time::Duration::from_millis(ms).min(RESOURCE_WAIT_MAX)
+}
+
+/// The longest backoff between two tries of a step waiting for disk space.
+pub const RESOURCE_WAIT_MAX: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// How long a session waits before its failed step runs again: a little longer after each
 /// consecutive failure, so an endpoint that is down is not hammered.

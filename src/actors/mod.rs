@@ -181,6 +181,11 @@ impl<J: Job> Worker<J> {
             match outcome {
                 Ok(result) => {
                     tracing::info!(role = J::ROLE.name(), result = %describe(&result), "step finished");
+                    if matches!(result, StepResult::ResourceWait { .. }) {
+                        // A wait records nothing, so the session comes back at the same
+                        // revision: this worker must run it again, not drop it as handled.
+                        act.handled.remove(&id);
+                    }
                     act.persister.do_send(StepDone {
                         session_id: id,
                         revision,
@@ -226,6 +231,12 @@ pub fn describe(result: &StepResult) -> String {
         ),
         StepResult::Persisted { path } => format!("benchmark written to {path}"),
         StepResult::Duplicate { reason } => format!("benchmark not written: {reason}"),
+        StepResult::ArtifactsMissing { reason } => {
+            format!("benchmark not written, simulating again: {reason}")
+        }
+        StepResult::ResourceWait { role, shortage } => {
+            format!("{} waits for disk space: {shortage}", role.name())
+        }
         StepResult::StepFailed {
             role,
             unreachable,

@@ -20,6 +20,10 @@ use crate::status::ErrorKind;
 use crate::steps::{panicked, retry_delay, spawn_step, StepPanicked};
 use crate::store::{QueueOutcome, Store, StoreError, ThemeReconcile};
 
+/// Failed tries in a row of one checkpoint, with space on the disk, before the store is
+/// judged stuck (about 13 s of backoff).
+const STORE_WAITS_BEFORE_RESTART: u32 = 8;
+
 /// The Persister actor.
 pub struct Persister {
     shared: Arc<Shared>,
@@ -31,6 +35,11 @@ pub struct Persister {
     unrouted: Vec<Session>,
     /// Sessions whose benchmark is being written right now (on the blocking pool).
     persisting: std::collections::HashSet<String>,
+    /// Resource waits in a row per session (its step met a full disk): the backoff before
+    /// its next try. Only sessions waiting now are kept.
+    waits: std::collections::HashMap<String, u32>,
+    /// When the current pause began, for the resume line.
+    paused_at: Option<std::time::Instant>,
 }
 
 impl Persister {
@@ -47,7 +56,79 @@ impl Persister {
             routes: None,
             unrouted: Vec::new(),
             persisting: std::collections::HashSet::new(),
+            waits: std::collections::HashMap::new(),
+            paused_at: None,
         }
+    }
+
+    /// A disk is short: pause admission (logged once per pause, with the path and the free
+    /// space), show it in `status`, and count the session's wait for its backoff.
+    fn pause(&mut self, id: &str, shortage: &crate::disk::Shortage) -> Duration {
+        let waits = self.waits.entry(id.to_string()).or_insert(0);
+        *waits += 1;
+        let delay = crate::steps::resource_delay(*waits);
+        let reason = shortage.reason();
+        if self.shared.board.paused().is_none() {
+            tracing::warn!(
+                path = %shortage.path.display(),
+                free_bytes = shortage.free_bytes.map(|b| b.to_string()).unwrap_or_else(|| "unknown".into()),
+                cause = %shortage.cause,
+                "disk full: admission paused; sessions keep their place and retry with backoff"
+            );
+            self.paused_at.get_or_insert_with(std::time::Instant::now);
+            self.shared.board.set_paused(Some(reason));
+            self.shared
+                .board
+                .error(ErrorKind::Disk, shortage.to_string());
+            self.snapshot();
+        }
+        delay
+    }
+
+    /// The store refused a write for lack of space although its disk has space above the
+    /// floor again: sled keeps the error of a failed log write until it is reopened, so only
+    /// a restart helps. Said once, in the log and in `status`, rather than waiting silently,
+    /// after [`STORE_WAITS_BEFORE_RESTART`] failed tries in a row.
+    fn store_still_failing(&mut self, id: &str, shortage: &crate::disk::Shortage) {
+        if self.waits.get(id).copied().unwrap_or(0) < STORE_WAITS_BEFORE_RESTART {
+            return;
+        }
+        let floor = crate::limits::current().min_free_bytes;
+        let has_space = crate::disk::free_bytes(&shortage.path).is_ok_and(|free| free >= floor);
+        let reason = format!(
+            "the state store at {} cannot write since its disk filled: restart the daemon",
+            shortage.path.display()
+        );
+        if has_space && self.shared.board.paused().as_deref() != Some(reason.as_str()) {
+            tracing::error!(path = %shortage.path.display(), "{reason}");
+            self.shared.board.set_paused(Some(reason));
+            self.snapshot();
+        }
+    }
+
+    /// `id`'s step went through: if it had waited for disk space, the space is back and the
+    /// pause (if any) ends: logged once, cleared in `status`, admission resumed.
+    fn unpause(&mut self, id: &str, ctx: &mut Context<Self>) {
+        if self.waits.remove(id).is_none() || self.shared.board.paused().is_none() {
+            return;
+        }
+        let paused_s = self
+            .paused_at
+            .take()
+            .map(|t| t.elapsed().as_secs_f64())
+            .unwrap_or_default();
+        let free_bytes = crate::disk::free_bytes(&self.shared.data_dir)
+            .map(|b| b.to_string())
+            .unwrap_or_else(|_| "unknown".into());
+        tracing::info!(
+            paused_s = format!("{paused_s:.1}"),
+            free_bytes,
+            "disk space back: resuming admission"
+        );
+        self.shared.board.set_paused(None);
+        self.shared.board.succeeded(ErrorKind::Disk);
+        self.snapshot();
+        ctx.notify(Admit);
     }
 
     fn snapshot(&self) {
@@ -61,8 +142,17 @@ impl Persister {
     }
 
     /// Records `result` for the session at `revision`, advancing it; returns the stored
-    /// checkpoint, or `None` when the result was stale or could not be stored.
-    fn record(&mut self, id: &str, revision: u64, result: StepResult) -> Option<Session> {
+    /// checkpoint (the current one when the rule changed nothing, as for a resource wait), or
+    /// `None` when the result was stale or could not be stored. A checkpoint the store's disk
+    /// had no room for is a wait too: admission pauses and the same result is recorded again
+    /// after a backoff.
+    fn record(
+        &mut self,
+        id: &str,
+        revision: u64,
+        result: StepResult,
+        ctx: &mut Context<Self>,
+    ) -> Option<Session> {
         let current = match self.store.session(id) {
             Ok(s) => s,
             Err(StoreError::UnknownSession(_)) => {
@@ -83,7 +173,13 @@ impl Persister {
             );
             return None;
         }
+        let retry_with = result.clone();
         let next = advance(&current, result, &self.shared.attempt_limits());
+        if next == current && matches!(retry_with, StepResult::ResourceWait { .. }) {
+            // The rule kept the session as it was: nothing to record on a disk that may be
+            // full, and the same revision goes round again.
+            return Some(current);
+        }
         match self.store.commit(&next) {
             Ok(stored) => {
                 self.shared.board.succeeded(ErrorKind::Checkpoint);
@@ -111,13 +207,29 @@ impl Persister {
                 Some(stored)
             }
             Err(StoreError::Stale { .. }) => None,
-            Err(e) => {
-                tracing::error!(session = id, error = %e, "checkpoint not recorded; the step will rerun after a restart");
-                self.shared
-                    .board
-                    .error(ErrorKind::Checkpoint, e.to_string());
-                None
-            }
+            Err(e) => match e.shortage() {
+                Some(shortage) => {
+                    let delay = self.pause(id, &shortage);
+                    tracing::warn!(session = id, error = %e, delay_ms = delay.as_millis() as u64, "checkpoint not recorded: the store's disk is full; recording it again after a backoff");
+                    self.store_still_failing(id, &shortage);
+                    let id = id.to_string();
+                    ctx.run_later(delay, move |_, ctx| {
+                        ctx.notify(StepDone {
+                            session_id: id,
+                            revision,
+                            result: retry_with,
+                        })
+                    });
+                    None
+                }
+                None => {
+                    tracing::error!(session = id, error = %e, "checkpoint not recorded; the step will rerun after a restart");
+                    self.shared
+                        .board
+                        .error(ErrorKind::Checkpoint, e.to_string());
+                    None
+                }
+            },
         }
     }
 
@@ -160,6 +272,10 @@ impl Persister {
         ctx: &mut Context<Self>,
     ) {
         let retry = matches!(result, StepResult::StepFailed { .. });
+        let waited = match &result {
+            StepResult::ResourceWait { shortage, .. } => Some(shortage.clone()),
+            _ => None,
+        };
         if let StepResult::StepFailed {
             role: Role::Persister,
             message,
@@ -170,11 +286,17 @@ impl Persister {
                 .board
                 .error(ErrorKind::Persist, format!("session {id}: {message}"));
         }
-        if let Some(stored) = self.record(id, revision, result) {
-            let delay = if retry {
-                retry_delay(&stored)
-            } else {
-                Duration::ZERO
+        if let Some(stored) = self.record(id, revision, result, ctx) {
+            let delay = match &waited {
+                Some(shortage) => self.pause(id, shortage),
+                None => {
+                    self.unpause(id, ctx);
+                    if retry {
+                        retry_delay(&stored)
+                    } else {
+                        Duration::ZERO
+                    }
+                }
             };
             self.route(stored, ctx, delay);
         }
@@ -306,8 +428,11 @@ impl Handler<Admit> for Persister {
     /// Reads the open count and the oldest queued ids from the store's index and counters:
     /// never all of history.
     fn handle(&mut self, _msg: Admit, ctx: &mut Context<Self>) {
-        if self.shared.is_shutting_down() || self.routes.is_none() {
-            return;
+        if self.shared.is_shutting_down()
+            || self.routes.is_none()
+            || self.shared.board.paused().is_some()
+        {
+            return; // Paused on a full disk: the resume admits.
         }
         let limit = u64::from(
             self.shared
@@ -384,6 +509,7 @@ impl Handler<PersistBenchmark> for Persister {
                             &session.id,
                             session.revision,
                             panicked(Role::Persister, &panic),
+                            ctx,
                         );
                         ctx.stop();
                     }

@@ -8,7 +8,8 @@
 //! process dies at once, as under SIGKILL), `hang` (the step blocks for
 //! [`HANG`], as a simulation that runs far longer than a stop grace), `enospc` (the call site
 //! fails as on a full disk: an `io::Error` with `ENOSPC`, see [`hit_io`]). `once` fires the fault a single time per process;
-//! a number `N` instead fires it on the N-th hit only.
+//! a number `N` instead fires it on the N-th hit only, and `times-N` on each of the first `N`
+//! hits (a disk that stays full for a while, then has space again).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
@@ -41,6 +42,8 @@ struct Fault {
     fired: AtomicBool,
     /// Fire only on this hit (1-based), when set.
     nth: Option<u64>,
+    /// Fire on each of the first this many hits, when set.
+    first: Option<u64>,
     hits: std::sync::atomic::AtomicU64,
 }
 
@@ -83,11 +86,13 @@ fn parse(spec: &str) -> Result<Vec<Fault>, String> {
             };
             let third = parts.next();
             let once = third == Some("once");
-            let nth = match third {
-                None | Some("once") => None,
-                Some(n) => Some(n.parse().map_err(|_| {
-                    format!("fault `{item}`: `{n}` is neither `once` nor a hit number")
-                })?),
+            let bad = |n: &str| format!("fault `{item}`: `{n}` is neither `once`, a hit number nor `times-N`");
+            let (nth, first) = match third {
+                None | Some("once") => (None, None),
+                Some(n) => match n.strip_prefix("times-") {
+                    Some(times) => (None, Some(times.parse().map_err(|_| bad(n))?)),
+                    None => (Some(n.parse().map_err(|_| bad(n))?), None),
+                },
             };
             Ok(Fault {
                 point,
@@ -95,6 +100,7 @@ fn parse(spec: &str) -> Result<Vec<Fault>, String> {
                 once,
                 fired: AtomicBool::new(false),
                 nth,
+                first,
                 hits: std::sync::atomic::AtomicU64::new(0),
             })
         })
@@ -117,7 +123,7 @@ pub fn hit(point: FaultPoint) -> Result<(), String> {
             return Ok(());
         };
         let hit = fault.hits.fetch_add(1, Ordering::SeqCst) + 1;
-        if fault.nth.is_some_and(|n| n != hit) {
+        if fault.nth.is_some_and(|n| n != hit) || fault.first.is_some_and(|n| hit > n) {
             return Ok(());
         }
         if fault.once && fault.fired.swap(true, Ordering::SeqCst) {
@@ -162,6 +168,11 @@ mod tests {
         assert_eq!(faults[1].action, FaultAction::Abort);
         assert!(!faults[1].once);
         assert_eq!(parse("coder:error:3").unwrap()[0].nth, Some(3));
+        assert_eq!(
+            parse("dataset.write:enospc:times-4").unwrap()[0].first,
+            Some(4)
+        );
+        assert!(parse("dataset.write:enospc:times-x").is_err());
         assert_eq!(
             parse("simulator:hang").unwrap()[0].action,
             FaultAction::Hang

@@ -45,11 +45,16 @@ pub enum FaultPoint {
     DatasetAfterRename,
     /// After the index line.
     DatasetAfterIndex,
+    /// Before the benchmark's files are written (`enospc` there is a full dataset disk).
+    DatasetWrite,
+    /// Before a simulation's artifacts are written (`enospc` there is a full disk under
+    /// the renders).
+    ArtifactsWrite,
 }
 
 impl FaultPoint {
     /// Every point, so tests can loop over all of them.
-    pub const ALL: [FaultPoint; 13] = [
+    pub const ALL: [FaultPoint; 15] = [
         FaultPoint::Planner,
         FaultPoint::Coder,
         FaultPoint::Simulator,
@@ -63,6 +68,8 @@ impl FaultPoint {
         FaultPoint::DatasetBeforeRename,
         FaultPoint::DatasetAfterRename,
         FaultPoint::DatasetAfterIndex,
+        FaultPoint::DatasetWrite,
+        FaultPoint::ArtifactsWrite,
     ];
 
     /// The point's name in `BENCHFORGE_FAULT`.
@@ -81,6 +88,8 @@ impl FaultPoint {
             FaultPoint::DatasetBeforeRename => "dataset.before_rename",
             FaultPoint::DatasetAfterRename => "dataset.after_rename",
             FaultPoint::DatasetAfterIndex => "dataset.after_index",
+            FaultPoint::DatasetWrite => "dataset.write",
+            FaultPoint::ArtifactsWrite => "simulator.write_artifacts",
         }
     }
 

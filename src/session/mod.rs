@@ -96,6 +96,22 @@ pub enum StepResult {
         /// Which benchmark it repeats and what is the same.
         reason: String,
     },
+    /// The Persister found the simulation's artifacts gone (a variant folder or its
+    /// `scene.json` missing, e.g. `work/` deleted): the session goes back to simulate, which
+    /// writes them again, rather than becoming a benchmark without its variants.
+    ArtifactsMissing {
+        /// Which files are missing.
+        reason: String,
+    },
+    /// A step could not write because its disk is full, over quota or failing, or below the
+    /// free-space floor: a wait, not a failure. The session stays where it is, no attempt is
+    /// spent, and the step runs again when space returns.
+    ResourceWait {
+        /// Whose step.
+        role: Role,
+        /// What was short, where.
+        shortage: crate::disk::Shortage,
+    },
     /// A step failed without a usable result.
     StepFailed {
         /// Whose step.
@@ -288,6 +304,23 @@ pub fn advance(session: &Session, result: StepResult, limits: &AttemptLimits) ->
                 "a dataset holds each task once",
             );
             next.stage = Stage::Failed { reason };
+        }
+        (Stage::Persisting, StepResult::ArtifactsMissing { reason }) => {
+            journal(
+                &mut next,
+                Role::Persister,
+                "write the benchmark to the dataset",
+                format!("not written: {reason}"),
+                "simulate again to rewrite the variants",
+            );
+            next.stage = Stage::Simulating {
+                attempt: next.attempts.scripts_for_plan.max(1),
+            };
+        }
+        (_, StepResult::ResourceWait { .. }) => {
+            // A full disk is the machine's problem, not the session's: nothing changes, not
+            // even the run of consecutive errors, so the driver has nothing to record and
+            // runs the same step again once space returns.
         }
         (
             stage,
@@ -566,5 +599,67 @@ mod tests {
             }
             other => panic!("{other}"),
         }
+    }
+
+    #[test]
+    fn a_resource_wait_keeps_the_session_where_it_was_and_spends_no_attempt() {
+        let l = AttemptLimits::default();
+        let wait = |role| StepResult::ResourceWait {
+            role,
+            shortage: crate::disk::Shortage {
+                path: "/data/benchmarks".into(),
+                free_bytes: Some(0),
+                cause: "No space left on device (os error 28)".into(),
+            },
+        };
+        let mut s = advance(&advance(&session(), StepResult::Admitted, &l), plan(), &l);
+        s = advance(&s, coded(), &l);
+        // One agent error first: a wait must not add to the run, nor reset it.
+        s = advance(
+            &s,
+            StepResult::StepFailed {
+                role: Role::Simulator,
+                unreachable: false,
+                message: "x".into(),
+            },
+            &l,
+        );
+        assert_eq!(s.attempts.consecutive_errors, 1);
+        // Far more waits than any limit allows errors: still simulating, nothing spent.
+        for _ in 0..(l.agent_errors * 4) {
+            let next = advance(&s, wait(Role::Simulator), &l);
+            assert_eq!(next, s, "a wait changed the session");
+        }
+        s = advance(
+            &advance(&s, simulated(true), &l),
+            reviewed(Decision::Approve),
+            &l,
+        );
+        assert_eq!(s.stage, Stage::Persisting);
+        let before = s.clone();
+        for _ in 0..(l.agent_errors * 4) {
+            s = advance(&s, wait(Role::Persister), &l);
+        }
+        assert_eq!(s, before);
+        assert_eq!(s.stage, Stage::Persisting);
+        s = advance(&s, StepResult::Persisted { path: "p".into() }, &l);
+        assert_eq!(s.stage, Stage::Accepted { path: "p".into() });
+    }
+
+    #[test]
+    fn missing_artifacts_at_persist_send_the_session_back_to_simulate() {
+        let l = AttemptLimits::default();
+        let mut s = advance(&advance(&session(), StepResult::Admitted, &l), plan(), &l);
+        s = advance(&advance(&s, coded(), &l), simulated(true), &l);
+        s = advance(&s, reviewed(Decision::Approve), &l);
+        s = advance(
+            &s,
+            StepResult::ArtifactsMissing {
+                reason: "variants/seed-1/scene.json missing".into(),
+            },
+            &l,
+        );
+        assert_eq!(s.stage, Stage::Simulating { attempt: 1 });
+        assert!(s.journal.last().unwrap().result.contains("seed-1"));
     }
 }

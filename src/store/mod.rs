@@ -71,6 +71,15 @@ pub enum StoreError {
     /// No session with that id.
     #[error("no session {0} in the state store")]
     UnknownSession(String),
+    /// The store's disk is full, over quota or failing: a wait, not a failure (see
+    /// [`StoreError::shortage`]).
+    #[error("state store at {path}: {source}")]
+    Disk {
+        /// The store's folder.
+        path: String,
+        /// The I/O error (`ENOSPC`, `EDQUOT` or `EIO`).
+        source: std::io::Error,
+    },
     /// A test fault fired.
     #[error("{0}")]
     Injected(String),
@@ -82,6 +91,20 @@ pub enum StoreError {
         /// What failed.
         message: String,
     },
+}
+
+impl StoreError {
+    /// The disk shortage behind this error, when it is one: the checkpoint can be recorded
+    /// once space returns.
+    pub fn shortage(&self) -> Option<crate::disk::Shortage> {
+        match self {
+            StoreError::Disk { path, source } => Some(crate::disk::Shortage::from_io(
+                std::path::Path::new(path),
+                source,
+            )),
+            _ => None,
+        }
+    }
 }
 
 /// A theme in the queue and the sessions made from it.
@@ -294,9 +317,22 @@ impl Store {
         }
     }
 
+    /// sled's error as a store error: a full or failing disk becomes [`StoreError::Disk`].
+    pub(crate) fn storage_err(&self, e: sled::Error) -> StoreError {
+        match e {
+            sled::Error::Io(source) if crate::disk::is_resource_error(&source) => {
+                StoreError::Disk {
+                    path: self.path.display().to_string(),
+                    source,
+                }
+            }
+            other => self.sled_err(other),
+        }
+    }
+
     pub(crate) fn flush(&self) -> Result<(), StoreError> {
         fault::hit(FaultPoint::StoreBeforeFlush).map_err(StoreError::Injected)?;
-        self.db.flush().map_err(|e| self.sled_err(e))?;
+        self.db.flush().map_err(|e| self.storage_err(e))?;
         Ok(())
     }
 
@@ -308,7 +344,7 @@ impl Store {
         match result {
             Ok(v) => Ok(v),
             Err(TransactionError::Abort(e)) => Err(e),
-            Err(TransactionError::Storage(e)) => Err(self.sled_err(e)),
+            Err(TransactionError::Storage(e)) => Err(self.storage_err(e)),
         }
     }
 
@@ -394,7 +430,11 @@ impl Store {
         let mut stored = next.clone();
         stored.revision = next.revision + 1;
         stored.updated_unix_ms = now_unix_ms();
-        fault::hit(FaultPoint::CommitBeforeWrite).map_err(StoreError::Injected)?;
+        // As a full disk: `enospc` (and `error`) here is the store's disk full.
+        fault::hit_io(FaultPoint::CommitBeforeWrite).map_err(|source| StoreError::Disk {
+            path: self.path.display().to_string(),
+            source,
+        })?;
         let id = next.id.clone();
         let expected = next.revision;
         self.transaction(|trees| {
