@@ -5,7 +5,7 @@ mod common;
 
 use benchforge::agents::procedural::{ProceduralCoder, ProceduralPlanner};
 use benchforge::agents::{CodeRequest, Coder, PlanRequest, Planner, ScriptDraft};
-use benchforge::plan::PlanOutcome;
+use benchforge::plan::{Plan, PlanOutcome};
 use benchforge::report::ValidationReport;
 use benchforge::script::ScriptError;
 use benchforge::validate::{validate_script, ValidateOptions};
@@ -45,9 +45,9 @@ fn rt() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-/// Plans and codes `theme` once, validates on 8 seeds, and returns the failures in words.
-fn first_attempt_failures(theme: &str, archetype: &str) -> String {
-    let rt = rt();
+/// The procedural Planner's plan of `theme` (it must not be refused) and the procedural
+/// Coder's first script for it.
+fn plan_and_code(rt: &tokio::runtime::Runtime, theme: &str) -> (Plan, ScriptDraft) {
     let plan = match rt
         .block_on(ProceduralPlanner.plan(PlanRequest::new(theme)))
         .unwrap()
@@ -56,16 +56,23 @@ fn first_attempt_failures(theme: &str, archetype: &str) -> String {
         PlanOutcome::Planned(p) => p,
         PlanOutcome::Refused(r) => panic!("{theme}: refused {r:?}"),
     };
-    assert_eq!(plan.archetype, archetype, "{theme}");
     let draft = rt
         .block_on(ProceduralCoder.code(CodeRequest {
-            plan,
+            plan: plan.clone(),
             attempt: 1,
             feedback: None,
             previous_script: None,
         }))
         .unwrap()
         .value;
+    (plan, draft)
+}
+
+/// Plans and codes `theme` once, validates on 8 seeds, and returns the failures in words.
+fn first_attempt_failures(theme: &str, archetype: &str) -> String {
+    let rt = rt();
+    let (plan, draft) = plan_and_code(&rt, theme);
+    assert_eq!(plan.archetype, archetype, "{theme}");
     // BF_AGENT_SEEDS widens the check for a one-off robustness run; the test uses 8.
     let seeds = std::env::var("BF_AGENT_SEEDS")
         .ok()
@@ -145,23 +152,7 @@ fn a_cube_crosses_a_gap_through_a_whole_session() {
 #[test]
 fn the_gates_really_ran_the_passive_and_solution_simulations() {
     let rt = rt();
-    let plan = match rt
-        .block_on(ProceduralPlanner.plan(PlanRequest::new(THEMES[0].0)))
-        .unwrap()
-        .value
-    {
-        PlanOutcome::Planned(p) => p,
-        PlanOutcome::Refused(r) => panic!("refused {r:?}"),
-    };
-    let draft = rt
-        .block_on(ProceduralCoder.code(CodeRequest {
-            plan,
-            attempt: 1,
-            feedback: None,
-            previous_script: None,
-        }))
-        .unwrap()
-        .value;
+    let (_, draft) = plan_and_code(&rt, THEMES[0].0);
     let report = validate(&draft, 8).unwrap();
     let mut hashes = std::collections::BTreeSet::new();
     for s in &report.seeds {
@@ -193,23 +184,7 @@ fn dump_renders_of_every_archetype() {
     std::fs::create_dir_all(&dir).unwrap();
     let rt = rt();
     for (theme, id) in THEMES {
-        let plan = match rt
-            .block_on(ProceduralPlanner.plan(PlanRequest::new(*theme)))
-            .unwrap()
-            .value
-        {
-            PlanOutcome::Planned(p) => p,
-            PlanOutcome::Refused(r) => panic!("{r:?}"),
-        };
-        let draft = rt
-            .block_on(ProceduralCoder.code(CodeRequest {
-                plan,
-                attempt: 1,
-                feedback: None,
-                previous_script: None,
-            }))
-            .unwrap()
-            .value;
+        let (_, draft) = plan_and_code(&rt, theme);
         let script = SceneScript::compile(&draft.source).unwrap();
         let mut scene = script.build(0, [1.0, 1.0, 1.0]).unwrap();
         scene
@@ -266,23 +241,7 @@ fn every_archetypes_build_zone_is_at_most_the_allowed_share_of_its_bounds() {
     let rt = rt();
     let mut worst = (0.0, "");
     for (theme, id) in THEMES {
-        let plan = match rt
-            .block_on(ProceduralPlanner.plan(PlanRequest::new(*theme)))
-            .unwrap()
-            .value
-        {
-            PlanOutcome::Planned(p) => p,
-            PlanOutcome::Refused(r) => panic!("refused {r:?}"),
-        };
-        let draft = rt
-            .block_on(ProceduralCoder.code(CodeRequest {
-                plan,
-                attempt: 1,
-                feedback: None,
-                previous_script: None,
-            }))
-            .unwrap()
-            .value;
+        let (_, draft) = plan_and_code(&rt, theme);
         let script = SceneScript::compile(&draft.source).unwrap();
         for seed in 0..8 {
             let scene = script.build(seed, draft.scale_ranges.sample(seed)).unwrap();
