@@ -263,3 +263,49 @@ fn leftover_temporary_benchmark_folders_are_removed_at_start() {
     assert!(log_text(&data).contains("leftover temporary benchmark folders (.tmp-*) removed"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// On a disk with no room for a new file, the status file is still rewritten (in place), so
+/// `status` can say the daemon is paused while the disk is full.
+#[test]
+fn the_status_file_is_rewritten_on_a_full_disk() {
+    use benchforge::store::{
+        read_snapshot, status_snapshot_path, write_status_file, StatusSnapshot,
+    };
+    let dir = temp_dir("disk-status");
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
+        .arg(&data)
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !mounted {
+        eprintln!("SKIPPED: cannot mount a tmpfs here (needs root)");
+        let _ = std::fs::remove_dir_all(&dir);
+        return;
+    }
+    let path = status_snapshot_path(&data);
+    write_status_file(&path, &StatusSnapshot::default()).unwrap();
+    // Fill the disk to the last byte.
+    let filler = data.join("filler");
+    let mut f = std::fs::File::create(&filler).unwrap();
+    let chunk = vec![0u8; 4096];
+    while std::io::Write::write_all(&mut f, &chunk).is_ok() {}
+    drop(f);
+    assert!(
+        std::fs::write(data.join("probe"), b"x").is_err(),
+        "the disk should be full"
+    );
+    let paused = StatusSnapshot {
+        paused: Some(format!("disk full at {}", data.display())),
+        ..StatusSnapshot::default()
+    };
+    let written = write_status_file(&path, &paused);
+    let read = read_snapshot(&data);
+    let _ = Command::new("umount").arg(&data).status();
+    let _ = std::fs::remove_dir_all(&dir);
+    written.expect("the status file is rewritten on a full disk");
+    assert_eq!(read.unwrap().paused, paused.paused);
+}

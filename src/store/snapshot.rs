@@ -84,7 +84,9 @@ pub fn status_snapshot_path(data_dir: &Path) -> PathBuf {
     data_dir.join("status.json")
 }
 
-/// Writes `snapshot` to `path` (temp file + rename, so a reader never sees half).
+/// Writes `snapshot` to `path` (temp file + rename, so a reader never sees half). On a full
+/// disk, where no new file fits, it overwrites the existing file in place instead: the
+/// status must still say the daemon is paused, and the old file's blocks hold the new text.
 pub fn write_status_file(path: &Path, snapshot: &StatusSnapshot) -> Result<(), StoreError> {
     let err = |e: std::io::Error| StoreError::Snapshot {
         path: path.display().to_string(),
@@ -95,8 +97,23 @@ pub fn write_status_file(path: &Path, snapshot: &StatusSnapshot) -> Result<(), S
         path: path.display().to_string(),
         message: e.to_string(),
     })?;
-    std::fs::write(&tmp, text).map_err(err)?;
-    std::fs::rename(&tmp, path).map_err(err)
+    match std::fs::write(&tmp, &text) {
+        Ok(()) => std::fs::rename(&tmp, path).map_err(err),
+        Err(e) if crate::disk::is_resource_error(&e) && path.is_file() => {
+            let _ = std::fs::remove_file(&tmp);
+            overwrite_in_place(path, text.as_bytes()).map_err(err)
+        }
+        Err(e) => Err(err(e)),
+    }
+}
+
+/// Writes `bytes` over the file at `path` without allocating a new file.
+fn overwrite_in_place(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut file = std::fs::OpenOptions::new().write(true).open(path)?;
+    file.write_all(bytes)?;
+    file.set_len(bytes.len() as u64)?;
+    file.sync_all()
 }
 
 /// Reads the status snapshot of `data_dir`.
