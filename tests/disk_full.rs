@@ -110,6 +110,17 @@ fn check_after_resume(data: &Path, baseline: &BTreeMap<String, benchforge::sessi
     );
 }
 
+/// Mounts a tmpfs of `size` (e.g. `64m`) on `dir`; false where mounting is not permitted.
+fn mount_tmpfs(dir: &Path, size: &str) -> bool {
+    Command::new("mount")
+        .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+        .arg(dir)
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
 /// A daemon killed when the test ends early, so a failed test leaves no process behind
 /// holding its tmpfs.
 struct Killed(Option<std::process::Child>);
@@ -134,13 +145,7 @@ fn a_dataset_disk_filled_mid_run_pauses_the_daemon_until_space_returns() {
     let dir = temp_dir("disk-tmpfs");
     let data = dir.join("data");
     std::fs::create_dir_all(&data).unwrap();
-    let mounted = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=64m", "tmpfs"])
-        .arg(&data)
-        .stderr(Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
+    let mounted = mount_tmpfs(&data, "64m");
     if !mounted {
         eprintln!(
             "SKIPPED: cannot mount a tmpfs here (needs root); the enospc fault-point test covers the pause"
@@ -274,13 +279,7 @@ fn the_status_file_is_rewritten_on_a_full_disk() {
     let dir = temp_dir("disk-status");
     let data = dir.join("data");
     std::fs::create_dir_all(&data).unwrap();
-    let mounted = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
-        .arg(&data)
-        .stderr(Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
+    let mounted = mount_tmpfs(&data, "1m");
     if !mounted {
         eprintln!("SKIPPED: cannot mount a tmpfs here (needs root)");
         let _ = std::fs::remove_dir_all(&dir);

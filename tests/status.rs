@@ -11,20 +11,6 @@ use common::*;
 
 const LONG: Duration = Duration::from_secs(60);
 
-fn status_text(data: &std::path::Path) -> String {
-    let out = benchforge(&[])
-        .args(["status", "--data-dir"])
-        .arg(data)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 #[test]
 fn status_says_running_then_dead_after_sigkill_then_stopped_after_a_clean_exit_and_a_second_daemon_is_refused(
 ) {

@@ -164,10 +164,12 @@ fn check_folders(data_dir: &Path, expected: usize) -> Vec<PathBuf> {
     dirs
 }
 
-/// `benchforge status --json` for `data_dir`.
-pub fn status_json(data_dir: &Path) -> serde_json::Value {
+/// What `benchforge status [extra] --data-dir DIR` printed (it must succeed).
+fn status_output(data_dir: &Path, extra: &[&str]) -> Vec<u8> {
     let out = benchforge(&[])
-        .args(["status", "--json", "--data-dir"])
+        .arg("status")
+        .args(extra)
+        .arg("--data-dir")
         .arg(data_dir)
         .output()
         .unwrap();
@@ -176,7 +178,17 @@ pub fn status_json(data_dir: &Path) -> serde_json::Value {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).unwrap()
+    out.stdout
+}
+
+/// `benchforge status --json` for `data_dir`.
+pub fn status_json(data_dir: &Path) -> serde_json::Value {
+    serde_json::from_slice(&status_output(data_dir, &["--json"])).unwrap()
+}
+
+/// `benchforge status` (the readable text) for `data_dir`.
+pub fn status_text(data_dir: &Path) -> String {
+    String::from_utf8(status_output(data_dir, &[])).unwrap()
 }
 
 /// Sends SIGTERM to `child`.
