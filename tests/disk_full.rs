@@ -308,3 +308,70 @@ fn the_status_file_is_rewritten_on_a_full_disk() {
     written.expect("the status file is rewritten on a full disk");
     assert_eq!(read.unwrap().paused, paused.paused);
 }
+
+/// The state store's own disk (a tmpfs mounted on `data/state`) filled to the last byte
+/// mid-run: sled's writes fail with `ENOSPC`. The daemon pauses (status says so, naming the
+/// store's folder), spends no attempt, reopens the store by itself once space returns, and
+/// finishes every benchmark.
+#[test]
+fn a_store_disk_filled_mid_run_pauses_the_daemon_until_space_returns() {
+    let dir = temp_dir("disk-store");
+    let data = dir.join("data");
+    let state = data.join("state");
+    std::fs::create_dir_all(&state).unwrap();
+    if !mount_tmpfs(&state, "32m") {
+        eprintln!(
+            "SKIPPED: cannot mount a tmpfs here (needs root); the enospc fault-point test covers the store"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+        return;
+    }
+    struct Unmount(PathBuf, PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").arg(&self.0).status();
+            let _ = std::fs::remove_dir_all(&self.1);
+        }
+    }
+    let _unmount = Unmount(state.clone(), dir.clone());
+    let baseline = baseline_attempts();
+
+    let cfg = config(&dir, &data, 1);
+    let mut cmd = benchforge(&[]);
+    cmd.args(["run", "--until-idle", "--config"])
+        .arg(&cfg)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = Killed(Some(cmd.spawn().unwrap()));
+    wait_until("the daemon to start", LONG, || {
+        log_text(&data).contains("daemon started")
+    });
+    // Fill the store's disk to the last byte: sled's next log write fails.
+    let ballast = state.join("ballast");
+    let mut f = std::fs::File::create(&ballast).unwrap();
+    let chunk = vec![0u8; 4096];
+    while std::io::Write::write_all(&mut f, &chunk).is_ok() {}
+    drop(f);
+    assert_eq!(benchforge::disk::free_bytes(&state).unwrap(), 0);
+
+    wait_until("status to show the store's pause", LONG, || {
+        paused(&data).is_some_and(|p| p.contains(&state.display().to_string()))
+    });
+    let reason = paused(&data).unwrap();
+    assert!(reason.starts_with("disk full at "), "{reason}");
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(
+        paused(&data).is_some(),
+        "the pause ended while the disk is still full"
+    );
+    assert!(!log_text(&data).contains("session failed"));
+
+    std::fs::remove_file(&ballast).unwrap();
+    let out = wait_output(child.take(), LONG);
+    assert!(
+        out.status.success(),
+        "{}",
+        tail(&String::from_utf8_lossy(&out.stderr), 30)
+    );
+    check_after_resume(&data, &baseline);
+}

@@ -40,6 +40,8 @@ pub struct Persister {
     waits: std::collections::HashMap<String, u32>,
     /// When the current pause began, for the resume line.
     paused_at: Option<std::time::Instant>,
+    /// The folder whose disk was short, for the resume line's free space.
+    paused_path: Option<std::path::PathBuf>,
 }
 
 impl Persister {
@@ -58,6 +60,7 @@ impl Persister {
             persisting: std::collections::HashSet::new(),
             waits: std::collections::HashMap::new(),
             paused_at: None,
+            paused_path: None,
         }
     }
 
@@ -76,6 +79,7 @@ impl Persister {
                 "disk full: admission paused; sessions keep their place and retry with backoff"
             );
             self.paused_at.get_or_insert_with(std::time::Instant::now);
+            self.paused_path = Some(shortage.path.clone());
             self.shared.board.set_paused(Some(reason));
             self.shared
                 .board
@@ -86,9 +90,9 @@ impl Persister {
     }
 
     /// The store refused a write for lack of space although its disk has space above the
-    /// floor again: sled keeps the error of a failed log write until it is reopened, so only
-    /// a restart helps. Said once, in the log and in `status`, rather than waiting silently,
-    /// after [`STORE_WAITS_BEFORE_RESTART`] failed tries in a row.
+    /// floor again, and reopening it (each commit does, see [`Store::reopen_if_stale`]) did
+    /// not help: the disk is failing. Said once, in the log and in `status`, rather than
+    /// waiting silently, after [`STORE_WAITS_BEFORE_RESTART`] failed tries in a row.
     fn store_still_failing(&mut self, id: &str, shortage: &crate::disk::Shortage) {
         if self.waits.get(id).copied().unwrap_or(0) < STORE_WAITS_BEFORE_RESTART {
             return;
@@ -96,7 +100,7 @@ impl Persister {
         let floor = crate::limits::current().min_free_bytes;
         let has_space = crate::disk::free_bytes(&shortage.path).is_ok_and(|free| free >= floor);
         let reason = format!(
-            "the state store at {} cannot write since its disk filled: restart the daemon",
+            "the state store at {} keeps failing to write although its disk has room: check the disk (dmesg), then restart the daemon",
             shortage.path.display()
         );
         if has_space && self.shared.board.paused().as_deref() != Some(reason.as_str()) {
@@ -117,11 +121,16 @@ impl Persister {
             .take()
             .map(|t| t.elapsed().as_secs_f64())
             .unwrap_or_default();
-        let free_bytes = crate::disk::free_bytes(&self.shared.data_dir)
+        let short = self
+            .paused_path
+            .take()
+            .unwrap_or_else(|| self.shared.data_dir.clone());
+        let free_bytes = crate::disk::free_bytes(&short)
             .map(|b| b.to_string())
             .unwrap_or_else(|_| "unknown".into());
         tracing::info!(
             paused_s = format!("{paused_s:.1}"),
+            path = %short.display(),
             free_bytes,
             "disk space back: resuming admission"
         );
@@ -153,6 +162,12 @@ impl Persister {
         result: StepResult,
         ctx: &mut Context<Self>,
     ) -> Option<Session> {
+        // After a write that met a full disk, sled's memory may hold what never reached the
+        // disk: nothing is read until the store is reopened from what is on disk.
+        if let Err(e) = self.store.reopen_if_stale() {
+            self.retry_checkpoint(id, revision, result, &e, ctx);
+            return None;
+        }
         let current = match self.store.session(id) {
             Ok(s) => s,
             Err(StoreError::UnknownSession(_)) => {
@@ -164,6 +179,16 @@ impl Persister {
                 return None;
             }
         };
+        if current.revision == revision + 1 && self.waits.contains_key(id) {
+            // A checkpoint whose write met a full disk was retried, but sled had written it
+            // to disk before reporting the error (the store was reopened from the disk since):
+            // it is recorded, so it goes on from here.
+            tracing::info!(
+                session = id,
+                "checkpoint found recorded after the store's disk filled"
+            );
+            return Some(current);
+        }
         if current.revision != revision {
             tracing::debug!(
                 session = id,
@@ -207,29 +232,44 @@ impl Persister {
                 Some(stored)
             }
             Err(StoreError::Stale { .. }) => None,
-            Err(e) => match e.shortage() {
-                Some(shortage) => {
-                    let delay = self.pause(id, &shortage);
-                    tracing::warn!(session = id, error = %e, delay_ms = delay.as_millis() as u64, "checkpoint not recorded: the store's disk is full; recording it again after a backoff");
-                    self.store_still_failing(id, &shortage);
-                    let id = id.to_string();
-                    ctx.run_later(delay, move |_, ctx| {
-                        ctx.notify(StepDone {
-                            session_id: id,
-                            revision,
-                            result: retry_with,
-                        })
-                    });
-                    None
-                }
-                None => {
-                    tracing::error!(session = id, error = %e, "checkpoint not recorded; the step will rerun after a restart");
-                    self.shared
-                        .board
-                        .error(ErrorKind::Checkpoint, e.to_string());
-                    None
-                }
-            },
+            Err(e) => {
+                self.retry_checkpoint(id, revision, retry_with, &e, ctx);
+                None
+            }
+        }
+    }
+
+    /// A checkpoint could not be recorded: on a full disk it is recorded again after a
+    /// backoff (admission paused meanwhile); any other store error is reported, and the step
+    /// reruns after a restart.
+    fn retry_checkpoint(
+        &mut self,
+        id: &str,
+        revision: u64,
+        result: StepResult,
+        e: &StoreError,
+        ctx: &mut Context<Self>,
+    ) {
+        match e.shortage() {
+            Some(shortage) => {
+                let delay = self.pause(id, &shortage);
+                tracing::warn!(session = id, error = %e, delay_ms = delay.as_millis() as u64, "checkpoint not recorded: the store's disk is full; recording it again after a backoff");
+                self.store_still_failing(id, &shortage);
+                let id = id.to_string();
+                ctx.run_later(delay, move |_, ctx| {
+                    ctx.notify(StepDone {
+                        session_id: id,
+                        revision,
+                        result,
+                    })
+                });
+            }
+            None => {
+                tracing::error!(session = id, error = %e, "checkpoint not recorded; the step will rerun after a restart");
+                self.shared
+                    .board
+                    .error(ErrorKind::Checkpoint, e.to_string());
+            }
         }
     }
 

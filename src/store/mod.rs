@@ -265,15 +265,52 @@ impl Trees<'_> {
 /// The store's page cache, in bytes.
 pub const STORE_CACHE_BYTES: u64 = 32 * 1024 * 1024;
 
+/// Free bytes the store's disk must have before a store whose write failed for lack of
+/// space is reopened: room for sled's next log segment and a few checkpoints.
+const REOPEN_MIN_FREE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// How long a reopen waits for reads already in flight to let go of the old handles.
+const REOPEN_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// sled's handles of one opening of the store.
+pub(crate) struct Handles {
+    db: sled::Db,
+    pub(crate) sessions: sled::Tree,
+    pub(crate) by_stage: sled::Tree,
+    pub(crate) themes: sled::Tree,
+    pub(crate) meta: sled::Tree,
+}
+
+impl Handles {
+    fn open(path: &Path) -> Result<Handles, sled::Error> {
+        // A bounded page cache: sled's default (1 GiB) lets a weeks-long daemon's memory
+        // wander with what it last read; the hot data (index, counters, open sessions) is
+        // small.
+        let db = sled::Config::new()
+            .path(path)
+            .cache_capacity(STORE_CACHE_BYTES)
+            .open()?;
+        Ok(Handles {
+            sessions: db.open_tree("sessions")?,
+            by_stage: db.open_tree("by_stage")?,
+            themes: db.open_tree("themes")?,
+            meta: db.open_tree("meta")?,
+            db,
+        })
+    }
+}
+
 /// The open store.
+///
+/// sled keeps the error of a failed log write (a full disk) for as long as it stays open:
+/// every later write fails with it. So such an error marks the store `stale`, and the next
+/// write first reopens it ([`Store::reopen_if_stale`]) once its disk has room again; what
+/// sled had flushed before is all there, and the failed write is retried by its caller.
 pub struct Store {
     path: PathBuf,
     snapshot_path: PathBuf,
-    db: sled::Db,
-    sessions: sled::Tree,
-    by_stage: sled::Tree,
-    themes: sled::Tree,
-    meta: sled::Tree,
+    handles: std::sync::RwLock<Option<std::sync::Arc<Handles>>>,
+    stale: std::sync::atomic::AtomicBool,
 }
 
 impl Store {
@@ -289,25 +326,86 @@ impl Store {
             path: data_dir.display().to_string(),
             message: e.to_string(),
         })?;
-        // A bounded page cache: sled's default (1 GiB) lets a weeks-long daemon's memory
-        // wander with what it last read; the hot data (index, counters, open sessions) is
-        // small.
-        let db = sled::Config::new()
-            .path(&path)
-            .cache_capacity(STORE_CACHE_BYTES)
-            .open()
-            .map_err(sled_err)?;
+        let handles = Handles::open(&path).map_err(sled_err)?;
         let store = Store {
             snapshot_path: status_snapshot_path(data_dir),
-            sessions: db.open_tree("sessions").map_err(sled_err)?,
-            by_stage: db.open_tree("by_stage").map_err(sled_err)?,
-            themes: db.open_tree("themes").map_err(sled_err)?,
-            meta: db.open_tree("meta").map_err(sled_err)?,
             path,
-            db,
+            handles: std::sync::RwLock::new(Some(std::sync::Arc::new(handles))),
+            stale: std::sync::atomic::AtomicBool::new(false),
         };
         versioning::upgrade(&store)?;
         Ok(store)
+    }
+
+    /// The current sled handles.
+    pub(crate) fn h(&self) -> Result<std::sync::Arc<Handles>, StoreError> {
+        self.handles
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+            .ok_or_else(|| StoreError::Sled {
+                path: self.path.display().to_string(),
+                message:
+                    "the store could not be reopened after its disk filled; restart the daemon"
+                        .into(),
+            })
+    }
+
+    /// True when a write failed for lack of space and the store has not been reopened since.
+    pub fn is_stale(&self) -> bool {
+        self.stale.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Reopens the store when a write failed for lack of space ([`Store::is_stale`]) and its
+    /// disk has room again (at least [`REOPEN_MIN_FREE_BYTES`]); a no-op otherwise. While the
+    /// disk is still short this is the same [`StoreError::Disk`] a write would give, so the
+    /// caller keeps waiting.
+    pub fn reopen_if_stale(&self) -> Result<(), StoreError> {
+        use std::sync::atomic::Ordering;
+        if !self.is_stale() {
+            return Ok(());
+        }
+        let disk_err = |source: std::io::Error| StoreError::Disk {
+            path: self.path.display().to_string(),
+            source,
+        };
+        let free = crate::disk::free_bytes(&self.path).map_err(disk_err)?;
+        if free < REOPEN_MIN_FREE_BYTES {
+            return Err(disk_err(std::io::Error::from_raw_os_error(28)));
+        }
+        let mut slot = self
+            .handles
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if !self.is_stale() {
+            return Ok(()); // Another caller reopened it meanwhile.
+        }
+        // sled's file lock is held until every handle is gone: wait for reads in flight
+        // (they hold a clone of the handles, never the lock) to finish.
+        let mut old = slot.take();
+        let waited = std::time::Instant::now();
+        while let Some(arc) = old.take() {
+            match std::sync::Arc::try_unwrap(arc) {
+                Ok(handles) => drop(handles),
+                Err(arc) if waited.elapsed() < REOPEN_WAIT => {
+                    old = Some(arc);
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                Err(arc) => {
+                    *slot = Some(arc);
+                    return Err(self.sled_err("reads in flight kept the store open; will retry"));
+                }
+            }
+        }
+        match Handles::open(&self.path) {
+            Ok(handles) => {
+                *slot = Some(std::sync::Arc::new(handles));
+                self.stale.store(false, Ordering::Release);
+                tracing::info!(path = %self.path.display(), free_bytes = free, "state store reopened after its disk filled");
+                Ok(())
+            }
+            Err(e) => Err(self.storage_err(e)),
+        }
     }
 
     pub(crate) fn sled_err(&self, e: impl std::fmt::Display) -> StoreError {
@@ -321,6 +419,8 @@ impl Store {
     pub(crate) fn storage_err(&self, e: sled::Error) -> StoreError {
         match e {
             sled::Error::Io(source) if crate::disk::is_resource_error(&source) => {
+                // sled keeps this error until it is reopened.
+                self.stale.store(true, std::sync::atomic::Ordering::Release);
                 StoreError::Disk {
                     path: self.path.display().to_string(),
                     source,
@@ -332,7 +432,7 @@ impl Store {
 
     pub(crate) fn flush(&self) -> Result<(), StoreError> {
         fault::hit(FaultPoint::StoreBeforeFlush).map_err(StoreError::Injected)?;
-        self.db.flush().map_err(|e| self.storage_err(e))?;
+        self.h()?.db.flush().map_err(|e| self.storage_err(e))?;
         Ok(())
     }
 
@@ -353,7 +453,8 @@ impl Store {
         &self,
         f: impl Fn(&Trees) -> TxResult<T>,
     ) -> Result<T, StoreError> {
-        self.tx_result((&self.sessions, &self.by_stage, &self.meta).transaction(
+        let h = self.h()?;
+        self.tx_result((&h.sessions, &h.by_stage, &h.meta).transaction(
             |(sessions, by_stage, meta)| {
                 f(&Trees {
                     sessions,
@@ -368,8 +469,10 @@ impl Store {
     /// changes; otherwise the theme and its `count` queued sessions are written in one
     /// transaction and flushed.
     pub fn queue_theme(&self, spec: &ThemeSpec) -> Result<QueueOutcome, StoreError> {
+        self.reopen_if_stale()?;
+        let h = self.h()?;
         let key = spec.key();
-        if let Some(bytes) = self.themes.get(&key).map_err(|e| self.sled_err(e))? {
+        if let Some(bytes) = h.themes.get(&key).map_err(|e| self.sled_err(e))? {
             let record: ThemeRecord = decode(&key, &bytes)?;
             return Ok(QueueOutcome {
                 theme_key: key,
@@ -386,7 +489,7 @@ impl Store {
         let theme_bytes = encode(&key, &record)?;
         fault::hit(FaultPoint::QueueThemeBeforeWrite).map_err(StoreError::Injected)?;
         let result: Result<bool, TransactionError<StoreError>> =
-            (&self.themes, &self.sessions, &self.by_stage, &self.meta).transaction(
+            (&h.themes, &h.sessions, &h.by_stage, &h.meta).transaction(
                 |(themes, s, by_stage, meta)| {
                     if themes.get(key.as_bytes())?.is_some() {
                         return Ok(false);
@@ -415,6 +518,7 @@ impl Store {
     /// The session `id`.
     pub fn session(&self, id: &str) -> Result<Session, StoreError> {
         let bytes = self
+            .h()?
             .sessions
             .get(id)
             .map_err(|e| self.sled_err(e))?
@@ -427,6 +531,7 @@ impl Store {
     /// index, the stage counts and the usage total change in the same transaction. Returns
     /// the stored session with its revision bumped.
     pub fn commit(&self, next: &Session) -> Result<Session, StoreError> {
+        self.reopen_if_stale()?;
         let mut stored = next.clone();
         stored.revision = next.revision + 1;
         stored.updated_unix_ms = now_unix_ms();
@@ -462,7 +567,7 @@ impl Store {
     /// never on the daemon's hot path.
     pub fn sessions(&self) -> Result<Vec<Session>, StoreError> {
         let mut out = Vec::new();
-        for item in self.sessions.iter() {
+        for item in self.h()?.sessions.iter() {
             let (key, bytes) = item.map_err(|e| self.sled_err(e))?;
             out.push(decode(&String::from_utf8_lossy(&key), &bytes)?);
         }
@@ -472,7 +577,7 @@ impl Store {
     /// The ids of the sessions at `kind`, oldest first, at most `limit` (from the index).
     pub fn ids_at(&self, kind: StageKind, limit: usize) -> Result<Vec<String>, StoreError> {
         let mut out = Vec::new();
-        for item in self.by_stage.scan_prefix([kind.code()]).take(limit) {
+        for item in self.h()?.by_stage.scan_prefix([kind.code()]).take(limit) {
             let (key, _) = item.map_err(|e| self.sled_err(e))?;
             out.push(String::from_utf8_lossy(&key[9..]).into_owned());
         }
@@ -490,6 +595,7 @@ impl Store {
     /// How many sessions are at `kind` (from the counters: O(1)).
     pub fn count_at(&self, kind: StageKind) -> Result<u64, StoreError> {
         Ok(self
+            .h()?
             .meta
             .get(count_key(kind))
             .map_err(|e| self.sled_err(e))?
@@ -509,7 +615,7 @@ impl Store {
     /// Every theme record.
     pub fn themes(&self) -> Result<Vec<ThemeRecord>, StoreError> {
         let mut out = Vec::new();
-        for item in self.themes.iter() {
+        for item in self.h()?.themes.iter() {
             let (key, bytes) = item.map_err(|e| self.sled_err(e))?;
             out.push(decode(&String::from_utf8_lossy(&key), &bytes)?);
         }
@@ -520,7 +626,7 @@ impl Store {
     pub fn status(&self) -> Result<StatusSnapshot, StoreError> {
         let mut snapshot = StatusSnapshot {
             updated_unix_ms: now_unix_ms(),
-            themes: self.themes.len(),
+            themes: self.h()?.themes.len(),
             daemon_pid: std::process::id(),
             ..StatusSnapshot::default()
         };
@@ -534,7 +640,12 @@ impl Store {
         snapshot.accepted = count(StageKind::Accepted);
         snapshot.rejected = count(StageKind::Rejected);
         snapshot.failed = count(StageKind::Failed);
-        snapshot.usage = match self.meta.get(USAGE_KEY).map_err(|e| self.sled_err(e))? {
+        snapshot.usage = match self
+            .h()?
+            .meta
+            .get(USAGE_KEY)
+            .map_err(|e| self.sled_err(e))?
+        {
             Some(bytes) => decode(USAGE_KEY, &bytes)?,
             None => Usage::default(),
         };
@@ -546,7 +657,8 @@ impl Store {
     /// reads only the newest refused sessions, whatever the store holds).
     fn refused_themes(&self) -> Result<Vec<snapshot::RefusedTheme>, StoreError> {
         let mut out: Vec<snapshot::RefusedTheme> = Vec::new();
-        let newest = self
+        let h = self.h()?;
+        let newest = h
             .by_stage
             .scan_prefix([StageKind::Rejected.code()])
             .rev()
@@ -614,7 +726,7 @@ impl Store {
                 s.reviews.len()
             );
         }
-        for item in self.by_stage.iter() {
+        for item in self.h()?.by_stage.iter() {
             let (key, _) = item.map_err(|e| self.sled_err(e))?;
             let kind = StageKind::ALL
                 .into_iter()
@@ -646,7 +758,7 @@ impl Store {
             .collect();
         expected.sort();
         let mut found = Vec::new();
-        for item in self.by_stage.iter() {
+        for item in self.h().map_err(|e| e.to_string())?.by_stage.iter() {
             found.push(item.map_err(|e| e.to_string())?.0.to_vec());
         }
         if expected != found {

@@ -198,6 +198,8 @@ fn a_store_of_a_newer_format_is_refused_naming_both_versions() {
     {
         let store = Store::open(&dir).unwrap();
         store
+            .h()
+            .unwrap()
             .meta
             .insert("format_version", &(FORMAT_VERSION + 1).to_be_bytes())
             .unwrap();

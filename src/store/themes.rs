@@ -84,8 +84,10 @@ impl Store {
         &self,
         wanted: &[WantedTheme],
     ) -> Result<Vec<ThemeReconcile>, StoreError> {
+        self.reopen_if_stale()?;
+        let h = self.h()?;
         let mut records: Vec<(String, ThemeRecord)> = Vec::new();
-        for item in self.themes.iter() {
+        for item in h.themes.iter() {
             let (key, bytes) = item.map_err(|e| self.sled_err(e))?;
             let key = String::from_utf8_lossy(&key).into_owned();
             let record: ThemeRecord = decode(&key, &bytes)?;
@@ -246,7 +248,7 @@ impl Store {
             .map(|(k, r)| Ok((k.clone(), encode(k, r)?)))
             .collect::<Result<_, StoreError>>()?;
         let result: Result<(), TransactionError<StoreError>> =
-            (&self.themes, &self.sessions, &self.by_stage, &self.meta).transaction(
+            (&h.themes, &h.sessions, &h.by_stage, &h.meta).transaction(
                 |(themes, sessions, by_stage, meta)| {
                     for (k, bytes) in &theme_bytes {
                         themes.insert(k.as_bytes(), bytes.clone())?;

@@ -30,6 +30,7 @@ const VERSION_KEY: &str = "format_version";
 /// The version recorded in the store, if any.
 pub(crate) fn stored_version(store: &Store) -> Result<Option<u32>, StoreError> {
     Ok(store
+        .h()?
         .meta
         .get(VERSION_KEY)
         .map_err(|e| store.sled_err(e))?
@@ -39,11 +40,11 @@ pub(crate) fn stored_version(store: &Store) -> Result<Option<u32>, StoreError> {
 /// Brings the store to [`FORMAT_VERSION`]: a fresh store is stamped, an older one migrated
 /// step by step, a newer one refused.
 pub(crate) fn upgrade(store: &Store) -> Result<(), StoreError> {
+    let h = store.h()?;
     let found = match stored_version(store)? {
         Some(v) => v,
-        None if store.sessions.is_empty() && store.themes.is_empty() => {
-            store
-                .meta
+        None if h.sessions.is_empty() && h.themes.is_empty() => {
+            h.meta
                 .insert(VERSION_KEY, &FORMAT_VERSION.to_be_bytes())
                 .map_err(|e| store.sled_err(e))?;
             return store.flush();
@@ -375,13 +376,13 @@ pub fn session_from_v1(old: SessionV1) -> Session {
 /// leaves either the old store or the new one.
 fn v1_to_v2(store: &Store) -> Result<(), StoreError> {
     let mut sessions = Vec::new();
-    for item in store.sessions.iter() {
+    for item in store.h()?.sessions.iter() {
         let (key, bytes) = item.map_err(|e| store.sled_err(e))?;
         let key = String::from_utf8_lossy(&key).into_owned();
         sessions.push(session_from_v1(bare_decode(&key, &bytes)?));
     }
     let mut themes = Vec::new();
-    for item in store.themes.iter() {
+    for item in store.h()?.themes.iter() {
         let (key, bytes) = item.map_err(|e| store.sled_err(e))?;
         let key = String::from_utf8_lossy(&key).into_owned();
         let old: ThemeRecordV1 = bare_decode(&key, &bytes)?;
@@ -392,24 +393,23 @@ fn v1_to_v2(store: &Store) -> Result<(), StoreError> {
         };
         themes.push((key.clone(), encode(&key, &record)?));
     }
+    let h = store.h()?;
     let result: Result<(), TransactionError<StoreError>> =
-        (&store.themes, &store.sessions, &store.by_stage, &store.meta).transaction(
-            |(t, s, by_stage, meta)| {
-                for (key, bytes) in &themes {
-                    t.insert(key.as_bytes(), bytes.clone())?;
-                }
-                let trees = Trees {
-                    sessions: s,
-                    by_stage,
-                    meta,
-                };
-                for session in &sessions {
-                    trees.insert_new(session)?;
-                }
-                meta.insert(VERSION_KEY, &2u32.to_be_bytes())?;
-                Ok(())
-            },
-        );
+        (&h.themes, &h.sessions, &h.by_stage, &h.meta).transaction(|(t, s, by_stage, meta)| {
+            for (key, bytes) in &themes {
+                t.insert(key.as_bytes(), bytes.clone())?;
+            }
+            let trees = Trees {
+                sessions: s,
+                by_stage,
+                meta,
+            };
+            for session in &sessions {
+                trees.insert_new(session)?;
+            }
+            meta.insert(VERSION_KEY, &2u32.to_be_bytes())?;
+            Ok(())
+        });
     store.tx_result(result)?;
     store.flush()
 }
