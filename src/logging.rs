@@ -147,7 +147,15 @@ where
         fmt::time::SystemTime.format_time(&mut writer)?;
         write!(writer, " {:>5} ", event.metadata().level())?;
         if let Some(scope) = ctx.event_scope() {
-            for span in scope.from_root() {
+            // A session span entered inside another (a checkpoint recorded while the
+            // persist step's span is current) carries the newer stage: only the innermost
+            // session span is written, so a line never says two stages.
+            let spans: Vec<_> = scope.from_root().collect();
+            let innermost_session = spans.iter().rposition(|s| s.name() == "session");
+            for (i, span) in spans.iter().enumerate() {
+                if span.name() == "session" && Some(i) != innermost_session {
+                    continue;
+                }
                 let extensions = span.extensions();
                 if let Some(fields) = extensions.get::<FormattedFields<N>>() {
                     if !fields.is_empty() {

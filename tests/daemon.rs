@@ -536,6 +536,21 @@ fn log_lines_carry_plain_session_theme_and_stage_in_text_and_json() {
             .filter(|l| l.contains(&format!("session={id} ")))
             .collect();
         assert!(lines.len() >= 8, "{lines:#?}");
+        // One stage per line: a checkpoint recorded inside the persist step's span says only
+        // the stage it moved to.
+        for line in log.lines() {
+            assert!(
+                line.matches(" stage=").count() <= 1,
+                "a line with two stages: {line}"
+            );
+        }
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains(&format!("session={id} theme={theme} stage=accepted "))),
+            "no line says the session is accepted:\n{}",
+            lines.join("\n")
+        );
         for stage in [
             "planning",
             "coding",
