@@ -1,5 +1,6 @@
-//! Re-validating a benchmark folder with the real binary: `benchforge validate DIR --json`.
-//! Every test that generates benchmarks calls [`assert_reproduces`] on each of them.
+//! Re-validating a benchmark folder with the real binary: `benchforge validate DIR --json`,
+//! and, where MuJoCo is installed, `benchforge crosscheck DIR --json`. Every test that
+//! generates benchmarks calls [`assert_reproduces`] on each of them.
 
 #![allow(dead_code)]
 
@@ -92,7 +93,74 @@ pub fn assert_reproduces(dir: &Path) -> Vec<Value> {
         dir.display(),
         r.summary
     );
+    if mujoco_available() {
+        assert_engines_agree(dir);
+    }
     r.seeds
+}
+
+/// True when `python3` can import MuJoCo (CI installs it; see `.ci/run`). Asked once.
+pub fn mujoco_available() -> bool {
+    static AVAILABLE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *AVAILABLE.get_or_init(|| {
+        std::process::Command::new("python3")
+            .args(["-c", "import mujoco"])
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+    })
+}
+
+/// Asserts that MuJoCo, loading the folder's exported variants, reaches the same outcome as
+/// rapier on every recorded seed: the payload in the goal or not, passive and with the
+/// reference solution. The distances between the engines' final payload positions are
+/// appended to `target/tmp/crosscheck-distances.txt` (one line per benchmark: name, worst
+/// passive and worst with-solution distance in metres) for the closing figures.
+pub fn assert_engines_agree(dir: &Path) {
+    let out = run_benchforge(&["crosscheck", dir.to_str().expect("UTF-8 path"), "--json"]);
+    let report: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{}: crosscheck --json printed no report ({e}): {}",
+            dir.display(),
+            out.stderr
+        )
+    });
+    let variants = report["variants"].as_array().expect("variants");
+    assert!(
+        !variants.is_empty(),
+        "{}: no variant cross-checked",
+        dir.display()
+    );
+    let (mut worst_passive, mut worst_solution) = (0.0f64, 0.0f64);
+    for v in variants {
+        for run in ["passive", "solution"] {
+            let r = &v[run];
+            assert_eq!(
+                r["rapier"]["in_goal"], r["mujoco"]["in_goal"],
+                "{}: the engines disagree on the {run} outcome: {v}",
+                v["name"]
+            );
+        }
+        worst_passive = worst_passive.max(v["passive"]["distance_m"].as_f64().unwrap_or(0.0));
+        worst_solution = worst_solution.max(v["solution"]["distance_m"].as_f64().unwrap_or(0.0));
+    }
+    let log = Path::new(env!("CARGO_TARGET_TMPDIR")).join("crosscheck-distances.txt");
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+    {
+        use std::io::Write;
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let _ = writeln!(
+            f,
+            "{name} {worst_passive:.4} {worst_solution:.4} {}",
+            variants.len()
+        );
+    }
 }
 
 /// Writes the folder's file manifest into its benchmark.json (`files`), as the dataset
