@@ -110,6 +110,49 @@ fn check_after_resume(data: &Path, baseline: &BTreeMap<String, benchforge::sessi
     );
 }
 
+/// Starts `run --until-idle` with `cfg` and waits until it has started.
+fn start_daemon(cfg: &Path, data: &Path) -> Killed {
+    let mut cmd = benchforge(&[]);
+    cmd.args(["run", "--until-idle", "--config"])
+        .arg(cfg)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = Killed(Some(cmd.spawn().unwrap()));
+    wait_until("the daemon to start", LONG, || {
+        log_text(data).contains("daemon started")
+    });
+    child
+}
+
+/// The daemon paused on a full disk stays paused while it is full (nothing admitted, nothing
+/// failed); once `ballast` is removed it resumes by itself and finishes as on a disk that
+/// never filled.
+fn hold_full_then_free(
+    child: Killed,
+    data: &Path,
+    ballast: &Path,
+    baseline: &BTreeMap<String, benchforge::session::Attempts>,
+) {
+    let reason = paused(data);
+    assert!(reason.is_some(), "not paused");
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(
+        paused(data),
+        reason,
+        "the pause changed while the disk is full"
+    );
+    assert!(!log_text(data).contains("session failed"));
+
+    std::fs::remove_file(ballast).unwrap();
+    let out = wait_output(child.take(), LONG);
+    assert!(
+        out.status.success(),
+        "{}",
+        tail(&String::from_utf8_lossy(&out.stderr), 30)
+    );
+    check_after_resume(data, baseline);
+}
+
 /// Mounts a tmpfs of `size` (e.g. `64m`) on `dir`; false where mounting is not permitted.
 fn mount_tmpfs(dir: &Path, size: &str) -> bool {
     Command::new("mount")
@@ -168,16 +211,7 @@ fn a_dataset_disk_filled_mid_run_pauses_the_daemon_until_space_returns() {
     // The floor leaves room for the writes already past it (two simulations' artifacts of a
     // few MB each), so the disk never fills for real and the store keeps writing.
     const FLOOR: u64 = 24 << 20;
-    let cfg = config(&dir, &data, FLOOR);
-    let mut cmd = benchforge(&[]);
-    cmd.args(["run", "--until-idle", "--config"])
-        .arg(&cfg)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let child = Killed(Some(cmd.spawn().unwrap()));
-    wait_until("the daemon to start", LONG, || {
-        log_text(&data).contains("daemon started")
-    });
+    let child = start_daemon(&config(&dir, &data, FLOOR), &data);
     // Fill the disk to 8 MiB under the floor: real files, the store still has room.
     let free = benchforge::disk::free_bytes(&data).unwrap();
     let ballast = data.join("ballast");
@@ -200,19 +234,7 @@ fn a_dataset_disk_filled_mid_run_pauses_the_daemon_until_space_returns() {
         shown.contains(&reason),
         "status does not show the pause:\n{shown}"
     );
-    // Stays paused while full: nothing is admitted, nothing fails.
-    std::thread::sleep(Duration::from_millis(1500));
-    assert_eq!(paused(&data).as_deref(), Some(reason.as_str()));
-    assert!(!log_text(&data).contains("session failed"));
-
-    std::fs::remove_file(&ballast).unwrap();
-    let out = wait_output(child.take(), LONG);
-    assert!(
-        out.status.success(),
-        "{}",
-        tail(&String::from_utf8_lossy(&out.stderr), 30)
-    );
-    check_after_resume(&data, &baseline);
+    hold_full_then_free(child, &data, &ballast, &baseline);
 }
 
 #[test]
@@ -336,16 +358,7 @@ fn a_store_disk_filled_mid_run_pauses_the_daemon_until_space_returns() {
     let _unmount = Unmount(state.clone(), dir.clone());
     let baseline = baseline_attempts();
 
-    let cfg = config(&dir, &data, 1);
-    let mut cmd = benchforge(&[]);
-    cmd.args(["run", "--until-idle", "--config"])
-        .arg(&cfg)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let child = Killed(Some(cmd.spawn().unwrap()));
-    wait_until("the daemon to start", LONG, || {
-        log_text(&data).contains("daemon started")
-    });
+    let child = start_daemon(&config(&dir, &data, 1), &data);
     // Fill the store's disk to the last byte: sled's next log write fails.
     let ballast = state.join("ballast");
     let mut f = std::fs::File::create(&ballast).unwrap();
@@ -359,19 +372,5 @@ fn a_store_disk_filled_mid_run_pauses_the_daemon_until_space_returns() {
     });
     let reason = paused(&data).unwrap();
     assert!(reason.starts_with("disk full at "), "{reason}");
-    std::thread::sleep(Duration::from_millis(1500));
-    assert!(
-        paused(&data).is_some(),
-        "the pause ended while the disk is still full"
-    );
-    assert!(!log_text(&data).contains("session failed"));
-
-    std::fs::remove_file(&ballast).unwrap();
-    let out = wait_output(child.take(), LONG);
-    assert!(
-        out.status.success(),
-        "{}",
-        tail(&String::from_utf8_lossy(&out.stderr), 30)
-    );
-    check_after_resume(&data, &baseline);
+    hold_full_then_free(child, &data, &ballast, &baseline);
 }

@@ -465,6 +465,27 @@ impl Store {
         ))
     }
 
+    /// Runs `f` as one transaction over the theme queue as well as the session records, the
+    /// stage index and `meta` (`f` gets the themes tree and the other three).
+    pub(crate) fn transaction_with_themes<T>(
+        &self,
+        f: impl Fn(&TransactionalTree, &Trees) -> TxResult<T>,
+    ) -> Result<T, StoreError> {
+        let h = self.h()?;
+        self.tx_result((&h.themes, &h.sessions, &h.by_stage, &h.meta).transaction(
+            |(themes, sessions, by_stage, meta)| {
+                f(
+                    themes,
+                    &Trees {
+                        sessions,
+                        by_stage,
+                        meta,
+                    },
+                )
+            },
+        ))
+    }
+
     /// Queues `spec` once: when a theme with the same content is already queued nothing
     /// changes; otherwise the theme and its `count` queued sessions are written in one
     /// transaction and flushed.
@@ -488,25 +509,16 @@ impl Store {
         };
         let theme_bytes = encode(&key, &record)?;
         fault::hit(FaultPoint::QueueThemeBeforeWrite).map_err(StoreError::Injected)?;
-        let result: Result<bool, TransactionError<StoreError>> =
-            (&h.themes, &h.sessions, &h.by_stage, &h.meta).transaction(
-                |(themes, s, by_stage, meta)| {
-                    if themes.get(key.as_bytes())?.is_some() {
-                        return Ok(false);
-                    }
-                    themes.insert(key.as_bytes(), theme_bytes.clone())?;
-                    let trees = Trees {
-                        sessions: s,
-                        by_stage,
-                        meta,
-                    };
-                    for session in &sessions {
-                        trees.insert_new(session)?;
-                    }
-                    Ok(true)
-                },
-            );
-        let newly_queued = self.tx_result(result)?;
+        let newly_queued = self.transaction_with_themes(|themes, trees| {
+            if themes.get(key.as_bytes())?.is_some() {
+                return Ok(false);
+            }
+            themes.insert(key.as_bytes(), theme_bytes.clone())?;
+            for session in &sessions {
+                trees.insert_new(session)?;
+            }
+            Ok(true)
+        })?;
         self.flush()?;
         Ok(QueueOutcome {
             theme_key: key,

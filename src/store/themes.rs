@@ -8,9 +8,6 @@
 //! id ever issued), and a cancelled session's record is removed with its index entry and
 //! count, in the same transaction.
 
-use sled::transaction::TransactionError;
-use sled::Transactional;
-
 use super::{decode, encode, tx_abort, Store, StoreError, ThemeRecord, Trees, TxResult};
 use crate::fault::{self, FaultPoint};
 use crate::session::{now_unix_ms, Session, StageKind, ThemeSpec};
@@ -247,38 +244,29 @@ impl Store {
             .chain(updated_records.iter())
             .map(|(k, r)| Ok((k.clone(), encode(k, r)?)))
             .collect::<Result<_, StoreError>>()?;
-        let result: Result<(), TransactionError<StoreError>> =
-            (&h.themes, &h.sessions, &h.by_stage, &h.meta).transaction(
-                |(themes, sessions, by_stage, meta)| {
-                    for (k, bytes) in &theme_bytes {
-                        themes.insert(k.as_bytes(), bytes.clone())?;
-                    }
-                    let trees = Trees {
-                        sessions,
-                        by_stage,
-                        meta,
-                    };
-                    for (_, add, cancel, replace) in &plans {
-                        for s in add {
-                            trees.insert_new(s)?;
-                        }
-                        for s in cancel {
-                            trees.remove(s)?;
-                        }
-                        let half = replace.len() / 2;
-                        for (old, new) in replace[..half].iter().zip(&replace[half..]) {
-                            let current =
-                                trees.sessions.get(old.id.as_bytes())?.ok_or_else(|| {
-                                    tx_abort(StoreError::UnknownSession(old.id.clone()))
-                                })?;
-                            let current: Session = decode(&old.id, &current).map_err(tx_abort)?;
-                            trees.replace(&current, new)?;
-                        }
-                    }
-                    Ok(())
-                },
-            );
-        self.tx_result(result)?;
+        self.transaction_with_themes(|themes, trees| {
+            for (k, bytes) in &theme_bytes {
+                themes.insert(k.as_bytes(), bytes.clone())?;
+            }
+            for (_, add, cancel, replace) in &plans {
+                for s in add {
+                    trees.insert_new(s)?;
+                }
+                for s in cancel {
+                    trees.remove(s)?;
+                }
+                let half = replace.len() / 2;
+                for (old, new) in replace[..half].iter().zip(&replace[half..]) {
+                    let current = trees
+                        .sessions
+                        .get(old.id.as_bytes())?
+                        .ok_or_else(|| tx_abort(StoreError::UnknownSession(old.id.clone())))?;
+                    let current: Session = decode(&old.id, &current).map_err(tx_abort)?;
+                    trees.replace(&current, new)?;
+                }
+            }
+            Ok(())
+        })?;
         self.flush()?;
         Ok(plans.into_iter().map(|(o, ..)| o).collect())
     }

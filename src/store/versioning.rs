@@ -12,10 +12,8 @@
 //!   counters and the usage total in `meta`.
 
 use serde::{Deserialize, Serialize};
-use sled::transaction::TransactionError;
-use sled::Transactional;
 
-use super::{encode, Store, StoreError, ThemeRecord, Trees};
+use super::{encode, Store, StoreError, ThemeRecord};
 use crate::agents::{Decision, Review, ScriptDraft, Usage};
 use crate::journal::JournalEntry;
 use crate::role::Role;
@@ -393,23 +391,15 @@ fn v1_to_v2(store: &Store) -> Result<(), StoreError> {
         };
         themes.push((key.clone(), encode(&key, &record)?));
     }
-    let h = store.h()?;
-    let result: Result<(), TransactionError<StoreError>> =
-        (&h.themes, &h.sessions, &h.by_stage, &h.meta).transaction(|(t, s, by_stage, meta)| {
-            for (key, bytes) in &themes {
-                t.insert(key.as_bytes(), bytes.clone())?;
-            }
-            let trees = Trees {
-                sessions: s,
-                by_stage,
-                meta,
-            };
-            for session in &sessions {
-                trees.insert_new(session)?;
-            }
-            meta.insert(VERSION_KEY, &2u32.to_be_bytes())?;
-            Ok(())
-        });
-    store.tx_result(result)?;
+    store.transaction_with_themes(|t, trees| {
+        for (key, bytes) in &themes {
+            t.insert(key.as_bytes(), bytes.clone())?;
+        }
+        for session in &sessions {
+            trees.insert_new(session)?;
+        }
+        trees.meta.insert(VERSION_KEY, &2u32.to_be_bytes())?;
+        Ok(())
+    })?;
     store.flush()
 }
