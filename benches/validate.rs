@@ -88,14 +88,6 @@ fn hand_built() -> Vec<(String, MakeVariant)> {
     ]
 }
 
-fn mujoco_available() -> bool {
-    Command::new("python3")
-        .args(["-c", "import mujoco"])
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false)
-}
-
 /// Wall time of stepping the exported variant in MuJoCo for `duration_s`.
 fn mujoco_wall_s(variant: &Variant, duration_s: f64) -> Option<f64> {
     let path = std::env::temp_dir().join(format!("benchforge-bench-{}.xml", std::process::id()));
@@ -120,7 +112,7 @@ fn mujoco_wall_s(variant: &Variant, duration_s: f64) -> Option<f64> {
 
 fn main() {
     let settings = PhysicsSettings::default();
-    let mujoco = mujoco_available();
+    let mujoco = benchforge::export::crosscheck::mujoco_available("python3");
     if !mujoco {
         println!("(python3 cannot import mujoco: MuJoCo column skipped)");
     }

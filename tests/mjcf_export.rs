@@ -237,13 +237,7 @@ fn a_part_with_two_joints_exports_as_a_proxy_welded_to_it() {
     assert!(xml.contains("<weld "), "{xml}");
 }
 
-fn mujoco_available() -> bool {
-    Command::new("python3")
-        .args(["-c", "import mujoco"])
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false)
-}
+use common::revalidate::mujoco_available;
 
 #[test]
 fn mujoco_loads_and_steps_the_export_without_warnings() {

@@ -249,6 +249,15 @@ struct MujocoAnswer {
     cases: Vec<MujocoRun>,
 }
 
+/// True when `python` can import MuJoCo's Python package (what a cross-check needs).
+pub fn mujoco_available(python: &str) -> bool {
+    std::process::Command::new(python)
+        .args(["-c", "import mujoco"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
 /// A fresh folder for one cross-check's files.
 pub fn work_dir() -> Result<PathBuf, CrosscheckError> {
     use std::sync::atomic::{AtomicU64, Ordering};

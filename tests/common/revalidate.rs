@@ -102,13 +102,7 @@ pub fn assert_reproduces(dir: &Path) -> Vec<Value> {
 /// True when `python3` can import MuJoCo (CI installs it; see `.ci/run`). Asked once.
 pub fn mujoco_available() -> bool {
     static AVAILABLE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *AVAILABLE.get_or_init(|| {
-        std::process::Command::new("python3")
-            .args(["-c", "import mujoco"])
-            .output()
-            .map(|o| o.status.success())
-            .unwrap_or(false)
-    })
+    *AVAILABLE.get_or_init(|| benchforge::export::crosscheck::mujoco_available("python3"))
 }
 
 /// Asserts that MuJoCo, loading the folder's exported variants, reaches the same outcome as
