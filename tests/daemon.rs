@@ -5,7 +5,6 @@
 
 mod common;
 
-use std::process::Stdio;
 use std::time::Duration;
 
 use common::*;
@@ -74,32 +73,13 @@ fn crash_at_point_then_resume(point: &str) {
     // `point` may carry which hit fires, e.g. `store.commit.before_flush:7`.
     let (point, nth) = point.split_once(':').unwrap_or((point, "once"));
     let fault = format!("{point}:abort:{nth}");
-    let crashed = run_to_end(
-        {
-            let mut c = benchforge(&[("BENCHFORGE_FAULT", &fault)]);
-            c.args(["run", "--until-idle", "--config"]).arg(&config);
-            c
-        },
-        LONG,
-    );
+    let crashed = run_until_idle(&[("BENCHFORGE_FAULT", &fault)], &config);
     assert!(
         !crashed.status.success(),
         "{point}: the daemon did not crash"
     );
     check_stored_state_after_crash(&data, point);
-    let resumed = run_to_end(
-        {
-            let mut c = benchforge(&[]);
-            c.args(["run", "--until-idle", "--config"]).arg(&config);
-            c
-        },
-        LONG,
-    );
-    assert!(
-        resumed.status.success(),
-        "{point}: restart failed: {}",
-        tail(&String::from_utf8_lossy(&resumed.stderr), 30)
-    );
+    run_until_idle_ok(&[], &config);
     check_dataset(&data, 3);
     let status = status_json(&data);
     assert_eq!(status["accepted"], 3, "{point}: {status}");
@@ -186,31 +166,13 @@ fn sigkill_at_a_real_moment_of_simulation_then_restart_finishes_the_queue() {
     let data = dir.join("data");
     let config = write_config(&dir, &data, &[("a ball must cross a gap", 3)]);
     let slow: [(&str, &str); 0] = [];
-    let mut child = benchforge(&slow)
-        .args(["run", "--config"])
-        .arg(&config)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_run_quiet(&slow, &config);
     wait_until("a simulation step", LONG, || {
         log_text(&data).contains("step started role=\"simulator\"")
     });
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
-    let resumed = run_to_end(
-        {
-            let mut c = benchforge(&[]);
-            c.args(["run", "--until-idle", "--config"]).arg(&config);
-            c
-        },
-        LONG,
-    );
-    assert!(
-        resumed.status.success(),
-        "{}",
-        tail(&String::from_utf8_lossy(&resumed.stderr), 30)
-    );
+    run_until_idle_ok(&[], &config);
     check_dataset(&data, 3);
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -221,13 +183,7 @@ fn sigterm_during_work_exits_zero_quickly_and_a_restart_finishes_the_queue() {
     let data = dir.join("data");
     let config = write_config(&dir, &data, &[("a ball must cross a gap", 4)]);
     let slow: [(&str, &str); 0] = [];
-    let child = benchforge(&slow)
-        .args(["run", "--config"])
-        .arg(&config)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_run(&slow, &config);
     wait_until("a coding step", LONG, || {
         log_text(&data).contains("step started role=\"coder\"")
     });
@@ -252,15 +208,7 @@ fn sigterm_during_work_exits_zero_quickly_and_a_restart_finishes_the_queue() {
         before["accepted"].as_u64().unwrap() < 4,
         "the stop came too late to test anything: {before}"
     );
-    let resumed = run_to_end(
-        {
-            let mut c = benchforge(&[]);
-            c.args(["run", "--until-idle", "--config"]).arg(&config);
-            c
-        },
-        LONG,
-    );
-    assert!(resumed.status.success());
+    run_until_idle_ok(&[], &config);
     check_dataset(&data, 4);
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -271,13 +219,7 @@ fn sigterm_with_a_step_far_longer_than_the_grace_in_flight_exits_zero_within_4_s
     let data = dir.join("data");
     let config = write_config(&dir, &data, &[("a ball must cross a gap", 2)]);
     // The first simulation blocks for two minutes: the stop must abandon it.
-    let child = benchforge(&[("BENCHFORGE_FAULT", "simulator:hang:once")])
-        .args(["run", "--config"])
-        .arg(&config)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_run(&[("BENCHFORGE_FAULT", "simulator:hang:once")], &config);
     wait_until("the hanging simulation", LONG, || {
         log_text(&data).contains("injected fault fault_point=\"simulator\" action=Hang")
     });
@@ -297,15 +239,7 @@ fn sigterm_with_a_step_far_longer_than_the_grace_in_flight_exits_zero_within_4_s
     assert!(log.contains("steps_abandoned=1"), "{}", tail(&log, 10));
     assert_eq!(status_json(&data)["daemon"], "stopped");
     // The abandoned session resumes from its last checkpoint.
-    let resumed = run_to_end(
-        {
-            let mut c = benchforge(&[]);
-            c.args(["run", "--until-idle", "--config"]).arg(&config);
-            c
-        },
-        LONG,
-    );
-    assert!(resumed.status.success());
+    run_until_idle_ok(&[], &config);
     check_dataset(&data, 2);
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -315,13 +249,7 @@ fn a_config_edit_adds_new_themes_once_and_a_broken_edit_is_reported_and_ignored(
     let dir = temp_dir("watch");
     let data = dir.join("data");
     let config = write_config(&dir, &data, &[("a ball must cross a gap", 1)]);
-    let child = benchforge(&[])
-        .args(["run", "--config"])
-        .arg(&config)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let child = spawn_run_quiet(&[], &config);
     wait_until("the first benchmark", LONG, || index_ids(&data).len() == 1);
 
     // A new theme: queued once, even when the file is saved again with the same themes.
@@ -401,13 +329,7 @@ fn raising_a_theme_count_from_3_to_4_while_running_gives_exactly_4_and_a_tier_ed
     let dir = temp_dir("count-edit");
     let data = dir.join("data");
     let config = write_config(&dir, &data, &[("a ball must cross a gap", 3)]);
-    let child = benchforge(&[])
-        .args(["run", "--config"])
-        .arg(&config)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let child = spawn_run_quiet(&[], &config);
     wait_until("the first benchmark", LONG, || !index_ids(&data).is_empty());
     write_config(&dir, &data, &[("a ball must cross a gap", 4)]);
     wait_until("four benchmarks", LONG, || index_ids(&data).len() == 4);

@@ -44,19 +44,7 @@ fn baseline_attempts() -> BTreeMap<String, benchforge::session::Attempts> {
     let dir = temp_dir("disk-baseline");
     let data = dir.join("data");
     let cfg = config(&dir, &data, 1);
-    let out = run_to_end(
-        {
-            let mut c = benchforge(&[]);
-            c.args(["run", "--until-idle", "--config"]).arg(&cfg);
-            c
-        },
-        LONG,
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        tail(&String::from_utf8_lossy(&out.stderr), 30)
-    );
+    run_until_idle_ok(&[], &cfg);
     let attempts = attempts(&data);
     let _ = std::fs::remove_dir_all(&dir);
     attempts
@@ -277,15 +265,7 @@ fn leftover_temporary_benchmark_folders_are_removed_at_start() {
     std::fs::create_dir_all(half.join("variants")).unwrap();
     std::fs::write(half.join("plan.md"), "half").unwrap();
     let cfg = write_config(&dir, &data, &[]);
-    let out = run_to_end(
-        {
-            let mut c = benchforge(&[]);
-            c.args(["run", "--until-idle", "--config"]).arg(&cfg);
-            c
-        },
-        LONG,
-    );
-    assert!(out.status.success());
+    run_until_idle_ok(&[], &cfg);
     assert!(!half.exists(), "the half folder is still there");
     assert!(log_text(&data).contains("leftover temporary benchmark folders (.tmp-*) removed"));
     let _ = std::fs::remove_dir_all(&dir);

@@ -101,13 +101,7 @@ fn each_reloadable_key_reaches_the_next_session_and_data_dir_needs_a_restart() {
         themes: &[a],
     };
     write(&config, &s);
-    let child = benchforge(&[])
-        .args(["run", "--config"])
-        .arg(&config)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_run(&[], &config);
     wait_until("the first benchmark", LONG, || {
         benchmark_of(&data, a).is_some()
     });

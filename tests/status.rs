@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::process::Stdio;
 use std::time::Duration;
 
 use common::*;
@@ -17,13 +16,7 @@ fn status_says_running_then_dead_after_sigkill_then_stopped_after_a_clean_exit_a
     let dir = temp_dir("status-life");
     let data = dir.join("data");
     let config = write_config(&dir, &data, &[("a ball must cross a gap", 3)]);
-    let mut first = benchforge(&[])
-        .args(["run", "--config"])
-        .arg(&config)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut first = spawn_run_quiet(&[], &config);
     wait_until("a running status", LONG, || {
         data.join("status.json").is_file() && status_json(&data)["daemon"] == "running"
     });
@@ -74,19 +67,7 @@ fn status_says_running_then_dead_after_sigkill_then_stopped_after_a_clean_exit_a
 
     // The lock died with the process: a new daemon starts and finishes the queue; its clean
     // exit reads as stopped, with the time.
-    let resumed = run_to_end(
-        {
-            let mut c = benchforge(&[]);
-            c.args(["run", "--until-idle", "--config"]).arg(&config);
-            c
-        },
-        LONG,
-    );
-    assert!(
-        resumed.status.success(),
-        "{}",
-        tail(&String::from_utf8_lossy(&resumed.stderr), 20)
-    );
+    run_until_idle_ok(&[], &config);
     let status = status_json(&data);
     assert_eq!(status["daemon"], "stopped", "{status}");
     assert_eq!(status["accepted"], 3, "{status}");

@@ -38,6 +38,50 @@ pub fn run_to_end(mut cmd: Command, timeout: Duration) -> Output {
     wait_output(child, timeout)
 }
 
+/// How long a daemon test waits for a run over a few themes to end.
+pub const RUN_GUARD: Duration = Duration::from_secs(90);
+
+/// Runs `run --until-idle --config CONFIG` with `env` to its end and returns its output.
+pub fn run_until_idle(env: &[(&str, &str)], config: &Path) -> Output {
+    let mut cmd = benchforge(env);
+    cmd.args(["run", "--until-idle", "--config"]).arg(config);
+    run_to_end(cmd, RUN_GUARD)
+}
+
+/// The same, asserting that it exits 0 (the stderr tail shown otherwise).
+pub fn run_until_idle_ok(env: &[(&str, &str)], config: &Path) -> Output {
+    let out = run_until_idle(env, config);
+    assert!(
+        out.status.success(),
+        "run --until-idle failed: {}",
+        tail(&String::from_utf8_lossy(&out.stderr), 30)
+    );
+    out
+}
+
+/// Starts `run --config CONFIG` with `env` in the background, output piped.
+pub fn spawn_run(env: &[(&str, &str)], config: &Path) -> Child {
+    benchforge(env)
+        .args(["run", "--config"])
+        .arg(config)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Starts `run --config CONFIG` with `env` in the background, its output discarded (for
+/// runs long enough to fill a pipe nobody reads; the log file has everything).
+pub fn spawn_run_quiet(env: &[(&str, &str)], config: &Path) -> Child {
+    benchforge(env)
+        .args(["run", "--config"])
+        .arg(config)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
 /// Waits for `child` to exit (killing it after `timeout`) and collects its output.
 pub fn wait_output(mut child: Child, timeout: Duration) -> Output {
     let start = Instant::now();
