@@ -295,17 +295,40 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_theme_with_a_newline_cannot_forge_a_log_line() {
+    /// The text format over an in-memory buffer, with ANSI on: the plain format must still
+    /// write none.
+    fn plain_subscriber() -> (Buffer, impl tracing::Subscriber + Send + Sync) {
         let buffer = Buffer::default();
         let writer = buffer.clone();
-        // ANSI on: the plain format must still write none.
         let subscriber = fmt::fmt()
             .fmt_fields(field_formatter())
             .with_ansi(true)
             .event_format(PlainLine)
             .with_writer(move || writer.clone())
             .finish();
+        (buffer, subscriber)
+    }
+
+    #[test]
+    fn a_session_span_inside_another_writes_only_the_inner_stage() {
+        let (buffer, subscriber) = plain_subscriber();
+        tracing::subscriber::with_default(subscriber, || {
+            let outer = tracing::info_span!("session", session = %"s-1", stage = %"persisting");
+            let _outer = outer.enter();
+            let inner = tracing::info_span!("session", session = %"s-1", stage = %"accepted");
+            let _inner = inner.enter();
+            tracing::info!("stage changed");
+        });
+        let out = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+        assert!(
+            out.ends_with(" INFO session=s-1 stage=accepted stage changed\n"),
+            "{out:?}"
+        );
+    }
+
+    #[test]
+    fn a_theme_with_a_newline_cannot_forge_a_log_line() {
+        let (buffer, subscriber) = plain_subscriber();
         let theme = "a ball\n2026-01-01T00:00:00Z  INFO session accepted \u{1b}[31mred";
         tracing::subscriber::with_default(subscriber, || {
             let span = tracing::info_span!("session", theme = %theme);
@@ -321,14 +344,7 @@ mod tests {
 
     #[test]
     fn a_session_line_carries_plain_session_theme_and_stage_words() {
-        let buffer = Buffer::default();
-        let writer = buffer.clone();
-        let subscriber = fmt::fmt()
-            .fmt_fields(field_formatter())
-            .with_ansi(true)
-            .event_format(PlainLine)
-            .with_writer(move || writer.clone())
-            .finish();
+        let (buffer, subscriber) = plain_subscriber();
         let mut session = Session::new(
             &crate::session::ThemeSpec {
                 prompt: "a ball must cross a gap".into(),
