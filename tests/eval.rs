@@ -16,7 +16,6 @@ use fake_llm::{FakeLlm, Reply};
 
 const EXAMPLE_PLAN: &str = include_str!("../actors/planner/example_plan.json");
 const GOOD_SCRIPT: &str = include_str!("../actors/coder/examples/ball_gap_bridge.rhai");
-const APPROVE: &str = "{\"decision\": \"approve\", \"target\": null, \"comments\": [\"the gap and the bin are clear\"]}";
 
 /// The first theme: its first script fails gate 6, its second passes.
 const THEME_RETRY: &str = "a ball must cross a gap between two decks";
@@ -59,8 +58,10 @@ fn eval_against_replayed_answers_reports_attempts_pass_at_1_rounds_and_tokens() 
     // Per theme: coder answers so far, and the tokens the server reported.
     let coder_calls: Arc<Mutex<HashMap<&'static str, usize>>> = Arc::default();
     let tokens: Arc<Mutex<HashMap<&'static str, (u64, u64)>>> = Arc::default();
+    // What each review request carried: its image count and its text.
+    let reviews: Arc<Mutex<Vec<(usize, String)>>> = Arc::default();
     let server = {
-        let (coder_calls, tokens) = (coder_calls.clone(), tokens.clone());
+        let (coder_calls, tokens, reviews) = (coder_calls.clone(), tokens.clone(), reviews.clone());
         runtime.block_on(FakeLlm::start(move |req, _| {
             let body = req.body.to_string();
             // The theme's words reach every role (plan request, plan, review request).
@@ -83,7 +84,11 @@ fn eval_against_replayed_answers_reports_attempts_pass_at_1_rounds_and_tokens() 
                 };
                 format!("```rhai\n{script}\n```")
             } else {
-                APPROVE.to_string()
+                reviews
+                    .lock()
+                    .unwrap()
+                    .push((req.image_count(), req.last_message()));
+                fake_llm::approval(req, "the gap and the bin are clear")
             };
             let mut t = tokens.lock().unwrap();
             let e = t.entry(theme).or_default();
@@ -203,6 +208,31 @@ request_timeout_s = 30.0
     assert_eq!(total["input_tokens"], input);
     assert_eq!(total["output_tokens"], output);
     assert_eq!(report["backends"]["coder"], "llm (fake-model)");
+
+    // Each review saw both contact sheets (passive and solution) and the task's three views
+    // of seed 0 and of seed 1, the parts seed 0 built and the solution's source.
+    let reviews = reviews.lock().unwrap().clone();
+    assert_eq!(reviews.len(), 2);
+    for (images, text) in &reviews {
+        assert_eq!(*images, 2 + 3 + 3, "{text}");
+        for expected in [
+            "contact_sheet (seed 0)",
+            "solution_contact_sheet (seed 0)",
+            "side (seed 0)",
+            "top (seed 1)",
+            "along_path (seed 1)",
+            "\"left_deck\" (fixed, wood)",
+            "solution part \"bridge_plank\" (fixed, wood)",
+            "payload: sphere radius",
+            "fn solve(seed, scale) {",
+            "F1: ",
+        ] {
+            assert!(
+                text.contains(expected),
+                "no {expected:?} in the review request:\n{text}"
+            );
+        }
+    }
 
     // The table says the same.
     let row = out
