@@ -291,7 +291,15 @@ fn user_message(request: &ReviewRequest, images: &[&ViewRender]) -> Vec<ContentP
         None => text.push_str("\nThe script has no solve function.\n"),
     }
     text.push_str("\nThe automatic checks:\n");
-    text.push_str(&report_in_words(&request.report));
+    // The report gets what is left of the variable budget (the image list and the closing
+    // line need little).
+    let room = super::budget::budget(LlmRole::Reviewer)
+        .variable_chars
+        .saturating_sub(text.len() + 1_500);
+    text.push_str(&super::budget::fit_lines(
+        &report_in_words(&request.report),
+        room,
+    ));
     if images.is_empty() {
         text.push_str("\nNo images are attached: judge from the report and the plan.\n");
     } else {
