@@ -350,12 +350,8 @@ pub fn render_task_views(
                 let view = task.angle;
                 let overlay = Overlay {
                     legend: true,
-                    stamp: Some(format!(
-                        "{} E{} A{:03}",
-                        task.kind.name().replace('_', " ").to_uppercase(),
-                        view.elevation_deg,
-                        view.azimuth_deg
-                    )),
+                    // The kind only: the legend needs the room, the angle is in views.json.
+                    stamp: Some(task.kind.name().replace('_', " ").to_uppercase()),
                     captions: true,
                     framed,
                     payload_marker: true,
