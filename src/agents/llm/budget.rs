@@ -9,7 +9,7 @@
 //!   first, until the static part fits ([`select_examples`]); the most relevant example is
 //!   kept when it fits at all;
 //! - a variable text that runs over (the Simulator's feedback, the Reviewer's report in
-//!   words) is cut at a line boundary with a note saying how much was left out
+//!   words, the Planner's list of the plans the dataset already has) is cut at a line boundary with a note saying how much was left out
 //!   ([`fit_lines`]).
 //!
 //! The built-in prompts fit their budgets with every example (a test checks it), so the cuts
@@ -33,7 +33,7 @@ pub const fn budget(role: LlmRole) -> PromptBudget {
         // Instructions, the rules of the world and one example plan.
         LlmRole::Planner => PromptBudget {
             static_chars: 24_000,
-            variable_chars: 8_000,
+            variable_chars: 16_000,
         },
         // Instructions, the rules, the API reference and the examples (about 12 k tokens).
         LlmRole::Coder => PromptBudget {
