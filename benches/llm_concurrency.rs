@@ -29,8 +29,6 @@ const DELAY: Duration = Duration::from_secs(1);
 
 const EXAMPLE_PLAN: &str = include_str!("../actors/planner/example_plan.json");
 const GOOD_SCRIPT: &str = include_str!("../actors/coder/examples/ball_gap_bridge.rhai");
-const REVIEW_APPROVE: &str =
-    "{\"decision\": \"approve\", \"target\": null, \"comments\": [\"the gap and the goal bin are clear in every view\"]}";
 
 fn plan() -> Plan {
     serde_json::from_str(EXAMPLE_PLAN).expect("example plan parses")
@@ -65,6 +63,9 @@ fn review_request() -> ReviewRequest {
         },
         renders: vec![],
         round: 1,
+        parts: vec![
+            "\"left_deck\" (fixed, wood) at [0, 0, 0] m: box 0.5 × 0.3 × 0.3 m (full size)".into(),
+        ],
     }
 }
 
@@ -127,7 +128,7 @@ fn main() {
             } else if system.contains("Role: Coder") {
                 fenced(GOOD_SCRIPT)
             } else {
-                REVIEW_APPROVE.to_string()
+                fake_llm::approval(req, "the gap and the goal bin are clear in every view")
             };
             Reply::slow(answer, DELAY)
         })

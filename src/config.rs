@@ -525,57 +525,7 @@ impl Config {
                 push(section, leaf, reason);
             }
         }
-        for (i, theme) in self.themes.iter().enumerate() {
-            let line = theme_line(text, i);
-            let mut theme_err = |reason: String| {
-                out.push(ConfigError {
-                    file: file.to_string(),
-                    line,
-                    reason,
-                })
-            };
-            if theme.prompt.trim().is_empty() {
-                theme_err(format!(
-                    "themes[{i}].prompt: is empty: describe the benchmark in words"
-                ));
-            }
-            if theme.prompt.chars().count() > MAX_THEME_CHARS {
-                theme_err(format!(
-                    "themes[{i}].prompt: is {} characters; keep it to {MAX_THEME_CHARS}",
-                    theme.prompt.chars().count()
-                ));
-            }
-            if let Err(reason) =
-                limits.check_count(&format!("themes[{i}].count ="), u64::from(theme.count))
-            {
-                theme_err(reason);
-            }
-            if let Some(seeds) = &theme.seeds {
-                if seeds.is_empty() {
-                    theme_err(format!(
-                        "themes[{i}].seeds: is empty: list at least one seed or drop the key"
-                    ));
-                } else if let Err(reason) =
-                    limits.check_seeds(&format!("themes[{i}].seeds: lists"), seeds.len() as u64)
-                {
-                    theme_err(reason);
-                }
-            }
-            if matches!(&theme.tier, Some(t) if t.trim().is_empty() || t.chars().count() > 64) {
-                theme_err(format!(
-                    "themes[{i}].tier: give 1 to 64 characters or drop the key"
-                ));
-            }
-            if let Some(scale) = &theme.scale {
-                for (axis, [lo, hi]) in [("x", scale.x), ("y", scale.y), ("z", scale.z)] {
-                    if !(lo > 0.0 && lo <= hi && hi <= 10.0) {
-                        theme_err(format!(
-                            "themes[{i}].scale.{axis} = [{lo}, {hi}] must satisfy 0 < min <= max <= 10"
-                        ));
-                    }
-                }
-            }
-        }
+        out.extend(theme_problems(&self.themes, limits, text, file));
         out
     }
 
@@ -754,6 +704,69 @@ fn line_of_key(text: &str, section: &str, key: &str) -> usize {
 
 fn line_of_offset(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// Every problem of a theme list (`[[themes]]` of a config, or an `eval` theme file `file`
+/// whose text is `text`), each with the line of its `[[themes]]` header.
+pub fn theme_problems(
+    themes: &[ThemeConfig],
+    limits: &crate::limits::Limits,
+    text: &str,
+    file: &str,
+) -> Vec<ConfigError> {
+    let mut out = Vec::new();
+    for (i, theme) in themes.iter().enumerate() {
+        let line = theme_line(text, i);
+        let mut theme_err = |reason: String| {
+            out.push(ConfigError {
+                file: file.to_string(),
+                line,
+                reason,
+            })
+        };
+        if theme.prompt.trim().is_empty() {
+            theme_err(format!(
+                "themes[{i}].prompt: is empty: describe the benchmark in words"
+            ));
+        }
+        if theme.prompt.chars().count() > MAX_THEME_CHARS {
+            theme_err(format!(
+                "themes[{i}].prompt: is {} characters; keep it to {MAX_THEME_CHARS}",
+                theme.prompt.chars().count()
+            ));
+        }
+        if let Err(reason) =
+            limits.check_count(&format!("themes[{i}].count ="), u64::from(theme.count))
+        {
+            theme_err(reason);
+        }
+        if let Some(seeds) = &theme.seeds {
+            if seeds.is_empty() {
+                theme_err(format!(
+                    "themes[{i}].seeds: is empty: list at least one seed or drop the key"
+                ));
+            } else if let Err(reason) =
+                limits.check_seeds(&format!("themes[{i}].seeds: lists"), seeds.len() as u64)
+            {
+                theme_err(reason);
+            }
+        }
+        if matches!(&theme.tier, Some(t) if t.trim().is_empty() || t.chars().count() > 64) {
+            theme_err(format!(
+                "themes[{i}].tier: give 1 to 64 characters or drop the key"
+            ));
+        }
+        if let Some(scale) = &theme.scale {
+            for (axis, [lo, hi]) in [("x", scale.x), ("y", scale.y), ("z", scale.z)] {
+                if !(lo > 0.0 && lo <= hi && hi <= 10.0) {
+                    theme_err(format!(
+                        "themes[{i}].scale.{axis} = [{lo}, {hi}] must satisfy 0 < min <= max <= 10"
+                    ));
+                }
+            }
+        }
+    }
+    out
 }
 
 fn theme_line(text: &str, index: usize) -> usize {

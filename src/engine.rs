@@ -12,12 +12,17 @@ use crate::session::{advance, AttemptLimits, Session, Stage, StepResult, ThemeSp
 use crate::steps::{panicked, retry_delay, role_at, spawn_step, Steps};
 use crate::store::Store;
 
+/// Sees every step result with the session it was computed from, before [`advance`] applies
+/// it: how `eval` counts attempts and failed gates without adding a rule.
+pub type StepObserver = Arc<dyn Fn(&Session, &StepResult) + Send + Sync>;
+
 /// Runs sessions in-process.
 pub struct Driver {
     steps: Arc<dyn Steps>,
     limits: AttemptLimits,
     data_dir: PathBuf,
     store: Option<Arc<Store>>,
+    observer: Option<StepObserver>,
 }
 
 impl Driver {
@@ -29,7 +34,14 @@ impl Driver {
             limits,
             data_dir,
             store: None,
+            observer: None,
         }
+    }
+
+    /// Also shows every step result to `observer` (see [`StepObserver`]).
+    pub fn with_observer(mut self, observer: StepObserver) -> Self {
+        self.observer = Some(observer);
+        self
     }
 
     /// Also checkpoints every transition in `store` (as the Persister does), so a test can
@@ -80,6 +92,9 @@ impl Driver {
                 continue;
             }
             waits = 0;
+            if let Some(observe) = &self.observer {
+                observe(&session, &result);
+            }
             let next = advance(&session, result, &self.limits);
             session = match &self.store {
                 Some(store) => match store.commit(&next) {

@@ -15,6 +15,7 @@ pub mod daemon;
 pub mod dataset;
 pub mod disk;
 pub mod engine;
+pub mod eval;
 pub mod export;
 pub mod fault;
 pub mod gates;

@@ -333,12 +333,14 @@ impl Steps for AgentSteps {
             Stage::Reviewing { round } => round,
             _ => 1,
         };
+        let parts = built_parts(&script.source, &report, &session.id);
         let request = ReviewRequest {
             plan,
             script,
             report,
             renders,
             round,
+            parts,
         };
         Box::pin(async move {
             match reviewer.review(request).await {
@@ -430,8 +432,33 @@ impl AgentSteps {
     }
 }
 
+/// The parts the first seed of `report` built, scene and reference solution, in words (see
+/// `agents::llm::reviewer::parts_in_words`); empty when the script no longer builds.
+fn built_parts(source: &str, report: &ValidationReport, session_id: &str) -> Vec<String> {
+    let Some(first) = report.seeds.first() else {
+        return Vec::new();
+    };
+    let Ok(script) = SceneScript::compile(source) else {
+        return Vec::new();
+    };
+    let built_with =
+        crate::variant::variant_seed(crate::variant::seed_stream(session_id), first.seed);
+    let Ok(scene) = script.build(built_with, first.scale) else {
+        return Vec::new();
+    };
+    let solution = script
+        .solve(built_with, first.scale)
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    crate::agents::llm::reviewer::parts_in_words(&scene, &solution)
+}
+
 /// The per-view statistics file written next to the renders of a seed.
 const VIEWS_FILE: &str = "views.json";
+/// The folder of a seed holding the views chosen for its task (`side.png`, `top.png`,
+/// `along_path.png`, see `render::task_views`) and their `views.json`.
+pub const REVIEW_VIEWS_DIR: &str = "review";
 
 /// Writes `seed-<n>/{scene.json, scene.xml, scene_solution.xml, renders/*.png, renders/views.json, sim.gif,
 /// contact_sheet.png}` for every seed of `report`.
@@ -492,6 +519,26 @@ fn write_artifacts(
             serde_json::to_string(&stats).unwrap_or_default(),
         )
         .map_err(io)?;
+        // The views the Reviewer is shown, chosen for this variant's task.
+        let task_views = crate::render::render_task_views(
+            &scene,
+            &spawn,
+            solution.as_deref().unwrap_or(&[]),
+            render,
+        )
+        .map_err(|e| format!("seed {seed}: task views: {e}"))?;
+        let review_dir = seed_dir.join(REVIEW_VIEWS_DIR);
+        std::fs::create_dir_all(&review_dir).map_err(io)?;
+        let mut task_stats = Vec::new();
+        for (task, view) in &task_views {
+            std::fs::write(review_dir.join(format!("{}.png", view.name)), &view.png).map_err(io)?;
+            task_stats.push((view.name.clone(), task.angle, view.pixels));
+        }
+        std::fs::write(
+            review_dir.join(VIEWS_FILE),
+            serde_json::to_string(&task_stats).unwrap_or_default(),
+        )
+        .map_err(io)?;
         let media = crate::render::sim::simulate_media(
             &scene,
             &spawn,
@@ -507,11 +554,21 @@ fn write_artifacts(
     Ok(())
 }
 
-/// The renders the Reviewer sees: statistics of every view of every seed, PNG bytes of the
-/// first seed's views only (enough to look at, small enough to send).
+/// The renders the Reviewer sees: statistics of every standard view of every seed (no
+/// pixels), then — for seed 0 and a second seed — the task's views with pixels, and the
+/// first seed's passive and solution contact sheets.
 fn load_renders(dir: &Path, report: &ValidationReport, render: &RenderOptions) -> Vec<ViewRender> {
+    let total_px = render.width_px * render.height_px;
+    let visibility = |px: RolePixels| RoleVisibility {
+        payload_px: px.payload,
+        goal_px: px.goal_zone,
+        forbid_px: px.forbid_zones,
+        fixtures_px: px.fixtures,
+        build_px: 0,
+        total_px,
+    };
     let mut out = Vec::new();
-    for (i, seed_report) in report.seeds.iter().enumerate() {
+    for seed_report in &report.seeds {
         let renders_dir = dir
             .join(format!("seed-{}", seed_report.seed))
             .join("renders");
@@ -520,24 +577,45 @@ fn load_renders(dir: &Path, report: &ValidationReport, render: &RenderOptions) -
         };
         let stats: Vec<(String, RolePixels)> = serde_json::from_str(&text).unwrap_or_default();
         for (name, px) in stats {
-            let png = if i == 0 {
-                std::fs::read(renders_dir.join(format!("{name}.png"))).unwrap_or_default()
-            } else {
-                Vec::new()
-            };
+            out.push(ViewRender {
+                name,
+                seed: seed_report.seed,
+                png: Vec::new(),
+                visibility: visibility(px),
+            });
+        }
+    }
+    for (i, seed_report) in report.seeds.iter().take(2).enumerate() {
+        let seed_dir = dir.join(format!("seed-{}", seed_report.seed));
+        let review_dir = seed_dir.join(REVIEW_VIEWS_DIR);
+        let stats: Vec<(String, crate::render::ViewAngle, RolePixels)> =
+            std::fs::read_to_string(review_dir.join(VIEWS_FILE))
+                .ok()
+                .and_then(|t| serde_json::from_str(&t).ok())
+                .unwrap_or_default();
+        for (name, _, px) in stats {
+            let png = std::fs::read(review_dir.join(format!("{name}.png"))).unwrap_or_default();
             out.push(ViewRender {
                 name,
                 seed: seed_report.seed,
                 png,
-                visibility: RoleVisibility {
-                    payload_px: px.payload,
-                    goal_px: px.goal_zone,
-                    forbid_px: px.forbid_zones,
-                    fixtures_px: px.fixtures,
-                    build_px: 0,
-                    total_px: render.width_px * render.height_px,
-                },
+                visibility: visibility(px),
             });
+        }
+        if i == 0 {
+            for (name, file) in crate::agents::llm::reviewer::SHEET_NAMES.iter().zip([
+                crate::render::media::CONTACT_SHEET_FILE.to_string(),
+                format!("solution_{}", crate::render::media::CONTACT_SHEET_FILE),
+            ]) {
+                if let Ok(png) = std::fs::read(seed_dir.join(file)) {
+                    out.push(ViewRender {
+                        name: (*name).to_string(),
+                        seed: seed_report.seed,
+                        png,
+                        visibility: RoleVisibility::default(),
+                    });
+                }
+            }
         }
     }
     out

@@ -53,9 +53,7 @@ fn hostile_scripts_from_the_model_fail_their_sessions_and_the_daemon_goes_on() {
                 .map_or(GOOD_SCRIPT, |(_, script, _)| script);
             Reply::answer(format!("```rhai\n{script}\n```"))
         } else {
-            Reply::answer(
-                "{\"decision\": \"approve\", \"target\": null, \"comments\": [\"a clear gap crossing\"]}",
-            )
+            Reply::answer(fake_llm::approval(req, "a clear gap crossing"))
         }
     }));
     let data =

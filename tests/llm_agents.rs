@@ -70,6 +70,9 @@ fn review_request(renders: Vec<ViewRender>) -> ReviewRequest {
         },
         renders,
         round: 1,
+        parts: vec![
+            "\"left_deck\" (fixed, wood) at [0, 0, 0] m: box 0.5 × 0.3 × 0.3 m (full size)".into(),
+        ],
     }
 }
 
@@ -105,8 +108,23 @@ fn fenced(script: &str) -> String {
     format!("Here is the script you asked for.\n\n```rhai\n{script}\n```\n\nIt builds two decks and a plank.")
 }
 
-const REVIEW_APPROVE: &str =
-    "{\"decision\": \"approve\", \"target\": null, \"comments\": [\"the gap and the goal bin are clear in every view\"]}";
+/// An approval that says how each stated fact of the example plan is met.
+fn review_approve() -> String {
+    let facts: Vec<String> = plan()
+        .intent
+        .describe()
+        .iter()
+        .enumerate()
+        .map(|(i, f)| format!("F{}: {f} — met by the built parts", i + 1))
+        .collect();
+    serde_json::json!({
+        "decision": "approve",
+        "target": null,
+        "comments": ["the gap and the goal bin are clear in every view"],
+        "facts": facts,
+    })
+    .to_string()
+}
 
 // ---------------------------------------------------------------- planner
 
@@ -474,15 +492,29 @@ async fn an_unreachable_endpoint_is_not_a_bad_model() {
 #[tokio::test]
 async fn reviewer_sends_six_views_and_the_contact_sheet_and_reads_the_decision() {
     let server = FakeLlm::scripted(vec![Reply::answer(format!(
-        "My verdict:\n{REVIEW_APPROVE}"
+        "My verdict:\n{}",
+        review_approve()
     ))])
     .await;
     let a = agents(config(server.base_url()));
     let answer = a.reviewer.review(review_request(views(24))).await.unwrap();
     assert_eq!(answer.value.decision, Decision::Approve);
-    assert_eq!(answer.value.comments.len(), 1);
+    // The comment, then how each stated fact is met.
+    assert_eq!(
+        answer.value.comments.len(),
+        1 + plan().intent.describe().len()
+    );
+    assert!(answer.value.comments[1].starts_with("F1: "));
     let req = &server.received()[0];
     assert_eq!(req.image_count(), 7);
+    assert!(
+        req.last_message().contains("\"left_deck\" (fixed, wood)"),
+        "the parts list"
+    );
+    assert!(
+        req.last_message().contains("fn solve(seed, scale) {"),
+        "the solution's source"
+    );
     assert!(req.last_message().contains("contact_sheet"));
     assert!(req.last_message().contains("every gate passed"));
 }
@@ -503,8 +535,26 @@ async fn reviewer_reasks_when_the_format_is_wrong() {
 }
 
 #[tokio::test]
+async fn an_approval_that_skips_a_stated_fact_is_sent_back() {
+    let skipped = serde_json::json!({
+        "decision": "approve", "target": null, "comments": ["fine"], "facts": ["F1: a ball"],
+    })
+    .to_string();
+    let server = FakeLlm::scripted(vec![
+        Reply::answer(skipped),
+        Reply::answer(review_approve()),
+    ])
+    .await;
+    let a = agents(config(server.base_url()));
+    let answer = a.reviewer.review(review_request(views(2))).await.unwrap();
+    assert_eq!(answer.value.decision, Decision::Approve);
+    let again = server.received()[1].last_message();
+    assert!(again.contains("missing: F2"), "{again}");
+}
+
+#[tokio::test]
 async fn a_text_only_reviewer_gets_no_images() {
-    let server = FakeLlm::scripted(vec![Reply::answer(REVIEW_APPROVE)]).await;
+    let server = FakeLlm::scripted(vec![Reply::answer(review_approve())]).await;
     let mut c = config(server.base_url());
     c.reviewer.vision = false;
     let a = agents(c);
@@ -522,7 +572,7 @@ async fn traces_hold_every_request_and_restore_usage_for_caps() {
         Reply::answer(EXAMPLE_PLAN),
         Reply::status(503),
         Reply::answer(fenced(GOOD_SCRIPT)),
-        Reply::answer(REVIEW_APPROVE),
+        Reply::answer(review_approve()),
     ])
     .await;
     let dir = temp_dir("traces");

@@ -26,7 +26,7 @@ fn the_daemon_with_llm_agents_accepts_a_benchmark_with_traces_and_tokens() {
         } else if system.contains("Role: Coder") {
             Reply::answer(format!("```rhai\n{GOOD_SCRIPT}\n```"))
         } else {
-            Reply::answer("{\"decision\": \"approve\", \"target\": null, \"comments\": [\"a clear gap crossing\"]}")
+            Reply::answer(fake_llm::approval(req, "a clear gap crossing"))
         }
     }));
     let data = std::env::temp_dir().join(format!("benchforge-llm-daemon-{}", std::process::id()));

@@ -62,7 +62,7 @@ fn a_payload_resting_on_the_solution_never_moved() {
     );
     let outcome = check.outcome.unwrap();
     assert!(matches!(
-        diagnose_miss(&scene, &outcome).cause,
+        diagnose_miss(&scene, &outcome, &check.motions).cause,
         MissCause::NeverMoved { .. }
     ));
 }
@@ -153,7 +153,7 @@ fn a_payload_that_rolls_back_out_of_the_bounds_is_told_so_not_to_add_a_rim() {
     assert!(exit.contains("rolled back out of the bounds"), "{exit}");
     assert!(!exit.contains("add a floor, wall or rim"), "{exit}");
     let outcome = check.outcome.unwrap();
-    match diagnose_miss(&scene, &outcome).cause {
+    match diagnose_miss(&scene, &outcome, &check.motions).cause {
         MissCause::RolledBack {
             best_progress_m,
             exit_speed_mps,
@@ -232,4 +232,79 @@ fn past_its_line_budget_the_summary_counts_the_rest_by_rule_and_seed() {
         "{last}"
     );
     assert!(last.ends_with("39"), "every seed is accounted for: {last}");
+}
+
+/// A tall wooden box (60 mm × 60 mm base, 300 mm tall) dropped upright onto the pit scene's
+/// 20° ramp: it lands on its uphill edge, leans downhill and falls over (tan 20° > 60/300).
+/// A dynamic marble on the same ramp rolls away beside it.
+fn tipping_scene() -> Scene {
+    let mut scene = pit();
+    scene.payload = benchforge::scene::Payload {
+        shape: benchforge::scene::Shape::Box {
+            size_m: [0.06, 0.06, 0.3],
+        },
+        size_factor_range: [1.0, 1.0],
+        material: benchforge::scene::Material::Wood,
+        start_m: [-0.5, -0.05, 0.30],
+        jitter_m: [0.0; 3],
+    };
+    scene.fixtures.push(ramp("ramp", true));
+    let mut marble = dynamic_box("marble", [0.0; 3], [-0.6, 0.1, 0.195]);
+    marble.parts[0].shape = benchforge::scene::Shape::Sphere { radius_m: 0.03 };
+    scene.fixtures.push(marble);
+    scene
+}
+
+#[test]
+fn a_tall_box_that_falls_over_is_told_it_tipped_over_with_the_angle_and_the_other_parts_motion() {
+    let scene = tipping_scene();
+    let check = check_solvable(
+        &scene,
+        &spawn(&scene),
+        &[],
+        &PhysicsSettings::default(),
+        None,
+    );
+    let message = finding(&check.gate, "solution_misses_goal");
+    assert!(message.contains("the payload tipped over"), "{message}");
+    let tilt = number_after(&message, "z axis tilted ");
+    assert!(tilt > 45.0, "{message}");
+    let payload = check
+        .motions
+        .iter()
+        .find(|m| m.label == benchforge::physics::PAYLOAD_LABEL)
+        .expect("the payload's motion");
+    assert!((payload.tilt_deg - tilt).abs() < 0.5, "{message}");
+    // The marble's motion is reported, in metres, with the number the run measured.
+    let marble = check
+        .motions
+        .iter()
+        .find(|m| m.label == "marble")
+        .expect("the marble's motion");
+    assert!(marble.moved_m > 0.05, "the marble rolled: {marble:?}");
+    let reported = number_after(&message, "\"marble\" moved ");
+    assert!((reported - marble.moved_m).abs() < 0.001, "{message}");
+    assert!(matches!(
+        diagnose_miss(&scene, check.outcome.as_ref().unwrap(), &check.motions).cause,
+        MissCause::TippedOver { .. }
+    ));
+
+    // The same run with a ball for payload: a rolling ball turns, but it never tips over.
+    let mut rolling = scene.clone();
+    rolling.payload.shape = benchforge::scene::Shape::Sphere { radius_m: 0.03 };
+    let check = check_solvable(
+        &rolling,
+        &spawn(&rolling),
+        &[],
+        &PhysicsSettings::default(),
+        None,
+    );
+    if let Some(f) = check
+        .gate
+        .findings
+        .iter()
+        .find(|f| f.rule == "solution_misses_goal")
+    {
+        assert!(!f.message.contains("tipped over"), "{}", f.message);
+    }
 }

@@ -248,6 +248,10 @@ pub struct ReviewRequest {
     pub renders: Vec<ViewRender>,
     /// 1 for the first review of the session.
     pub round: u32,
+    /// The parts seed 0 actually built (scene and reference solution), one line each (see
+    /// `agents::llm::reviewer::parts_in_words`); empty when the scene could not be rebuilt.
+    #[serde(default)]
+    pub parts: Vec<String>,
 }
 
 /// The Reviewer's verdict.

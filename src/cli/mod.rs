@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 pub mod check_config;
 pub mod crosscheck;
+pub mod eval;
 pub mod export;
 pub mod generate;
 pub mod render;
@@ -58,6 +59,8 @@ pub enum Command {
     Score(score::ScoreArgs),
     /// Write DATA_DIR/report.html: funnel, histograms and one card per benchmark.
     Report(report::ReportArgs),
+    /// Run a theme file against the configured backends and report what each theme cost.
+    Eval(eval::EvalArgs),
 }
 
 /// Arguments of `benchforge validate`.
@@ -107,6 +110,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Crosscheck(args) => crosscheck::run(args),
         Command::Score(args) => score::run(args),
         Command::Report(args) => report::run(args),
+        Command::Eval(args) => eval::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -4,9 +4,11 @@
 use crate::gates::geometry::solution_placement_findings;
 use crate::gates::overlap::fmt_m;
 use crate::gates::physics::stability_findings;
-use crate::physics::{build_world, simulate, PhysicsSettings, SimulationOutcome};
+use crate::physics::{
+    build_world, simulate, BodyRole, PhysicsSettings, SceneWorld, SimulationOutcome,
+};
 use crate::report::{Finding, GateId, GateResult, SolutionRun};
-use crate::scene::{Fixture, Scene};
+use crate::scene::{BodyKind, Fixture, Scene, Shape};
 use crate::variant::PayloadSpawn;
 
 /// What gate 6 produced.
@@ -18,6 +20,8 @@ pub struct SolutionCheck {
     pub run: Option<SolutionRun>,
     /// Everything the simulation measured, when it ran.
     pub outcome: Option<SimulationOutcome>,
+    /// How each body that can move moved over the run (empty when it did not run).
+    pub motions: Vec<BodyMotion>,
 }
 
 /// Runs gate 6 on one variant with the reference solution's parts. With `record_every_s`,
@@ -36,9 +40,10 @@ pub fn check_solvable(
             return Ok((placement, None));
         }
         let outcome = simulate(&mut world, scene, settings, record_every_s);
+        let motions = body_motions(&world);
         Ok::<_, crate::physics::PhysicsError>((
-            solution_findings(scene, &outcome, settings),
-            Some(outcome),
+            solution_findings(scene, &outcome, &motions, settings),
+            Some((outcome, motions)),
         ))
     });
     let (findings, outcome) = match ran {
@@ -60,6 +65,10 @@ pub fn check_solvable(
             None,
         ),
     };
+    let (outcome, motions) = match outcome {
+        Some((o, m)) => (Some(o), m),
+        None => (None, Vec::new()),
+    };
     let run = outcome.as_ref().map(|o| SolutionRun {
         reached_goal: o.payload_in_goal,
         time_to_goal_s: o.payload_first_in_goal_s,
@@ -71,12 +80,14 @@ pub fn check_solvable(
         gate: GateResult::from_findings(GateId::Solvable, findings),
         run,
         outcome,
+        motions,
     }
 }
 
 fn solution_findings(
     scene: &Scene,
     outcome: &SimulationOutcome,
+    motions: &[BodyMotion],
     settings: &PhysicsSettings,
 ) -> Vec<Finding> {
     // Stable, yes; settled, not required: a payload still rolling slowly inside the goal at
@@ -87,7 +98,7 @@ fn solution_findings(
             .filter(|f| f.rule != "not_settled")
             .collect();
     if !outcome.payload_in_goal {
-        let miss = diagnose_miss(scene, outcome);
+        let miss = diagnose_miss(scene, outcome, motions);
         if let MissCause::RolledBack { .. } = miss.cause {
             // The bounds were not too small: the payload ran out of energy and rolled back
             // out of them. Say so where the exit is reported (the rule stays, so a revision
@@ -121,6 +132,111 @@ pub const NEVER_MOVED_M: f64 = 0.005;
 /// bounds rolled back, in metres.
 pub const ROLLED_BACK_M: f64 = 0.02;
 
+/// A non-spherical payload whose up axis ended tilted more than this from its start tipped
+/// over, in degrees.
+pub const TIPPED_OVER_DEG: f64 = 45.0;
+
+/// How far one body that can move (the payload, a dynamic fixture or solution part) moved
+/// and turned over a run: start pose to end pose.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BodyMotion {
+    /// The body's label ([`crate::physics::PAYLOAD_LABEL`] for the payload).
+    pub label: String,
+    /// Fixture, solution part or payload.
+    pub role: BodyRole,
+    /// Distance between its start and end origin, in metres.
+    pub moved_m: f64,
+    /// Angle between its local z axis at the start and at the end, in degrees: 0 upright
+    /// as it started, 90 on its side, 180 upside down. A turn about the vertical or a roll
+    /// about its own z axis (a cylinder lying on its side rolling) does not count.
+    pub tilt_deg: f64,
+}
+
+/// The motion of every non-fixed body of `world` after its run, in body order.
+pub fn body_motions(world: &SceneWorld) -> Vec<BodyMotion> {
+    // The body's local z axis in world coordinates, from its unit quaternion.
+    fn z_axis(q: [f64; 4]) -> [f64; 3] {
+        let [w, x, y, z] = q;
+        [
+            2.0 * (x * z + w * y),
+            2.0 * (y * z - w * x),
+            1.0 - 2.0 * (x * x + y * y),
+        ]
+    }
+    world
+        .bodies
+        .iter()
+        .filter(|b| b.kind != BodyKind::Fixed)
+        .map(|b| {
+            let now = world.world.bodies[b.handle].position();
+            let wxyz = |q: rapier3d::prelude::Rotation| [q.w, q.x, q.y, q.z].map(f64::from);
+            let (start, end) = (wxyz(b.start_pose.rotation), wxyz(now.rotation));
+            let (a, c) = (z_axis(start), z_axis(end));
+            let cos = (a[0] * c[0] + a[1] * c[1] + a[2] * c[2]).clamp(-1.0, 1.0);
+            let moved_m = f64::from((now.translation - b.start_pose.translation).length());
+            BodyMotion {
+                label: b.label.clone(),
+                role: b.role,
+                moved_m,
+                tilt_deg: cos.acos().to_degrees(),
+            }
+        })
+        .collect()
+}
+
+/// The other moving bodies' motion in words, for a miss message: each dynamic fixture or
+/// solution part that moved (how far in metres, how far it tilted), and how many stayed.
+/// Empty when the scene has none.
+fn others_motion(scene: &Scene, motions: &[BodyMotion]) -> String {
+    // A ball's tilt says nothing (it turns as it rolls): only how far it went.
+    let is_ball = |label: &str| {
+        scene.fixtures.iter().any(|f| {
+            f.label == label
+                && f.parts
+                    .iter()
+                    .all(|p| matches!(p.shape, Shape::Sphere { .. }))
+        })
+    };
+    let others: Vec<&BodyMotion> = motions
+        .iter()
+        .filter(|m| m.role != BodyRole::Payload)
+        .collect();
+    if others.is_empty() {
+        return String::new();
+    }
+    let moved: Vec<String> = others
+        .iter()
+        .filter(|m| m.moved_m >= NEVER_MOVED_M || m.tilt_deg >= 1.0)
+        .map(|m| {
+            let tilt = if is_ball(&m.label) {
+                String::new()
+            } else {
+                format!(" and tilted {:.0}°", m.tilt_deg)
+            };
+            format!(
+                "{}\"{}\" moved {:.3} m{tilt}",
+                if m.role == BodyRole::Solution {
+                    "solution part "
+                } else {
+                    ""
+                },
+                m.label,
+                m.moved_m,
+            )
+        })
+        .collect();
+    let stayed = others.len() - moved.len();
+    let mut text = if moved.is_empty() {
+        "no dynamic part moved".to_string()
+    } else {
+        format!("dynamic parts: {}", moved.join(", "))
+    };
+    if stayed > 0 && !moved.is_empty() {
+        text.push_str(&format!(" ({stayed} other dynamic part(s) stayed put)"));
+    }
+    text
+}
+
 /// Why the payload missed the goal with the reference solution.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum MissCause {
@@ -145,6 +261,11 @@ pub enum MissCause {
         /// The goal zone's lowest z, in metres.
         goal_min_z_m: f64,
     },
+    /// A non-spherical payload ended tilted more than [`TIPPED_OVER_DEG`] from its start.
+    TippedOver {
+        /// How far its local z axis ended from its start direction, in degrees.
+        tilt_deg: f64,
+    },
     /// Anything else (it passed beside or over the goal, or through it without staying).
     Elsewhere,
 }
@@ -160,8 +281,26 @@ pub struct MissDiagnosis {
 }
 
 /// Classifies why the payload missed the goal in `outcome` (a run of `scene` with the
-/// reference solution), from its sampled path.
-pub fn diagnose_miss(scene: &Scene, outcome: &SimulationOutcome) -> MissDiagnosis {
+/// reference solution), from its sampled path and every moving body's `motions` (see
+/// [`body_motions`]); the message ends with what the other dynamic parts did.
+pub fn diagnose_miss(
+    scene: &Scene,
+    outcome: &SimulationOutcome,
+    motions: &[BodyMotion],
+) -> MissDiagnosis {
+    let mut miss = classify_miss(scene, outcome, motions);
+    let others = others_motion(scene, motions);
+    if !others.is_empty() {
+        miss.message = format!("{}; {others}", miss.message);
+    }
+    miss
+}
+
+fn classify_miss(
+    scene: &Scene,
+    outcome: &SimulationOutcome,
+    motions: &[BodyMotion],
+) -> MissDiagnosis {
     let start = outcome.payload_start_m;
     let path = &outcome.payload_path_m;
     let dist = |a: [f64; 3], b: [f64; 3]| {
@@ -210,6 +349,28 @@ pub fn diagnose_miss(scene: &Scene, outcome: &SimulationOutcome) -> MissDiagnosi
             cause: MissCause::NeverMoved { moved_m },
             message,
         };
+    }
+    let payload_tilt = motions
+        .iter()
+        .find(|m| m.role == BodyRole::Payload)
+        .map(|m| m.tilt_deg);
+    match (payload_tilt, &scene.payload.shape) {
+        (Some(tilt_deg), shape)
+            if tilt_deg > TIPPED_OVER_DEG && !matches!(shape, Shape::Sphere { .. }) =>
+        {
+            let message = format!(
+                "with the reference solution the payload tipped over: the {} ended with its z axis tilted {tilt_deg:.0}° from its start (more than {TIPPED_OVER_DEG:.0}°), at {}, {short_m:.3} m from the goal zone after {:.1} s; \
+                 keep it upright: a lower drop, a gentler slope, a guide or rail along its path, or a wider base",
+                shape.kind_name(),
+                fmt_m(final_m),
+                outcome.simulated_s
+            );
+            return MissDiagnosis {
+                cause: MissCause::TippedOver { tilt_deg },
+                message,
+            };
+        }
+        _ => {}
     }
     if let Some(exit) = payload_exit {
         let at_exit = progress(exit.position_m);

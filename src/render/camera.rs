@@ -62,6 +62,15 @@ impl ViewAngle {
             .collect()
     }
 
+    /// The unit viewing direction, from the camera toward the scene, in world axes.
+    pub fn direction(&self) -> [f64; 3] {
+        let (e, a) = (
+            f64::from(self.elevation_deg).to_radians(),
+            f64::from(self.azimuth_deg).to_radians(),
+        );
+        [-e.cos() * a.cos(), -e.cos() * a.sin(), -e.sin()]
+    }
+
     /// The one view used when a single view is asked for, and for simulation media: a
     /// three-quarter view from the front left, 45° up.
     pub fn hero() -> ViewAngle {
@@ -236,5 +245,147 @@ mod tests {
                 );
             }
         }
+    }
+}
+
+/// What a view chosen for the task shows (see [`task_views`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ViewKind {
+    /// From the side, looking perpendicular to the payload's displacement (start → goal
+    /// centre): a rise or a drop shows as height on the image, the motion runs left to right.
+    Side,
+    /// From above (89° up), the motion running left to right: the layout and the clearances.
+    Top,
+    /// From behind the payload's start, 30° up, looking along the displacement: what lies on
+    /// the path.
+    AlongPath,
+}
+
+impl ViewKind {
+    /// Every kind, in the order a Reviewer is shown them.
+    pub const ALL: [ViewKind; 3] = [ViewKind::Side, ViewKind::Top, ViewKind::AlongPath];
+
+    /// The lowercase name used in file names and prompts: `side`, `top`, `along_path`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ViewKind::Side => "side",
+            ViewKind::Top => "top",
+            ViewKind::AlongPath => "along_path",
+        }
+    }
+}
+
+/// A view chosen for the task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TaskView {
+    /// What it shows.
+    pub kind: ViewKind,
+    /// Where the camera sits.
+    pub angle: ViewAngle,
+}
+
+/// Elevation of the side view when the displacement is nearly level, in degrees: any
+/// elevation is then perpendicular to it, and a little height shows the floor.
+const LEVEL_SIDE_ELEVATION_DEG: u32 = 20;
+/// A displacement rising or dropping more than this share of its length is seen from a level
+/// camera, so the view stays perpendicular to it.
+const LEVEL_SHARE: f64 = 0.05;
+
+/// The views that show a task whose payload starts at `start_m` and must reach the centre of
+/// the goal zone `goal_centre_m`: side (perpendicular to the displacement), top and along the
+/// path, in [`ViewKind::ALL`] order. Angles are whole degrees, so the side view is
+/// perpendicular to the displacement within 1°.
+pub fn task_views(start_m: [f64; 3], goal_centre_m: [f64; 3]) -> Vec<TaskView> {
+    let d = [
+        goal_centre_m[0] - start_m[0],
+        goal_centre_m[1] - start_m[1],
+        goal_centre_m[2] - start_m[2],
+    ];
+    let level = d[0].hypot(d[1]);
+    let length = level.hypot(d[2]);
+    // A purely vertical task has no heading: look along +y then, x to the right.
+    let heading_deg = if level > 1e-6 {
+        d[1].atan2(d[0]).to_degrees()
+    } else {
+        0.0
+    };
+    let azimuth = |deg: f64| deg.round().rem_euclid(360.0) as u32 % 360;
+    // A camera at heading − 90° has the heading on the image's right.
+    let side_azimuth = azimuth(heading_deg - 90.0);
+    let side_elevation = if length > 0.0 && d[2].abs() > LEVEL_SHARE * length {
+        0
+    } else {
+        LEVEL_SIDE_ELEVATION_DEG
+    };
+    vec![
+        TaskView {
+            kind: ViewKind::Side,
+            angle: ViewAngle {
+                elevation_deg: side_elevation,
+                azimuth_deg: side_azimuth,
+            },
+        },
+        TaskView {
+            kind: ViewKind::Top,
+            angle: ViewAngle {
+                elevation_deg: 89,
+                azimuth_deg: side_azimuth,
+            },
+        },
+        TaskView {
+            kind: ViewKind::AlongPath,
+            angle: ViewAngle {
+                elevation_deg: 30,
+                azimuth_deg: azimuth(heading_deg + 180.0),
+            },
+        },
+    ]
+}
+
+#[cfg(test)]
+mod task_view_tests {
+    use super::*;
+
+    fn angle_to_deg(a: [f64; 3], b: [f64; 3]) -> f64 {
+        let dot = a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+        let n =
+            (a.iter().map(|v| v * v).sum::<f64>() * b.iter().map(|v| v * v).sum::<f64>()).sqrt();
+        (dot / n).clamp(-1.0, 1.0).acos().to_degrees()
+    }
+
+    #[test]
+    fn the_side_view_is_perpendicular_to_rises_drops_and_level_moves() {
+        for goal in [
+            [0.3, 0.0, 0.25],  // a rise onto a shelf
+            [0.4, -0.3, -0.5], // a drop, diagonal
+            [-0.6, 0.2, 0.0],  // level, toward -x
+            [0.0, 0.0, 0.4],   // straight up
+        ] {
+            let views = task_views([0.0; 3], goal);
+            let side = views.iter().find(|v| v.kind == ViewKind::Side).unwrap();
+            let off = (angle_to_deg(side.angle.direction(), goal) - 90.0).abs();
+            assert!(
+                off < 1.0,
+                "{goal:?}: side view {:?} is {off:.2}° off perpendicular",
+                side.angle
+            );
+        }
+    }
+
+    #[test]
+    fn the_along_path_view_looks_along_the_level_displacement() {
+        let views = task_views([0.0; 3], [0.0, 1.0, 0.0]);
+        let along = views
+            .iter()
+            .find(|v| v.kind == ViewKind::AlongPath)
+            .unwrap();
+        let d = along.angle.direction();
+        assert!(
+            angle_to_deg([d[0], d[1], 0.0], [0.0, 1.0, 0.0]) < 1.0,
+            "{along:?}"
+        );
+        let top = views.iter().find(|v| v.kind == ViewKind::Top).unwrap();
+        assert!(top.angle.direction()[2] < -0.99);
     }
 }

@@ -214,7 +214,14 @@ pub struct Overlay {
     pub captions: bool,
     /// The box the camera frames; `None` frames the whole simulation bounds.
     pub framed: Option<Aabb>,
+    /// Ring the payload (see [`PAYLOAD_MARKER_MIN_RADIUS_PX`]) so it is found at a glance
+    /// even when it is small, far or behind a part.
+    pub payload_marker: bool,
 }
+
+/// The payload marker's smallest radius on screen, in pixels at text scale 1 (a 512×384
+/// image): a payload a few pixels across still gets a ring this large.
+pub const PAYLOAD_MARKER_MIN_RADIUS_PX: f32 = 10.0;
 
 /// Pixels of the legend band at the top of the image.
 fn legend_height_px(scale: u32) -> u32 {
@@ -280,6 +287,9 @@ pub fn draw_view(
     for (a, b) in box_edges(&geometry.build_zone) {
         canvas.line_3d(&cam, a, b, style::BUILD, 2, style::HIDDEN_LINE_ALPHA, 7);
     }
+    if overlay.payload_marker {
+        mark_payload(&mut canvas, &cam, geometry, bodies, scale);
+    }
     if overlay.captions {
         for zone in &geometry.zones {
             caption(
@@ -304,6 +314,44 @@ pub fn draw_view(
         draw_band(&mut canvas, geometry, overlay, scale, band);
     }
     canvas
+}
+
+/// Rings the payload: a dark and an orange circle around its projected outline, at least
+/// [`PAYLOAD_MARKER_MIN_RADIUS_PX`] (times the text scale) in radius, drawn over everything.
+fn mark_payload(
+    canvas: &mut Canvas,
+    cam: &Camera,
+    geometry: &SceneGeometry,
+    bodies: &PosedBodies,
+    scale: u32,
+) {
+    let Some(payload_id) = geometry
+        .labels
+        .iter()
+        .find(|l| l.role == Role::Payload)
+        .map(|l| l.id)
+    else {
+        return;
+    };
+    let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
+    for (_, _, mesh) in bodies.solids.iter().filter(|(id, _, _)| *id == payload_id) {
+        for tri in &mesh.triangles {
+            for p in tri.positions.iter().filter_map(|v| cam.project(*v)) {
+                x0 = x0.min(p.x);
+                y0 = y0.min(p.y);
+                x1 = x1.max(p.x);
+                y1 = y1.max(p.y);
+            }
+        }
+    }
+    if x0 > x1 {
+        return;
+    }
+    let (cx, cy) = (0.5 * (x0 + x1), 0.5 * (y0 + y1));
+    let s = scale as f32;
+    let r = (0.5 * (x1 - x0).hypot(y1 - y0) + 3.0 * s).max(PAYLOAD_MARKER_MIN_RADIUS_PX * s);
+    canvas.ring(cx, cy, r + 2.0 * s, 1.5 * s, style::INK);
+    canvas.ring(cx, cy, r, 2.0 * s, style::PAYLOAD);
 }
 
 fn draw_ground(
@@ -548,6 +596,7 @@ pub fn legend_strip(geometry: &SceneGeometry, width: u32) -> Canvas {
         stamp: None,
         captions: false,
         framed: None,
+        payload_marker: false,
     };
     draw_band(&mut canvas, geometry, &overlay, scale, band);
     canvas

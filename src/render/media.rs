@@ -182,6 +182,7 @@ pub fn render_simulation_media(
                     stamp: Some(time_stamp(frames[i].time_s)),
                     captions: false,
                     framed,
+                    payload_marker: false,
                 };
                 draw::draw_view(
                     &geometry,
@@ -204,6 +205,7 @@ pub fn render_simulation_media(
                     stamp: Some(time_stamp(frames[i].time_s)),
                     captions: false,
                     framed,
+                    payload_marker: false,
                 };
                 draw::draw_view(
                     &geometry,

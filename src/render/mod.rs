@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-pub use camera::ViewAngle;
+pub use camera::{task_views, TaskView, ViewAngle, ViewKind};
 pub use media::{render_simulation_media, MediaOptions, SimFrame, SimulationMedia};
 pub use sim::{frames_from_trajectory, simulate_media, RunMedia};
 
@@ -311,6 +311,7 @@ pub fn render_views(
                     stamp: Some(format!("E{} A{:03}", view.elevation_deg, view.azimuth_deg)),
                     captions: true,
                     framed: None,
+                    payload_marker: false,
                 };
                 let canvas = draw::draw_view(
                     &geometry,
@@ -321,6 +322,51 @@ pub fn render_views(
                     &overlay,
                 );
                 finish_view(&canvas, &geometry, *view, options)
+            })
+            .collect()
+    })
+}
+
+/// Renders the views chosen for the task (see [`task_views`]) of one variant, with the
+/// reference solution's parts when given: framed on where the task happens (zones, build
+/// zone, payload, moving parts), zones translucent, the payload ringed. In
+/// [`ViewKind::ALL`] order; each view's `name` is its kind's name.
+pub fn render_task_views(
+    scene: &Scene,
+    spawn: &PayloadSpawn,
+    solution: &[crate::scene::Fixture],
+    options: &RenderOptions,
+) -> Result<Vec<(TaskView, RenderedView)>, RenderError> {
+    options.check()?;
+    let views = task_views(spawn.start_m, scene.goal_zone.center_m());
+    guarded(|| {
+        let geometry = SceneGeometry::new(scene, spawn, solution);
+        let rest = BTreeMap::new();
+        let bodies = geometry.posed(&rest);
+        let framed = Some(geometry.action_box(&[&rest]));
+        views
+            .par_iter()
+            .map(|task| {
+                let view = task.angle;
+                let overlay = Overlay {
+                    legend: true,
+                    // The kind only: the legend needs the room, the angle is in views.json.
+                    stamp: Some(task.kind.name().replace('_', " ").to_uppercase()),
+                    captions: true,
+                    framed,
+                    payload_marker: true,
+                };
+                let canvas = draw::draw_view(
+                    &geometry,
+                    &bodies,
+                    view,
+                    options.width_px,
+                    options.height_px,
+                    &overlay,
+                );
+                let mut rendered = finish_view(&canvas, &geometry, view, options)?;
+                rendered.name = task.kind.name().to_string();
+                Ok((*task, rendered))
             })
             .collect()
     })

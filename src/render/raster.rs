@@ -252,6 +252,23 @@ impl Canvas {
         }
     }
 
+    /// Draws a ring of radius `r` and `thickness` (pixels) centred on `(cx, cy)`, over
+    /// everything already drawn.
+    pub fn ring(&mut self, cx: f32, cy: f32, r: f32, thickness: f32, color: Rgb) {
+        let reach = r + thickness;
+        let (x0, x1) = ((cx - reach).floor() as i32, (cx + reach).ceil() as i32);
+        let (y0, y1) = ((cy - reach).floor() as i32, (cy + reach).ceil() as i32);
+        for py in y0.max(0)..=y1.min(self.height as i32 - 1) {
+            for px in x0.max(0)..=x1.min(self.width as i32 - 1) {
+                let d = (px as f32 + 0.5 - cx).hypot(py as f32 + 0.5 - cy);
+                if (d - r).abs() <= 0.5 * thickness {
+                    let i = (py as u32 * self.width + px as u32) as usize;
+                    self.rgb[i] = color;
+                }
+            }
+        }
+    }
+
     /// Fills a rectangle in pixels, blending with `alpha`.
     pub fn fill_rect(&mut self, x: i32, y: i32, w: u32, h: u32, color: Rgb, alpha: f32) {
         for py in y.max(0)..(y + h as i32).min(self.height as i32) {

@@ -156,6 +156,42 @@ impl Received {
     }
 }
 
+/// The stated facts a Reviewer request lists: the `F<n>: ...` lines of its messages.
+pub fn stated_facts(request: &Received) -> Vec<String> {
+    let mut facts = Vec::new();
+    for m in request.body["messages"].as_array().into_iter().flatten() {
+        for line in message_text(m).lines() {
+            let Some(rest) = line.strip_prefix('F') else {
+                continue;
+            };
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            if !digits.is_empty()
+                && rest[digits.len()..].starts_with(": ")
+                && !facts.contains(&line.to_string())
+            {
+                facts.push(line.to_string());
+            }
+        }
+    }
+    facts
+}
+
+/// A Reviewer's approval with `comment` that says how each stated fact of `request` is met
+/// (one `facts` entry per `F<n>` line), as the Reviewer's answer format requires.
+pub fn approval(request: &Received, comment: &str) -> String {
+    let facts: Vec<String> = stated_facts(request)
+        .iter()
+        .map(|f| format!("{f} — met by the built parts"))
+        .collect();
+    serde_json::json!({
+        "decision": "approve",
+        "target": null,
+        "comments": [comment],
+        "facts": facts,
+    })
+    .to_string()
+}
+
 fn message_text(message: &serde_json::Value) -> String {
     match &message["content"] {
         serde_json::Value::String(s) => s.clone(),

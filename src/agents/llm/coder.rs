@@ -45,7 +45,12 @@ fn user_message(request: &CodeRequest) -> String {
     }
     if let Some(feedback) = &request.feedback {
         text.push_str("\nWhat the checks found in it — fix these, keep what worked:\n");
-        text.push_str(feedback.summary.trim());
+        // The feedback gets what is left of the variable budget (the reviewer's comments
+        // and the closing line need little).
+        let room = super::budget::budget(LlmRole::Coder)
+            .variable_chars
+            .saturating_sub(text.len() + 2_000);
+        text.push_str(super::budget::fit_lines(feedback.summary.trim(), room).trim_end());
         text.push('\n');
         for c in &feedback.review_comments {
             text.push_str(&format!("- Reviewer: {c}\n"));
@@ -128,7 +133,10 @@ impl Coder for LlmCoder {
         let mut call = ChatCall {
             role: LlmRole::Coder,
             messages: vec![
-                ChatMessage::system(self.shared.prompts().coder.clone()),
+                ChatMessage::system(self.shared.prompts().coder_for(
+                    &request.plan,
+                    super::budget::budget(LlmRole::Coder).static_chars,
+                )),
                 ChatMessage::user(user_message(&request)),
             ],
             json_schema: None,

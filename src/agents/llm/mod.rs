@@ -8,6 +8,7 @@
 //! back from that file, so caps hold across restarts. Outside any scope a call is traced
 //! nowhere and counted under the session id `unscoped`.
 
+pub mod budget;
 pub mod coder;
 pub mod planner;
 pub mod prompts;

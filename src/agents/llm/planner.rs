@@ -49,19 +49,24 @@ fn user_message(request: &PlanRequest) -> String {
              (another layout, other values of what the theme leaves open) while keeping every \
              stated fact:\n",
         );
+        let mut siblings = String::new();
         for plan in &request.siblings {
             let values: Vec<String> = plan
                 .parameters
                 .iter()
                 .map(|p| format!("{} {:.3} {}", p.name, p.nominal, p.unit))
                 .collect();
-            text.push_str(&format!(
+            siblings.push_str(&format!(
                 "- {} (archetype {}): {}\n",
                 plan.title,
                 plan.archetype,
                 values.join(", ")
             ));
         }
+        // The list grows with the dataset: it gets half the variable budget, the first
+        // plans kept (see `budget`).
+        let room = super::budget::budget(LlmRole::Planner).variable_chars / 2;
+        text.push_str(&super::budget::fit_lines(&siblings, room));
     }
     if let Some(previous) = &request.previous {
         text.push_str("\nThe Reviewer sent back your previous plan. Previous plan:\n```json\n");

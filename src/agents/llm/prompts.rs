@@ -49,6 +49,8 @@ pub struct RolePrompts {
     pub coder: String,
     /// The Reviewer's.
     pub reviewer: String,
+    /// The Coder's template before its examples are filled in (see [`Self::coder_for`]).
+    coder_template: String,
 }
 
 impl RolePrompts {
@@ -66,10 +68,12 @@ impl RolePrompts {
                 }),
             }
         };
+        let coder_template = template(LlmRole::Coder, CODER_SYSTEM)?;
         Ok(Self {
             planner: fill_planner(&template(LlmRole::Planner, PLANNER_SYSTEM)?),
-            coder: fill_coder(&template(LlmRole::Coder, CODER_SYSTEM)?),
+            coder: fill_coder(&coder_template, CODER_EXAMPLES),
             reviewer: template(LlmRole::Reviewer, REVIEWER_SYSTEM)?,
+            coder_template,
         })
     }
 
@@ -77,9 +81,21 @@ impl RolePrompts {
     pub fn builtin() -> Self {
         Self {
             planner: fill_planner(PLANNER_SYSTEM),
-            coder: fill_coder(CODER_SYSTEM),
+            coder: fill_coder(CODER_SYSTEM, CODER_EXAMPLES),
             reviewer: REVIEWER_SYSTEM.to_string(),
+            coder_template: CODER_SYSTEM.to_string(),
         }
+    }
+
+    /// The Coder's system prompt for `plan` within `budget_chars`: the instructions, rules
+    /// and API reference first (the same for every plan), then the examples most relevant
+    /// to the plan, the least relevant dropped first until it fits (see
+    /// [`super::budget::select_examples`]).
+    pub fn coder_for(&self, plan: &crate::plan::Plan, budget_chars: usize) -> String {
+        let head = fill_coder(&self.coder_template, &[]).len();
+        let examples =
+            super::budget::select_examples(plan, CODER_EXAMPLES, budget_chars.saturating_sub(head));
+        fill_coder(&self.coder_template, &examples)
     }
 }
 
@@ -98,11 +114,8 @@ fn with_world_rules(template: &str) -> String {
     }
 }
 
-fn fill_coder(template: &str) -> String {
-    let mut examples = String::from("# Example scripts\n\nThese pass every check. Learn the API usage from them, not the layout.\n");
-    for (name, source) in CODER_EXAMPLES {
-        examples.push_str(&format!("\n## {name}\n\n```rhai\n{}\n```\n", source.trim()));
-    }
+fn fill_coder(template: &str, examples: &[(&str, &str)]) -> String {
+    let examples = super::budget::example_block(examples);
     let api = CODER_API.trim();
     // A custom prompt without the placeholders still gets the API reference: the model must
     // write against the contract the sandbox enforces.

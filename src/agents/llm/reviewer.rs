@@ -1,7 +1,9 @@
-//! The LLM Reviewer: sends the report in words and a chosen subset of the renders (a spread
-//! of views plus the contact sheet) as PNG image parts — or the text alone for a model that
-//! cannot see — and validates a strict answer: decision, target (coder or planner) and
-//! comments.
+//! The LLM Reviewer: sends the report in words, the theme's stated facts, the parts the
+//! script built, the reference solution's source and the renders chosen for the task (the
+//! passive and solution contact sheets, then the side, top and along-path views of seed 0
+//! and of a second seed) as PNG image parts — or the text alone for a model that cannot
+//! see — and validates a strict answer: decision, target (coder or planner), comments and,
+//! for an approval, how each stated fact is met.
 
 use std::fmt::Write;
 use std::sync::Arc;
@@ -103,19 +105,151 @@ pub fn report_in_words(report: &ValidationReport) -> String {
     t
 }
 
-/// The renders to send: contact sheets first, then up to `max_views` views with pixels,
-/// spread evenly over the list (so different azimuths and elevations are seen).
+/// The names under which the Reviewer gets the passive and the solution contact sheets.
+pub const SHEET_NAMES: [&str; 2] = ["contact_sheet", "solution_contact_sheet"];
+
+/// The renders to send: the contact sheets first (passive, then with the reference
+/// solution, of the first seed that has them), then up to `max_views` views with pixels in
+/// the order given (the task's views of seed 0, then of the second seed).
 pub fn pick_renders(renders: &[ViewRender], max_views: usize) -> Vec<&ViewRender> {
     let with_png: Vec<&ViewRender> = renders.iter().filter(|r| !r.png.is_empty()).collect();
     let (sheets, views): (Vec<&ViewRender>, Vec<&ViewRender>) = with_png
         .into_iter()
-        .partition(|r| r.name.contains("contact"));
-    let mut picked: Vec<&ViewRender> = sheets.into_iter().take(1).collect();
-    if max_views > 0 && !views.is_empty() {
-        let n = max_views.min(views.len());
-        picked.extend((0..n).map(|i| views[i * views.len() / n]));
-    }
+        .partition(|r| SHEET_NAMES.contains(&r.name.as_str()));
+    let sheet_seed = sheets.first().map(|r| r.seed);
+    let mut picked: Vec<&ViewRender> = SHEET_NAMES
+        .iter()
+        .filter_map(|name| {
+            sheets
+                .iter()
+                .find(|r| r.name == *name && Some(r.seed) == sheet_seed)
+                .copied()
+        })
+        .collect();
+    picked.extend(views.into_iter().take(max_views));
     picked
+}
+
+/// The stated facts of the theme the Reviewer must account for, numbered `F1`, `F2`, ...:
+/// the plan's intent in words.
+pub fn stated_facts(request: &ReviewRequest) -> Vec<String> {
+    request.plan.intent.describe()
+}
+
+/// The body of `fn solve(...)` in a scene script, braces included; `None` when the script
+/// has no solve function. Braces inside strings and `//` comments are skipped.
+pub fn solve_source(source: &str) -> Option<&str> {
+    // The line that starts the function, not a mention in a comment.
+    let mut offset = 0;
+    let mut start = None;
+    for line in source.split_inclusive('\n') {
+        let indent = line.len() - line.trim_start().len();
+        if line.trim_start().starts_with("fn solve(") {
+            start = Some(offset + indent);
+            break;
+        }
+        offset += line.len();
+    }
+    let start = start?;
+    let bytes = source.as_bytes();
+    let (mut depth, mut i, mut opened) = (0i32, start, false);
+    let (mut in_string, mut in_comment) = (false, false);
+    while i < bytes.len() {
+        let c = bytes[i];
+        match c {
+            b'\n' => in_comment = false,
+            _ if in_comment => {}
+            b'"' => in_string = !in_string,
+            _ if in_string => {}
+            b'/' if bytes.get(i + 1) == Some(&b'/') => in_comment = true,
+            b'{' => {
+                depth += 1;
+                opened = true;
+            }
+            b'}' => {
+                depth -= 1;
+                if opened && depth == 0 {
+                    return Some(&source[start..=i]);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The parts of a built variant in words, one line each: every fixture (kind, material,
+/// pose, each primitive's size with its meaning), the reference solution's parts, the
+/// payload, the goal, forbid and build zones.
+pub fn parts_in_words(
+    scene: &crate::scene::Scene,
+    solution: &[crate::scene::Fixture],
+) -> Vec<String> {
+    use crate::scene::Shape;
+    let shape = |s: &Shape| match s {
+        Shape::Box { size_m } => format!(
+            "box {:.3} × {:.3} × {:.3} m (full size)",
+            size_m[0], size_m[1], size_m[2]
+        ),
+        Shape::Sphere { radius_m } => format!("sphere radius {radius_m:.3} m"),
+        Shape::Cylinder { radius_m, length_m } => {
+            format!("cylinder radius {radius_m:.3} m, length {length_m:.3} m along local z")
+        }
+        Shape::Capsule { radius_m, length_m } => {
+            format!("capsule radius {radius_m:.3} m, straight length {length_m:.3} m along local z")
+        }
+        Shape::ConvexHull { points_m } => format!("convex hull of {} points", points_m.len()),
+    };
+    let fixture = |f: &crate::scene::Fixture, whose: &str| {
+        let parts: Vec<String> = f
+            .parts
+            .iter()
+            .map(|p| {
+                let at = p.local_pose.position_m;
+                if at == [0.0; 3] {
+                    shape(&p.shape)
+                } else {
+                    format!("{} at local {}", shape(&p.shape), fmt_m(at))
+                }
+            })
+            .collect();
+        let r = f.pose.rotation_deg;
+        let rotated = if r == [0.0; 3] {
+            String::new()
+        } else {
+            format!(", rotated [{:.1}, {:.1}, {:.1}]°", r[0], r[1], r[2])
+        };
+        format!(
+            "{whose}\"{}\" ({}, {}) at {}{rotated}: {}",
+            f.label,
+            format!("{:?}", f.body).to_lowercase(),
+            f.material.name(),
+            fmt_m(f.pose.position_m),
+            parts.join("; ")
+        )
+    };
+    let mut out: Vec<String> = scene.fixtures.iter().map(|f| fixture(f, "")).collect();
+    out.extend(solution.iter().map(|f| fixture(f, "solution part ")));
+    let p = &scene.payload;
+    out.push(format!(
+        "payload: {}, {}, centre starts at {} (± jitter {}), size factor {:.2}–{:.2}",
+        shape(&p.shape),
+        p.material.name(),
+        fmt_m(p.start_m),
+        fmt_m(p.jitter_m),
+        p.size_factor_range[0],
+        p.size_factor_range[1]
+    ));
+    let zone = |name: &str, z: &crate::scene::Aabb| {
+        format!("{name}: from {} to {}", fmt_m(z.min_m), fmt_m(z.max_m))
+    };
+    out.push(zone("goal zone", &scene.goal_zone));
+    for f in &scene.forbid_zones {
+        out.push(zone(&format!("forbid zone \"{}\"", f.name), &f.zone));
+    }
+    out.push(zone("build zone", &scene.build_zone));
+    out
 }
 
 fn user_message(request: &ReviewRequest, images: &[&ViewRender]) -> Vec<ContentPart> {
@@ -127,9 +261,45 @@ fn user_message(request: &ReviewRequest, images: &[&ViewRender]) -> Vec<ContentP
     for o in &plan.objectives {
         let _ = writeln!(text, "- {o}");
     }
-    let _ = writeln!(text, "Reference solution idea: {}\n", plan.solution_idea);
-    text.push_str("The automatic checks:\n");
-    text.push_str(&report_in_words(&request.report));
+    let facts = stated_facts(request);
+    if !facts.is_empty() {
+        text.push_str("\nStated facts of the theme (your approval must say, in `facts`, how the benchmark meets each one, by its number):\n");
+        for (i, f) in facts.iter().enumerate() {
+            let _ = writeln!(text, "F{}: {f}", i + 1);
+        }
+    }
+    let _ = writeln!(
+        text,
+        "\nReference solution idea (the plan's): {}",
+        plan.solution_idea
+    );
+    if request.parts.is_empty() {
+        text.push_str("\nThe built parts could not be listed.\n");
+    } else {
+        text.push_str("\nThe parts seed 0 built (sizes as the script set them):\n");
+        for part in &request.parts {
+            let _ = writeln!(text, "- {part}");
+        }
+    }
+    match solve_source(&request.script.source) {
+        Some(solve) => {
+            let _ = writeln!(
+                text,
+                "\nThe reference solution as built (the script's solve):\n```rhai\n{solve}\n```"
+            );
+        }
+        None => text.push_str("\nThe script has no solve function.\n"),
+    }
+    text.push_str("\nThe automatic checks:\n");
+    // The report gets what is left of the variable budget (the image list and the closing
+    // line need little).
+    let room = super::budget::budget(LlmRole::Reviewer)
+        .variable_chars
+        .saturating_sub(text.len() + 1_500);
+    text.push_str(&super::budget::fit_lines(
+        &report_in_words(&request.report),
+        room,
+    ));
     if images.is_empty() {
         text.push_str("\nNo images are attached: judge from the report and the plan.\n");
     } else {
@@ -139,7 +309,9 @@ fn user_message(request: &ReviewRequest, images: &[&ViewRender]) -> Vec<ContentP
             .collect();
         let _ = writeln!(
             text,
-            "\nAttached, in order: {}. Colours: goal zone green, forbid zones red, build zone outlined.",
+            "\nAttached, in order: {}. `side` looks perpendicular to the payload's path (a rise or drop shows as height), `top` from above, `along_path` from behind the start; the motion runs left to right in `side` and `top`. \
+             Colours: payload orange (ringed), goal zone translucent green, forbid zones translucent red, build zone outlined blue, reference solution purple. \
+             The contact sheets show the passive run and the run with the reference solution.",
             names.join(", ")
         );
     }
@@ -147,6 +319,49 @@ fn user_message(request: &ReviewRequest, images: &[&ViewRender]) -> Vec<ContentP
     let mut parts = vec![ContentPart::text(text)];
     parts.extend(images.iter().map(|r| ContentPart::png(&r.png)));
     parts
+}
+
+/// An approval must account for every stated fact: `facts` holds one entry per fact,
+/// each starting with its number (`F1: ...`). The error names the facts left out.
+pub fn check_facts(json: &Value, fact_count: usize) -> Result<(), AnswerError> {
+    if fact_count == 0 {
+        return Ok(());
+    }
+    let entries: Vec<&str> = match json.get("facts") {
+        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    let missing: Vec<String> = (1..=fact_count)
+        .map(|n| format!("F{n}"))
+        .filter(|tag| {
+            !entries.iter().any(|e| {
+                let e = e.trim_start();
+                e.strip_prefix(tag.as_str())
+                    .is_some_and(|rest| !rest.starts_with(|c: char| c.is_ascii_digit()))
+            })
+        })
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(AnswerError::Invalid(format!(
+            "an approval must say in `facts` how the benchmark meets each stated fact, one entry per fact starting with its number; missing: {}",
+            missing.join(", ")
+        )))
+    }
+}
+
+/// The `facts` entries of an answer, trimmed (empty when absent).
+fn fact_lines(json: &Value) -> Vec<String> {
+    match json.get("facts") {
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(|f| f.trim().to_string())
+            .filter(|f| !f.is_empty())
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// Reads the strict answer format into a decision and comments.
@@ -209,15 +424,24 @@ impl Reviewer for LlmReviewer {
             ],
             json_schema: Some(("benchmark_review".into(), schema)),
         };
+        let fact_count = stated_facts(&request).len();
         let mut last_error = None;
         for answer_no in 1..=settings.max_answer_attempts {
             let answer = turn.ask(&call).await?;
             let read = answer
                 .usable_text()
                 .and_then(extract_json)
-                .and_then(|json| read_review(&json));
+                .and_then(|json| {
+                    let read = read_review(&json)?;
+                    if read.0 == Decision::Approve {
+                        check_facts(&json, fact_count)?;
+                    }
+                    Ok((read, fact_lines(&json)))
+                });
             match read {
-                Ok((decision, comments)) => {
+                Ok(((decision, mut comments), facts)) => {
+                    // How each fact is met is part of the verdict: kept with the comments.
+                    comments.extend(facts);
                     let checklist = vec![
                         ChecklistItem {
                             item: "every gate passed on every seed".into(),
@@ -260,7 +484,7 @@ impl Reviewer for LlmReviewer {
                     call.messages
                         .push(ChatMessage::assistant(answer.content.clone()));
                     call.messages.push(ChatMessage::user(format!(
-                        "Your answer could not be used: {error}\nAnswer again with the JSON object only: {{\"decision\": ..., \"target\": ..., \"comments\": [...]}}."
+                        "Your answer could not be used: {error}\nAnswer again with the JSON object only: {{\"decision\": ..., \"target\": ..., \"comments\": [...], \"facts\": [\"F1: ...\", ...]}}."
                     )));
                     last_error = Some(error);
                 }
@@ -295,24 +519,63 @@ mod tests {
     }
 
     #[test]
-    fn picks_contact_sheet_and_spread_views() {
-        let view = |name: &str| ViewRender {
+    fn picks_both_contact_sheets_then_the_task_views_in_order() {
+        let view = |name: &str, seed: u64| ViewRender {
             name: name.into(),
-            seed: 0,
+            seed,
             png: vec![1],
             visibility: Default::default(),
         };
-        let mut renders: Vec<ViewRender> = (0..24).map(|i| view(&format!("v{i:02}"))).collect();
-        renders.push(view("contact_sheet"));
+        let mut renders = vec![
+            view("side", 0),
+            view("top", 0),
+            view("along_path", 0),
+            view("side", 3),
+            view("top", 3),
+            view("along_path", 3),
+            view("solution_contact_sheet", 0),
+            view("contact_sheet", 0),
+            view("contact_sheet", 3),
+        ];
         renders.push(ViewRender {
             png: vec![],
-            ..view("empty")
+            ..view("view_e15_a000", 0)
         });
-        let picked = pick_renders(&renders, 6);
-        assert_eq!(picked.len(), 7);
-        assert_eq!(picked[0].name, "contact_sheet");
-        assert_eq!(picked[1].name, "v00");
-        assert_eq!(picked[2].name, "v04");
-        assert!(pick_renders(&renders, 0).len() == 1);
+        let picked = pick_renders(&renders, 4);
+        let names: Vec<(&str, u64)> = picked.iter().map(|r| (r.name.as_str(), r.seed)).collect();
+        assert_eq!(
+            names,
+            [
+                ("contact_sheet", 0),
+                ("solution_contact_sheet", 0),
+                ("side", 0),
+                ("top", 0),
+                ("along_path", 0),
+                ("side", 3)
+            ]
+        );
+        assert_eq!(pick_renders(&renders, 0).len(), 2);
+    }
+
+    #[test]
+    fn an_approval_must_account_for_every_stated_fact() {
+        let ok =
+            serde_json::json!({"facts": ["F1: a 40 mm ball", "F2: it rises 0.25 m", "F10: x"]});
+        assert!(check_facts(&ok, 2).is_ok());
+        let err = check_facts(&serde_json::json!({"facts": ["F1: ball", "F12: y"]}), 2)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("missing: F2"), "{err}");
+        assert!(check_facts(&serde_json::json!({}), 1).is_err());
+        assert!(check_facts(&serde_json::json!({}), 0).is_ok());
+    }
+
+    #[test]
+    fn the_solve_function_is_cut_out_of_the_script() {
+        let src = "fn build(s, k) { let x = \"}\"; x }\n// fn solve( in a comment {\nfn solve(seed, scale) {\n    let s = new_solution(); // a { brace\n    if true { s }\n    s\n}\nfn after() {}";
+        let solve = solve_source(src).unwrap();
+        assert!(solve.starts_with("fn solve(seed, scale) {"), "{solve}");
+        assert!(solve.ends_with("    s\n}"), "{solve}");
+        assert_eq!(solve_source("fn build() {}"), None);
     }
 }

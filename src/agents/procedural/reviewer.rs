@@ -143,8 +143,16 @@ pub fn review(rubric: &Rubric, request: &ReviewRequest) -> Review {
         to_coder.push("add a `solve` that brings the payload into the goal on every seed".into());
     }
 
-    // 3. Visibility, from the segmentation statistics.
-    let n = request.renders.len();
+    // 3. Visibility, from the segmentation statistics of the standard views (named by
+    // `ViewAngle::name`, `view_e<elev>_a<azim>`): the spread the rubric's fractions were set
+    // for. The task's views and the contact sheets are pictures for a model to look at.
+    let standard: Vec<ViewRender> = request
+        .renders
+        .iter()
+        .filter(|r| r.name.starts_with("view_"))
+        .cloned()
+        .collect();
+    let n = standard.len();
     if n == 0 {
         checklist.push(ChecklistItem {
             item: "payload, goal and forbid zones visible in enough views".into(),
@@ -153,15 +161,15 @@ pub fn review(rubric: &Rubric, request: &ReviewRequest) -> Review {
         });
     } else {
         let need = ((n as f64) * rubric.min_visible_fraction).ceil() as usize;
-        let payload = visible_in(&request.renders, rubric.min_visible_share, |r| {
+        let payload = visible_in(&standard, rubric.min_visible_share, |r| {
             r.visibility.payload_px
         });
-        let goal = visible_in(&request.renders, rubric.min_visible_share, |r| {
+        let goal = visible_in(&standard, rubric.min_visible_share, |r| {
             r.visibility.goal_px
         });
         let has_forbid =
             !request.plan.zones.forbid.is_empty() || request.script.source.contains("forbid_zone(");
-        let forbid = visible_in(&request.renders, rubric.min_visible_share, |r| {
+        let forbid = visible_in(&standard, rubric.min_visible_share, |r| {
             r.visibility.forbid_px
         });
         let ok = payload >= need && goal >= need && (!has_forbid || forbid >= need / 2);
