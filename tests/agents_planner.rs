@@ -192,3 +192,35 @@ fn plans_survive_a_bincode_round_trip() {
         bincode::serde::decode_from_slice(&bytes, bincode::config::standard()).unwrap();
     assert_eq!(back, outcome);
 }
+
+/// The checks an LLM plan must pass before any code is written hold for every procedural plan
+/// too, among them that no two planned fixtures interpenetrate; and a plan whose fixtures
+/// overlap is refused naming both.
+#[test]
+fn procedural_plans_pass_the_plan_checks_and_an_overlap_is_named() {
+    use benchforge::agents::llm::planner::validate_plan;
+    for theme in [
+        "a ball must cross a gap between two decks",
+        "a 60 mm HDPE cube must cross a 180 mm gap",
+        "a ball pushes through a hinged flap",
+        "a gate in a wall that the ball must pass",
+        "a ball onto a shelf",
+        "a ball must roll over a speed bump into the bin",
+    ] {
+        let p = planned(theme);
+        validate_plan(&p).unwrap_or_else(|e| panic!("{theme}: {e}"));
+    }
+    let mut p = planned("a ball must cross a gap between two decks");
+    assert!(p.fixtures.len() >= 2, "{:?}", p.fixtures);
+    let mut intruder = p.fixtures[0].clone();
+    intruder.label = "intruder".into();
+    p.fixtures.push(intruder);
+    let err = validate_plan(&p).unwrap_err();
+    assert!(
+        err.contains(&format!(
+            "{:?} and \"intruder\" overlap",
+            p.fixtures[0].label
+        )),
+        "{err}"
+    );
+}

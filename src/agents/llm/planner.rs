@@ -213,6 +213,7 @@ pub fn validate_plan(plan: &Plan) -> Result<(), String> {
             ));
         }
     }
+    check_overlaps(plan, &envelope)?;
     for q in &plan.parameters {
         if !(q.min.is_finite() && q.max.is_finite() && q.min <= q.max) {
             return Err(format!("parameter {:?}: min must be ≤ max", q.name));
@@ -228,6 +229,54 @@ pub fn validate_plan(plan: &Plan) -> Result<(), String> {
     }
     if !(0.0..=1.0).contains(&plan.difficulty.score) {
         return Err("difficulty.score must be within [0, 1]".into());
+    }
+    Ok(())
+}
+
+/// Planned boxes may touch but not share more than this depth on every axis, in metres
+/// (rounding in a plan's numbers).
+pub const PLAN_OVERLAP_TOLERANCE_M: f64 = 0.001;
+
+/// No two planned fixtures (centre ± size / 2) share a volume deeper than
+/// [`PLAN_OVERLAP_TOLERANCE_M`], and none cuts into the payload's spawn envelope: a plan whose
+/// parts interpenetrate cannot be built as planned (gate 1 would refuse the script).
+fn check_overlaps(plan: &Plan, spawn_envelope: &Aabb) -> Result<(), String> {
+    let boxes: Vec<(&str, Aabb)> = plan
+        .fixtures
+        .iter()
+        .map(|f| {
+            let half = f.size_m.map(|s| 0.5 * s);
+            (
+                f.label.as_str(),
+                Aabb::new(
+                    [0, 1, 2].map(|i| f.center_m[i] - half[i]),
+                    [0, 1, 2].map(|i| f.center_m[i] + half[i]),
+                ),
+            )
+        })
+        .collect();
+    let depth = |a: &Aabb, b: &Aabb| -> Option<[f64; 3]> {
+        let shared = a.intersection(b)?.size_m();
+        shared
+            .iter()
+            .all(|d| *d > PLAN_OVERLAP_TOLERANCE_M)
+            .then_some(shared)
+    };
+    for (i, (a, box_a)) in boxes.iter().enumerate() {
+        for (b, box_b) in &boxes[i + 1..] {
+            if let Some(d) = depth(box_a, box_b) {
+                return Err(format!(
+                    "fixtures {a:?} and {b:?} overlap (a shared box of {:.3} × {:.3} × {:.3} m); planned boxes may touch but not interpenetrate: move or shrink one",
+                    d[0], d[1], d[2]
+                ));
+            }
+        }
+        if let Some(d) = depth(box_a, spawn_envelope) {
+            return Err(format!(
+                "fixture {a:?} cuts into the payload's spawn envelope (start ± jitter ± largest size) by {:.3} × {:.3} × {:.3} m: the payload must start clear of every fixture",
+                d[0], d[1], d[2]
+            ));
+        }
     }
     Ok(())
 }
