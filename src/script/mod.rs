@@ -192,7 +192,7 @@ impl SceneScript {
             });
         };
         let fixtures = handle
-            .0
+            .parts
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .to_fixtures()

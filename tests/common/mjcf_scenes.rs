@@ -41,6 +41,7 @@ fn joint(a: &str, b: &str, anchor_m: Vec3, axis: Vec3, kind: JointKind) -> Joint
         anchor_m,
         axis,
         kind,
+        motor: None,
     }
 }
 

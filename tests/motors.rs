@@ -1,0 +1,151 @@
+//! Joint motors through the script API and validation: a motor built by a script lands in
+//! the scene, a scene without one keeps its JSON (and hash), and every motor parameter
+//! beyond its limit is refused with one line naming the limit and the value.
+
+use benchforge::gates::consistency::{self, rule};
+use benchforge::scene::{JointKind, Motor, MotorProfile, MotorTarget};
+use benchforge::script::{SceneScript, ScriptError};
+
+/// A scene with a platform on a vertical slider from a fixed post; `motor` is the script
+/// text that follows `let j = scene.prismatic_joint(..);`.
+fn lift_script(motor: &str) -> String {
+    format!(
+        r#"
+fn build(seed, scale) {{
+    let scene = new_scene([-1.0, -1.0, -0.2], [1.0, 1.0, 1.0]);
+    let floor = scene.fixed_part("floor", "concrete");
+    floor.box([2.0, 2.0, 0.1], [0.0, 0.0, -0.05]);
+    let post = scene.fixed_part("post", "steel");
+    post.box([0.02, 0.02, 0.6], [-0.8, -0.8, 0.3]);
+    let platform = scene.dynamic_part("platform", "steel");
+    platform.box([0.2, 0.2, 0.02], [-0.5, -0.5, 0.2]);
+    let j = scene.prismatic_joint("post", "platform", [-0.5, -0.5, 0.2], [0.0, 0.0, 1.0], 0.0, 0.3);
+    {motor}
+    scene.payload_sphere(0.05, "steel", [0.0, 0.0, 0.05]);
+    scene.goal_zone([0.5, -0.2, 0.0], [0.9, 0.2, 0.3]);
+    scene.build_zone([-0.5, -0.5, 0.0], [0.9, 0.5, 0.8]);
+    scene
+}}
+"#
+    )
+}
+
+fn build(motor: &str) -> Result<benchforge::scene::Scene, ScriptError> {
+    SceneScript::compile(&lift_script(motor))?.build(0, [1.0; 3])
+}
+
+#[test]
+fn a_scripted_motor_lands_in_the_scene_with_its_profile_and_start() {
+    let scene =
+        build("j.velocity_motor(0.2, 150.0);\n    j.motor_ramp(0.5);\n    j.motor_start(1.0);")
+            .unwrap();
+    assert_eq!(
+        scene.joints[0].motor,
+        Some(Motor {
+            target: MotorTarget::Velocity { value: 0.2 },
+            profile: MotorProfile::Ramp { duration_s: 0.5 },
+            max_effort: 150.0,
+            start_s: 1.0,
+        })
+    );
+    let json = scene.canonical_json();
+    assert!(json.contains(r#""motor":{"max_effort":150.0"#), "{json}");
+    // Off before 1 s, half the speed at 1.25 s, full from 1.5 s.
+    let motor = scene.joints[0].motor.unwrap();
+    assert_eq!(motor.target_at(0.9), None);
+    assert!((motor.target_at(1.25).unwrap() - 0.1).abs() < 1e-12);
+    assert_eq!(motor.target_at(3.0), Some(0.2));
+}
+
+#[test]
+fn a_joint_without_a_motor_keeps_the_json_it_had_before_motors() {
+    let scene = build("").unwrap();
+    assert_eq!(scene.joints[0].motor, None);
+    let json = scene.canonical_json();
+    assert!(!json.contains("motor"), "{json}");
+    // The JSON of a joint written before motors existed reads back the same.
+    let joint = serde_json::to_value(&scene.joints[0]).unwrap();
+    assert_eq!(
+        joint.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["anchor_m", "axis", "fixture_a", "fixture_b", "kind"]
+    );
+}
+
+fn refused(motor: &str, expected: &[&str]) {
+    let err = build(motor).unwrap_err();
+    let text = err.to_string();
+    assert_eq!(text.lines().count(), 1, "{text}");
+    for part in expected {
+        assert!(text.contains(part), "{part:?} missing from: {text}");
+    }
+}
+
+#[test]
+fn motor_parameters_beyond_their_limits_are_refused_naming_the_limit() {
+    refused(
+        "j.velocity_motor(0.2, 1e6);",
+        &[
+            "max force 1e6 N",
+            "limit of 10000 N",
+            "limits.motor_force_n",
+            "\"post\" and \"platform\"",
+        ],
+    );
+    refused(
+        "j.velocity_motor(50.0, 100.0);",
+        &["target speed 50 m/s", "limits.motor_speed_mps"],
+    );
+    refused("j.position_motor(0.2, -1.0);", &["max force -1 N"]);
+    refused(
+        "j.velocity_motor(0.2, 100.0);\n    j.motor_sine(0.0);",
+        &["sine period_s = 0 s", "limits.motor_time_s"],
+    );
+    refused(
+        "j.velocity_motor(0.2, 100.0);\n    j.motor_start(1e9);",
+        &["start_s = 1e9 s", "limits.motor_time_s"],
+    );
+    refused(
+        "j.motor_ramp(1.0);",
+        &["`motor_ramp` needs a motor on the joint first"],
+    );
+}
+
+#[test]
+fn a_hinge_motor_of_a_million_newton_metres_is_refused_by_the_script_and_by_gate_2() {
+    let script = lift_script("").replace(
+        "let j = scene.prismatic_joint(\"post\", \"platform\", [-0.5, -0.5, 0.2], [0.0, 0.0, 1.0], 0.0, 0.3);",
+        "let j = scene.revolute_joint(\"post\", \"platform\", [-0.5, -0.5, 0.2], [1.0, 0.0, 0.0], -45.0, 45.0);\n    j.velocity_motor(30.0, 1e6);",
+    );
+    let err = SceneScript::compile(&script)
+        .unwrap()
+        .build(0, [1.0; 3])
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "line 11: velocity_motor on the joint between \"post\" and \"platform\": motor max torque 1e6 N·m is beyond the limit of 1000 N·m (limits.motor_torque_nm); give a value above 0 and at most 1000"
+    );
+    // A scene that carries such a motor some other way (a hand-edited scene) fails gate 2
+    // with the same words; the same motor within the limit passes.
+    let mut scene = build("").unwrap();
+    scene.joints[0].kind = JointKind::Revolute {
+        limits_deg: Some([-45.0, 45.0]),
+    };
+    scene.joints[0].motor = Some(Motor {
+        target: MotorTarget::Velocity { value: 30.0 },
+        profile: MotorProfile::Constant,
+        max_effort: 1e6,
+        start_s: 0.0,
+    });
+    let found = consistency::check(&scene, None);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].rule, rule::MOTOR_INVALID);
+    assert!(
+        found[0].message.contains(
+            "motor max torque 1e6 N·m is beyond the limit of 1000 N·m (limits.motor_torque_nm)"
+        ),
+        "{}",
+        found[0].message
+    );
+    scene.joints[0].motor.as_mut().unwrap().max_effort = 20.0;
+    assert!(consistency::check(&scene, None).is_empty());
+}
