@@ -521,10 +521,10 @@ pub struct Motor {
 }
 
 /// Natural frequency in Hz of a position-target motor's servo (critically damped).
-pub const MOTOR_POSITION_SERVO_HZ: f64 = 10.0;
+pub const MOTOR_POSITION_SERVO_HZ: f64 = 50.0;
 /// Gain in 1/s of a velocity-target motor: the speed error decays as `exp(−gain · t)` while
 /// the motor is below its effort cap.
-pub const MOTOR_VELOCITY_GAIN_PER_S: f64 = 1000.0;
+pub const MOTOR_VELOCITY_GAIN_PER_S: f64 = 10_000.0;
 
 impl Motor {
     /// The target at `time_s` seconds from the start of the run (deg/s, m/s, deg or m like
@@ -631,6 +631,46 @@ impl JointKind {
             JointKind::Revolute { .. } => ("deg", "deg/s", "N·m"),
             JointKind::Prismatic { .. } => ("m", "m/s", "N"),
         }
+    }
+}
+
+/// What a script's `solve` returns: the reference solution's parts and the joints it makes
+/// between its own parts, or between one of its parts and a fixed part of the scene. It
+/// reads as its parts (`&solution[..]`, `solution.iter()`), so code that only needs the parts
+/// takes a `&[Fixture]`; the physics world takes the joints too.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Solution {
+    /// The parts, in the order the script added them.
+    pub parts: Vec<Fixture>,
+    /// The joints, in the order the script made them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub joints: Vec<Joint>,
+}
+
+impl Solution {
+    /// A solution of parts only.
+    pub fn of_parts(parts: Vec<Fixture>) -> Self {
+        Self {
+            parts,
+            joints: Vec::new(),
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a Solution {
+    type Item = &'a Fixture;
+    type IntoIter = std::slice::Iter<'a, Fixture>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.parts.iter()
+    }
+}
+
+impl std::ops::Deref for Solution {
+    type Target = [Fixture];
+
+    fn deref(&self) -> &[Fixture] {
+        &self.parts
     }
 }
 

@@ -671,7 +671,7 @@ fn variant0(
     let scene = script.build(0, scale).unwrap();
     let parts = script.solve(0, scale).unwrap().unwrap();
     let spawn = PayloadSpawn::sample(&scene.payload, 0);
-    (plan.intent, scene, spawn, parts)
+    (plan.intent, scene, spawn, parts.parts)
 }
 
 fn mechanism_rules(

@@ -149,3 +149,107 @@ fn a_hinge_motor_of_a_million_newton_metres_is_refused_by_the_script_and_by_gate
     scene.joints[0].motor.as_mut().unwrap().max_effort = 20.0;
     assert!(consistency::check(&scene, None).is_empty());
 }
+
+const LIFT_EXAMPLE: &str = include_str!("../actors/coder/examples/ball_motor_lift.rhai");
+
+#[test]
+fn solve_makes_a_motorized_slider_and_the_motor_is_what_lifts_the_ball() {
+    use benchforge::validate::{validate_script, ValidateOptions};
+    let script = SceneScript::compile(LIFT_EXAMPLE).unwrap();
+    let solution = script.solve(0, [1.0; 3]).unwrap().unwrap();
+    assert_eq!(solution.parts.len(), 1);
+    assert_eq!(solution.joints.len(), 1);
+    let joint = &solution.joints[0];
+    assert_eq!(
+        (joint.fixture_a.as_str(), joint.fixture_b.as_str()),
+        ("floor", "lift")
+    );
+    let motor = joint.motor.unwrap();
+    assert_eq!(motor.profile, MotorProfile::Ramp { duration_s: 2.0 });
+    assert_eq!((motor.max_effort, motor.start_s), (40.0, 0.5));
+
+    let options = ValidateOptions {
+        seeds: vec![0, 1],
+        ..ValidateOptions::default()
+    };
+    let report = validate_script(LIFT_EXAMPLE, &options).unwrap();
+    assert!(report.passed(), "{:?}", report.seeds);
+    // The ball ends on the shelf, 0.25 m above where it started.
+    for seed in &report.seeds {
+        let passive = seed.passive.as_ref().unwrap();
+        let solved = seed.solution.as_ref().unwrap();
+        let rise = solved.payload_final_m[2] - passive.payload_start_m[2];
+        assert!(
+            (rise - 0.25).abs() < 0.01,
+            "seed {}: rise {rise} m",
+            seed.seed
+        );
+    }
+
+    // The same solution without its motor: the platform just sits there.
+    let unpowered = LIFT_EXAMPLE
+        .replace("    slider.position_motor(travel, 40.0);\n", "")
+        .replace("    slider.motor_ramp(2.0);\n", "")
+        .replace("    slider.motor_start(0.5);\n", "");
+    assert_ne!(unpowered, LIFT_EXAMPLE);
+    let report = validate_script(&unpowered, &options).unwrap();
+    assert!(!report.passed());
+    let failed: Vec<&str> = report
+        .seeds
+        .iter()
+        .flat_map(|s| {
+            s.failures()
+                .flat_map(|g| g.findings.iter().map(|f| f.rule.as_str()))
+        })
+        .collect();
+    assert!(
+        failed.iter().all(|r| *r == "solution_misses_goal"),
+        "{failed:?}"
+    );
+}
+
+#[test]
+fn a_solution_joint_names_the_solution_in_its_errors_and_holds_only_fixed_scene_parts() {
+    let with_solve = |body: &str| {
+        format!(
+            "{}\nfn solve(seed, scale) {{\n    let solution = new_solution();\n{body}\n    solution\n}}\n",
+            lift_script("")
+        )
+    };
+    let script = SceneScript::compile(&with_solve(
+        "    solution.revolute_joint(\"ghost\", \"spirit\", [0.0, 0.0, 0.1], [0.0, 1.0, 0.0], -10.0, 10.0);",
+    ))
+    .unwrap();
+    let err = script.solve(0, [1.0; 3]).unwrap_err().to_string();
+    assert!(
+        err.contains("neither \"ghost\" nor \"spirit\" is a part of this solution")
+            && err.contains("`solution.dynamic_part(label, material)`")
+            && !err.contains("scene."),
+        "{err}"
+    );
+    // Hinging a solution arm on the scene's dynamic platform is refused by gate 2; on the
+    // fixed post it is fine.
+    let on = |partner: &str| {
+        with_solve(&format!(
+            "    let arm = solution.dynamic_part(\"arm\", \"wood\");\n    arm.box([0.1, 0.02, 0.02], [0.3, 0.3, 0.3]);\n    solution.revolute_joint(\"{partner}\", \"arm\", [0.25, 0.3, 0.3], [0.0, 1.0, 0.0], -10.0, 10.0);"
+        ))
+    };
+    for (partner, refused) in [("platform", true), ("post", false)] {
+        let script = SceneScript::compile(&on(partner)).unwrap();
+        let scene = script.build(0, [1.0; 3]).unwrap();
+        let solution = script.solve(0, [1.0; 3]).unwrap().unwrap();
+        let mut found = Vec::new();
+        consistency::check_solution_joints(&scene, &solution, &mut found);
+        assert_eq!(!found.is_empty(), refused, "{partner}: {found:?}");
+        if refused {
+            assert_eq!(found[0].rule, rule::JOINT_UNKNOWN_PART);
+            assert!(
+                found[0]
+                    .message
+                    .contains("scene part \"platform\" is dynamic"),
+                "{}",
+                found[0].message
+            );
+        }
+    }
+}

@@ -8,7 +8,7 @@ use benchforge::gates::physical::run_physical_gates;
 use benchforge::gates::physics::{check_physics, stability_findings};
 use benchforge::physics::{build_world, simulate, FixedDrift, PhysicsSettings};
 use benchforge::report::{GateId, GateResult};
-use benchforge::scene::{BodyKind, Material};
+use benchforge::scene::{BodyKind, Material, Solution};
 use common::scenes::*;
 
 fn rules(gate: &GateResult) -> Vec<&str> {
@@ -45,7 +45,7 @@ fn the_pit_scene_with_a_ramp_passes_gates_3_to_6() {
     let out = run_physical_gates(
         &scene,
         &spawn(&scene),
-        Some(&solution),
+        Some(&Solution::of_parts(solution.clone())),
         &PhysicsSettings::default(),
         None,
     );
@@ -421,7 +421,7 @@ fn a_solution_that_misses_the_goal_fails_solvable_with_distance() {
     let out = run_physical_gates(
         &scene,
         &spawn(&scene),
-        Some(&solution),
+        Some(&Solution::of_parts(solution.clone())),
         &PhysicsSettings::default(),
         None,
     );
@@ -445,7 +445,7 @@ fn a_solution_part_outside_the_build_zone_or_inside_a_fixture_is_rejected_before
     let out = run_physical_gates(
         &scene,
         &spawn(&scene),
-        Some(&[high, sunk]),
+        Some(&Solution::of_parts(vec![high, sunk])),
         &PhysicsSettings::default(),
         None,
     );

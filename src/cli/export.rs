@@ -11,7 +11,7 @@ use super::{EXIT_BAD_INPUT, EXIT_OK};
 use crate::benchmark::Benchmark;
 use crate::export::mjcf::{to_mjcf_with_solution, MjcfOptions};
 use crate::physics::PhysicsSettings;
-use crate::scene::{Fixture, Scene, Vec3};
+use crate::scene::{Fixture, Scene, Solution, Vec3};
 use crate::script::SceneScript;
 use crate::variant::{PayloadSpawn, ScaleRanges};
 
@@ -46,7 +46,7 @@ struct Built {
     name: String,
     scene: Scene,
     spawn: PayloadSpawn,
-    solution: Option<Vec<Fixture>>,
+    solution: Option<Solution>,
     scale: Vec3,
     physics: PhysicsSettings,
     note: String,

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::mjcf::{to_mjcf_with_solution, MjcfError, MjcfOptions};
 use crate::physics::{build_world, simulate, PhysicsSettings};
-use crate::scene::{Fixture, Scene, Vec3};
+use crate::scene::{Scene, Vec3};
 use crate::variant::PayloadSpawn;
 
 /// The cross-check script, embedded so the binary needs no source tree.
@@ -90,8 +90,8 @@ pub struct Variant {
     pub scene: Scene,
     /// The payload's spawn.
     pub spawn: PayloadSpawn,
-    /// The reference solution's parts, when the script has `solve`.
-    pub solution: Option<Vec<Fixture>>,
+    /// The reference solution, when the script has `solve`.
+    pub solution: Option<crate::scene::Solution>,
 }
 
 /// What one engine did with one variant.

@@ -393,6 +393,44 @@ fn check_joint_limits(scene: &Scene, findings: &mut Vec<Finding>) {
     }
 }
 
+/// The reference solution's joints: each joins two of its own parts, or one of its parts
+/// and a fixed part of the scene (a solution may not hinge or drive the scene's moving
+/// parts), and its motor is within `limits.motor_*`.
+pub fn check_solution_joints(
+    scene: &Scene,
+    solution: &crate::scene::Solution,
+    findings: &mut Vec<Finding>,
+) {
+    let own = |label: &str| solution.parts.iter().any(|p| p.label == label);
+    for joint in &solution.joints {
+        let (a, b) = (&joint.fixture_a, &joint.fixture_b);
+        let problem = if !own(a) && !own(b) {
+            Some(format!(
+                "neither \"{a}\" nor \"{b}\" is a part of the solution; a solution joint joins two solution parts, or a solution part and a fixed part of the scene"
+            ))
+        } else {
+            [a, b].into_iter().filter(|l| !own(l)).find_map(|label| {
+                match scene.fixture(label) {
+                    None => Some(format!(
+                        "\"{label}\" is neither a solution part nor a part of the scene"
+                    )),
+                    Some(f) if f.body != crate::scene::BodyKind::Fixed => Some(format!(
+                        "scene part \"{label}\" is dynamic; a solution joint may only hold on to a fixed part of the scene"
+                    )),
+                    Some(_) => None,
+                }
+            })
+        };
+        if let Some(why) = problem {
+            findings.push(Finding::new(
+                rule::JOINT_UNKNOWN_PART,
+                format!("the solution's joint between \"{a}\" and \"{b}\": {why}"),
+            ));
+        }
+    }
+    check_motors(&solution.joints, "the solution's ", findings);
+}
+
 fn check_labels(scene: &Scene, solution: Option<&[Fixture]>, findings: &mut Vec<Finding>) {
     let mut seen = HashSet::new();
     for fixture in &scene.fixtures {

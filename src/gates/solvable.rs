@@ -4,7 +4,7 @@
 use crate::gates::geometry::solution_placement_findings;
 use crate::gates::overlap::fmt_m;
 use crate::gates::physics::stability_findings;
-use crate::physics::{build_world, simulate, PhysicsSettings, SimulationOutcome};
+use crate::physics::{build_world_with_joints, simulate, PhysicsSettings, SimulationOutcome};
 use crate::report::{Finding, GateId, GateResult, SolutionRun};
 use crate::scene::{Fixture, Scene};
 use crate::variant::PayloadSpawn;
@@ -29,8 +29,20 @@ pub fn check_solvable(
     settings: &PhysicsSettings,
     record_every_s: Option<f64>,
 ) -> SolutionCheck {
+    check_solvable_with_joints(scene, spawn, solution, &[], settings, record_every_s)
+}
+
+/// [`check_solvable`] with the reference solution's joints (and their motors).
+pub fn check_solvable_with_joints(
+    scene: &Scene,
+    spawn: &PayloadSpawn,
+    solution: &[Fixture],
+    solution_joints: &[crate::scene::Joint],
+    settings: &PhysicsSettings,
+    record_every_s: Option<f64>,
+) -> SolutionCheck {
     let ran = crate::guard::catch_panic(|| {
-        let mut world = build_world(scene, spawn, solution)?;
+        let mut world = build_world_with_joints(scene, spawn, solution, solution_joints)?;
         let placement = solution_placement_findings(scene, &world, settings);
         if !placement.is_empty() {
             return Ok((placement, None));

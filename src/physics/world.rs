@@ -323,11 +323,22 @@ const CCD_THIN_HALF_EXTENT_M: f64 = 0.05;
 
 /// Builds the rapier world of `scene`, with the payload at `spawn` and the reference
 /// solution's parts (`solution`, possibly empty) added as bodies of role
-/// [`BodyRole::Solution`].
+/// [`BodyRole::Solution`]. Same as [`build_world_with_joints`] without solution joints.
 pub fn build_world(
     scene: &Scene,
     spawn: &PayloadSpawn,
     solution: &[Fixture],
+) -> Result<SceneWorld, PhysicsError> {
+    build_world_with_joints(scene, spawn, solution, &[])
+}
+
+/// [`build_world`] with the reference solution's joints (`solution_joints`): each joins two
+/// solution parts, or a solution part and a fixed part of the scene.
+pub fn build_world_with_joints(
+    scene: &Scene,
+    spawn: &PayloadSpawn,
+    solution: &[Fixture],
+    solution_joints: &[scene::Joint],
 ) -> Result<SceneWorld, PhysicsError> {
     let mut world = PhysicsWorld::new();
     world.gravity = Vector::new(0.0, 0.0, scene::GRAVITY_Z_MPS2 as Real);
@@ -366,7 +377,10 @@ pub fn build_world(
     out.world.bodies[handle].enable_ccd(true);
 
     for joint in &scene.joints {
-        add_joint(&mut out, joint)?;
+        add_joint(&mut out, joint, false)?;
+    }
+    for joint in solution_joints {
+        add_joint(&mut out, joint, true)?;
     }
     Ok(out)
 }
@@ -435,20 +449,51 @@ fn add_fixture(
     Ok(index)
 }
 
-fn add_joint(out: &mut SceneWorld, joint: &scene::Joint) -> Result<(), PhysicsError> {
+/// Adds one joint. A scene joint joins two scene fixtures; a solution joint (`of_solution`)
+/// joins two solution parts, or a solution part and a fixed scene fixture.
+fn add_joint(
+    out: &mut SceneWorld,
+    joint: &scene::Joint,
+    of_solution: bool,
+) -> Result<(), PhysicsError> {
+    let owner = if of_solution { "solution " } else { "" };
     let find = |label: &str| {
         out.bodies
             .iter()
-            .position(|b| b.label == label && b.role == BodyRole::Fixture)
+            .position(|b| {
+                b.label == label
+                    && match b.role {
+                        BodyRole::Fixture => !of_solution || b.kind == BodyKind::Fixed,
+                        BodyRole::Solution => of_solution,
+                        BodyRole::Payload => false,
+                    }
+            })
             .ok_or_else(|| PhysicsError::BadJoint {
                 why: format!(
-                    "joint between \"{}\" and \"{}\": there is no part labelled \"{label}\"",
-                    joint.fixture_a, joint.fixture_b
+                    "{owner}joint between \"{}\" and \"{}\": there is no part labelled \"{label}\"{}",
+                    joint.fixture_a,
+                    joint.fixture_b,
+                    if of_solution {
+                        " among the solution's parts and the scene's fixed parts"
+                    } else {
+                        ""
+                    }
                 ),
             })
     };
     let a = find(&joint.fixture_a)?;
     let b = find(&joint.fixture_b)?;
+    if of_solution
+        && out.bodies[a].role != BodyRole::Solution
+        && out.bodies[b].role != BodyRole::Solution
+    {
+        return Err(PhysicsError::BadJoint {
+            why: format!(
+                "solution joint between \"{}\" and \"{}\": both are scene parts; a solution joint must join at least one of the solution's own parts",
+                joint.fixture_a, joint.fixture_b
+            ),
+        });
+    }
     let axis = to_vector(joint.axis);
     if !axis.is_finite() || axis.length() < 1e-6 {
         return Err(PhysicsError::BadJoint {
