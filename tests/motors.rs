@@ -253,3 +253,23 @@ fn a_solution_joint_names_the_solution_in_its_errors_and_holds_only_fixed_scene_
         }
     }
 }
+
+#[test]
+fn the_api_reference_motor_example_passes_validate() {
+    use benchforge::validate::{validate_script, ValidateOptions};
+    let api = include_str!("../actors/coder/api.md");
+    let section = &api[api.find("## Motors").expect("api.md has a Motors section")..];
+    let start = section.find("```rhai\n").expect("the Motors section has an example") + 8;
+    let end = start + section[start..].find("```").unwrap();
+    let example = &section[start..end];
+    for call in [
+        "solution.prismatic_joint(",
+        ".position_motor(",
+        ".motor_ramp(",
+        ".motor_start(",
+    ] {
+        assert!(example.contains(call), "{call}");
+    }
+    let report = validate_script(example, &ValidateOptions::default()).unwrap();
+    assert!(report.passed(), "{:?}", report.seeds);
+}
