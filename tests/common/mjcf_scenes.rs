@@ -259,7 +259,7 @@ pub fn both_engines(
     let xml = to_mjcf_with_solution(
         scene,
         &spawn,
-        solution,
+        &benchforge::scene::Solution::of_parts(solution.to_vec()),
         "feature",
         &MjcfOptions::from_physics(settings),
     )
