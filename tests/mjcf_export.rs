@@ -157,7 +157,8 @@ fn the_timestep_is_the_simulators_step_over_its_substeps_and_damping_is_written(
         ..PhysicsSettings::default()
     };
     let options = MjcfOptions::from_physics(&physics);
-    let xml = to_mjcf_with_solution(&scene, &spawn(&scene), &Default::default(), "pit", &options).unwrap();
+    let xml = to_mjcf_with_solution(&scene, &spawn(&scene), &Default::default(), "pit", &options)
+        .unwrap();
     let substeps = benchforge::physics::world::solver_substeps();
     assert!(substeps >= 1);
     let timestep: f64 = xml
@@ -184,7 +185,14 @@ fn the_timestep_is_the_simulators_step_over_its_substeps_and_damping_is_written(
         angular_damping_per_s: 0.0,
         ..options
     };
-    let xml = to_mjcf_with_solution(&scene, &spawn(&scene), &Default::default(), "pit", &undamped).unwrap();
+    let xml = to_mjcf_with_solution(
+        &scene,
+        &spawn(&scene),
+        &Default::default(),
+        "pit",
+        &undamped,
+    )
+    .unwrap();
     assert!(xml.contains("<freejoint name=\"payload_free\"/>"), "{xml}");
 }
 
@@ -495,7 +503,10 @@ fn motors_export_as_actuators_and_mujoco_drives_them_as_rapier_does() {
             xml.contains(&format!("forcerange=\"-{effort} {effort}\"")),
             "{name}:\n{xml}"
         );
-        assert!(xml.contains("<numeric name=\"benchforge_motor:motor_"), "{name}");
+        assert!(
+            xml.contains("<numeric name=\"benchforge_motor:motor_"),
+            "{name}"
+        );
         assert!(xml.contains("integrator=\"implicitfast\""), "{name}");
         if !check_mujoco {
             continue;
@@ -517,7 +528,11 @@ fn motors_export_as_actuators_and_mujoco_drives_them_as_rapier_does() {
             run.mujoco.bodies_final_m[&label],
             run.xml
         );
-        assert!(run.mujoco.warnings.is_empty(), "{name}: {:?}", run.mujoco.warnings);
+        assert!(
+            run.mujoco.warnings.is_empty(),
+            "{name}: {:?}",
+            run.mujoco.warnings
+        );
     }
 }
 

@@ -259,7 +259,10 @@ fn the_api_reference_motor_example_passes_validate() {
     use benchforge::validate::{validate_script, ValidateOptions};
     let api = include_str!("../actors/coder/api.md");
     let section = &api[api.find("## Motors").expect("api.md has a Motors section")..];
-    let start = section.find("```rhai\n").expect("the Motors section has an example") + 8;
+    let start = section
+        .find("```rhai\n")
+        .expect("the Motors section has an example")
+        + 8;
     let end = start + section[start..].find("```").unwrap();
     let example = &section[start..end];
     for call in [

@@ -271,8 +271,7 @@ pub fn simulate_cancellable(
             .num_solver_iterations
             .max(1)
     };
-    world.world.integration_parameters.num_solver_iterations =
-        world.world.integration_parameters.num_solver_iterations / motor_substeps;
+    world.world.integration_parameters.num_solver_iterations /= motor_substeps;
     let sub_dt = dt / motor_substeps as f64;
     world.world.integration_parameters.dt = sub_dt as Real;
     let total_steps = (settings.duration_s / dt).round().max(1.0) as usize;
