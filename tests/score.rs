@@ -379,7 +379,7 @@ fn a_json_solution_of_the_reference_parts_scores_like_the_reference() {
     let mut per_seed = serde_json::Map::new();
     // The reference's parts of each variant: `solve` gets the number `build` got.
     for s in Benchmark::load(bench).unwrap().seeds {
-        let parts = script.solve(s.built_with, s.scale).unwrap().unwrap();
+        let parts = script.solve(s.built_with, s.scale).unwrap().unwrap().parts;
         per_seed.insert(s.seed.to_string(), serde_json::to_value(parts).unwrap());
     }
     let dir = temp_dir("score-json");
