@@ -214,7 +214,7 @@ pub fn diagnose_miss(scene: &Scene, outcome: &SimulationOutcome) -> MissDiagnosi
     if moved_m < NEVER_MOVED_M {
         let message = format!(
             "with the reference solution the payload never moved: its centre stayed within {moved_m:.3} m of its start {} over {:.1} s, {short_m:.3} m from the goal zone; \
-             every body starts at rest and gravity is the only energy source, so give it a slope to roll down, an edge to fall from or a part that tips or falls onto it",
+             every body starts at rest and gravity and joint motors are the only energy sources, so give it a slope to roll down, an edge to fall from, a part that tips or falls onto it, or a motor that moves it",
             fmt_m(start),
             outcome.simulated_s
         );

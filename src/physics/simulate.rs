@@ -352,6 +352,20 @@ pub fn simulate_cancellable(
     let record_every_steps = record_every_s.map(|s| ((s / dt).round() as usize).max(1));
     let path_every_steps = ((PATH_EVERY_S / dt).round() as usize).max(1);
     let settle_steps = ((settings.settle_window_s / dt).round() as usize).max(1);
+    // A scene at rest before a motor starts (or before its ramp or step is over) is waiting,
+    // not settled: calm counts only from then on.
+    let motors_quiet_after_s = world
+        .motors
+        .iter()
+        .map(|d| {
+            d.motor.start_s
+                + match d.motor.profile {
+                    crate::scene::MotorProfile::Ramp { duration_s } => duration_s,
+                    crate::scene::MotorProfile::Step { at_s } => at_s,
+                    _ => 0.0,
+                }
+        })
+        .fold(0.0, f64::max);
     let mut calm_since: Option<usize> = None;
 
     for step in 1..=total_steps {
@@ -465,7 +479,7 @@ pub fn simulate_cancellable(
             out.payload_path_m.push((t, p));
         }
 
-        if all_calm {
+        if all_calm && t >= motors_quiet_after_s {
             let since = *calm_since.get_or_insert(step);
             if step + 1 - since >= settle_steps && out.settle_time_s.is_none() {
                 out.settle_time_s = Some(since as f64 * dt);

@@ -337,3 +337,25 @@ fn a_position_motor_raises_an_arm_and_its_work_is_the_energy_it_gave() {
     );
     assert!(out.max_energy_ratio < settings.max_energy_ratio, "{out:?}");
 }
+
+#[test]
+fn a_scene_at_rest_waits_for_a_motor_that_starts_later_before_it_counts_as_settled() {
+    use crate::scene::{Motor, MotorProfile, MotorTarget};
+    // Everything is at rest from the start; the motor only starts at 2 s.
+    let motor = Motor {
+        target: MotorTarget::Velocity { value: 0.2 },
+        profile: MotorProfile::Constant,
+        max_effort: 200.0,
+        start_s: 2.0,
+    };
+    let scene = motorized_lift(motor, 0.3);
+    let mut world = build_world(&scene, &spawn(&scene), &[]).unwrap();
+    let platform = world.bodies[world.body_index("platform").unwrap()].handle;
+    let out = simulate(&mut world, &scene, &PhysicsSettings::default(), None);
+    let z = world.world.bodies[platform].translation().z as f64;
+    assert!(
+        (z - 0.5).abs() < 0.005,
+        "the platform rose to its limit: z={z}"
+    );
+    assert!(out.settle_time_s.unwrap() > 2.0, "{:?}", out.settle_time_s);
+}
