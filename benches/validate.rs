@@ -15,7 +15,7 @@ use std::time::Instant;
 use benchforge::export::mjcf::to_mjcf;
 use benchforge::gates::physical::run_physical_gates;
 use benchforge::physics::{build_world, simulate, PhysicsSettings};
-use benchforge::scene::{Fixture, Scene};
+use benchforge::scene::{Scene, Solution};
 use benchforge::script::SceneScript;
 use benchforge::validate::{validate_script, ValidateOptions};
 use benchforge::variant::{PayloadSpawn, ScaleRanges};
@@ -29,7 +29,7 @@ type MakeVariant = Box<dyn Fn(u64) -> Variant>;
 struct Variant {
     scene: Scene,
     spawn: PayloadSpawn,
-    solution: Option<Vec<Fixture>>,
+    solution: Option<Solution>,
 }
 
 /// Every example script, built per seed the way `validate` builds it.
@@ -70,7 +70,7 @@ fn hand_built() -> Vec<(String, MakeVariant)> {
                 Variant {
                     spawn: PayloadSpawn::sample(&scene.payload, seed),
                     scene,
-                    solution: Some(vec![scenes::ramp("ramp", true)]),
+                    solution: Some(Solution::of_parts(vec![scenes::ramp("ramp", true)])),
                 }
             }),
         ),
@@ -147,7 +147,7 @@ fn main() {
             let gates = run_physical_gates(
                 &variant.scene,
                 &variant.spawn,
-                variant.solution.as_deref(),
+                variant.solution.as_ref(),
                 &settings,
                 None,
             );

@@ -13,6 +13,13 @@ in_goal uses the `goal_zone` site (an axis-aligned box: pos ± size) and the pay
 position, as rapier's gates do. benchforge's `crosscheck` command and tests/mjcf_export.rs
 run this file and compare the numbers with rapier's.
 
+Motors: an export with joint motors carries each motor's time profile as a
+`<numeric name="benchforge_motor:ACTUATOR">` in `<custom>` (the fields are listed in a comment
+beside it and in `export::mjcf::MOTOR_PROFILE_FIELDS`). MJCF cannot express a time profile, so
+before every step this script sets the actuator's control to the profile's target at the
+current time, and holds its force range at zero before the motor's start (the joint is free
+then, as in rapier).
+
 Exit 0: every case ran. Exit 1: MuJoCo rejected a file. Exit 2: mujoco is not installed or
 the manifest is unusable.
 """
@@ -38,6 +45,43 @@ def warnings_of(data):
     return problems
 
 
+class Motor:
+    """One actuator driven by its benchforge time profile."""
+
+    def __init__(self, model, actuator, data):
+        self.id = model.actuator(actuator).id
+        self.kind, self.target, self.profile, self.time_s, self.start_s, self.effort = data
+        self.forcerange = [float(v) for v in model.actuator_forcerange[self.id]]
+
+    def factor(self, t):
+        if self.profile == 1:
+            return min(t / self.time_s, 1.0)
+        if self.profile == 2:
+            return 1.0 if t >= self.time_s else 0.0
+        if self.profile == 3:
+            return math.sin(2.0 * math.pi * t / self.time_s)
+        return 1.0
+
+    def drive(self, model, data):
+        t = float(data.time)
+        if t < self.start_s:
+            model.actuator_forcerange[self.id] = [0.0, 0.0]
+            data.ctrl[self.id] = 0.0
+        else:
+            model.actuator_forcerange[self.id] = self.forcerange
+            data.ctrl[self.id] = self.target * self.factor(t - self.start_s)
+
+
+def motors_of(model):
+    out = []
+    for i in range(model.nnumeric):
+        numeric = model.numeric(i)
+        if numeric.name.startswith("benchforge_motor:"):
+            data = [float(v) for v in numeric.data]
+            out.append(Motor(model, numeric.name.split(":", 1)[1], data))
+    return out
+
+
 def run_case(case):
     model = mujoco.MjModel.from_xml_path(case["xml"])
     data = mujoco.MjData(model)
@@ -56,7 +100,10 @@ def run_case(case):
     start = [float(v) for v in data.xpos[payload]]
     path = [[0.0, start]]
     first_in_goal = 0.0 if in_goal(start) else None
+    motors = motors_of(model)
     for step in range(1, steps + 1):
+        for motor in motors:
+            motor.drive(model, data)
         mujoco.mj_step(model, data)
         p = [float(v) for v in data.xpos[payload]]
         if first_in_goal is None and in_goal(p):

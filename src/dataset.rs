@@ -285,7 +285,7 @@ impl Accepted {
                 let spawn = checked.payload_spawn.unwrap_or_else(|| {
                     crate::variant::PayloadSpawn::sample(&scene.payload, built_with)
                 });
-                variants.push((scene, spawn, parts.unwrap_or_default()));
+                variants.push((scene, spawn, parts.unwrap_or_default().parts));
             }
         }
         match variants.first() {

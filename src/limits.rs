@@ -61,6 +61,17 @@ pub struct Limits {
     /// Free bytes the data folder's disk must keep: below them the daemon pauses before
     /// writing a benchmark or a simulation's artifacts, and resumes when space returns.
     pub min_free_bytes: u64,
+    /// Largest torque a motor on a revolute joint may apply, in N·m.
+    pub motor_torque_nm: f64,
+    /// Largest force a motor on a prismatic joint may apply, in N.
+    pub motor_force_n: f64,
+    /// Largest target speed of a motor on a revolute joint, in degrees per second.
+    pub motor_speed_degps: f64,
+    /// Largest target speed of a motor on a prismatic joint, in metres per second.
+    pub motor_speed_mps: f64,
+    /// Longest motor time (activation time, ramp duration, step time, sine period), in
+    /// seconds.
+    pub motor_time_s: f64,
 }
 
 /// One row of the limits table: key, default, hard maximum and what it bounds.
@@ -125,6 +136,11 @@ limit_table! {
     seeds: 1_024, 10_000, "seeds per variant check";
     failed_session_bytes: 262_144, 16_000_000, "bytes kept per failed session under failed/<id>/ (journal, last report)";
     min_free_bytes: 1_073_741_824u64, 1_099_511_627_776u64, "bytes of free space the data folder's disk must keep; below them the daemon pauses before each benchmark or artifact write";
+    motor_torque_nm: 1_000.0, 100_000.0, "N·m of torque one motor on a revolute joint may apply";
+    motor_force_n: 10_000.0, 1_000_000.0, "N of force one motor on a prismatic joint may apply";
+    motor_speed_degps: 3_600.0, 36_000.0, "deg/s of target speed of a motor on a revolute joint";
+    motor_speed_mps: 5.0, 50.0, "m/s of target speed of a motor on a prismatic joint";
+    motor_time_s: 60.0, 3_600.0, "seconds of a motor's activation time, ramp, step time or sine period";
 }
 
 impl Limits {

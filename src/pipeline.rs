@@ -493,9 +493,10 @@ fn write_artifacts(
         // solution's parts.
         let mjcf_options = crate::export::mjcf::MjcfOptions::from_physics(physics);
         let model = format!("seed_{seed}");
+        let passive = crate::scene::Solution::default();
         for (file, parts) in [
-            ("scene.xml", &[][..]),
-            ("scene_solution.xml", solution.as_deref().unwrap_or(&[])),
+            ("scene.xml", &passive),
+            ("scene_solution.xml", solution.as_ref().unwrap_or(&passive)),
         ] {
             let mjcf = crate::export::mjcf::to_mjcf_with_solution(
                 &scene,

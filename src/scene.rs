@@ -408,6 +408,270 @@ pub struct Joint {
     pub axis: Vec3,
     /// Revolute or prismatic, with limits.
     pub kind: JointKind,
+    /// The motor driving the joint, if any. Absent from the JSON when there is none, so a
+    /// scene without motors keeps the hash it had before motors existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub motor: Option<Motor>,
+}
+
+/// What a joint motor drives toward. The units follow the joint: on a revolute joint a
+/// velocity is in degrees per second and a position in degrees (from the start pose); on a
+/// prismatic joint metres per second and metres (from the start pose).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum MotorTarget {
+    /// Drive the joint at a speed: deg/s (revolute) or m/s (prismatic).
+    Velocity {
+        /// The target speed at full profile: deg/s on a hinge, m/s on a slider.
+        value: f64,
+    },
+    /// Drive the joint to a position: deg (revolute) or m (prismatic) from the start pose.
+    Position {
+        /// The target position at full profile: deg on a hinge, m on a slider.
+        value: f64,
+    },
+}
+
+impl MotorTarget {
+    /// The target's value at full profile (deg/s, m/s, deg or m: see the variant).
+    pub fn value(&self) -> f64 {
+        match self {
+            MotorTarget::Velocity { value } | MotorTarget::Position { value } => *value,
+        }
+    }
+
+    /// "velocity" or "position".
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            MotorTarget::Velocity { .. } => "velocity",
+            MotorTarget::Position { .. } => "position",
+        }
+    }
+}
+
+/// How a motor's target changes over time, counted from the motor's activation
+/// (`t' = t − start_s`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum MotorProfile {
+    /// The full target from activation on.
+    Constant,
+    /// From 0 to the full target linearly over `duration_s`, then held.
+    Ramp {
+        /// Seconds from activation to the full target.
+        duration_s: f64,
+    },
+    /// 0 until `at_s` after activation, then the full target.
+    Step {
+        /// Seconds after activation at which the target jumps to its full value.
+        at_s: f64,
+    },
+    /// The full target times `sin(2π t' / period_s)`.
+    Sine {
+        /// The period in seconds.
+        period_s: f64,
+    },
+}
+
+impl MotorProfile {
+    /// The fraction (−1..=1) of the full target at `t_since_start_s` seconds after activation.
+    pub fn factor(&self, t_since_start_s: f64) -> f64 {
+        let t = t_since_start_s.max(0.0);
+        match *self {
+            MotorProfile::Constant => 1.0,
+            MotorProfile::Ramp { duration_s } => (t / duration_s).min(1.0),
+            MotorProfile::Step { at_s } => {
+                if t >= at_s {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
+            MotorProfile::Sine { period_s } => (std::f64::consts::TAU * t / period_s).sin(),
+        }
+    }
+
+    /// "constant", "ramp", "step" or "sine".
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            MotorProfile::Constant => "constant",
+            MotorProfile::Ramp { .. } => "ramp",
+            MotorProfile::Step { .. } => "step",
+            MotorProfile::Sine { .. } => "sine",
+        }
+    }
+}
+
+/// A motor on a revolute or prismatic joint: a velocity or position servo whose effort is
+/// capped at `max_effort` (N·m on a hinge, N on a slider). Before `start_s` it is off and the
+/// joint is free. Position targets use a critically damped servo of
+/// [`MOTOR_POSITION_SERVO_HZ`]; velocity targets reach the speed with a time constant of
+/// 1 / [`MOTOR_VELOCITY_GAIN_PER_S`] seconds; the cap always wins.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Motor {
+    /// Velocity or position target, at full profile.
+    pub target: MotorTarget,
+    /// How the target changes with time after activation.
+    pub profile: MotorProfile,
+    /// The largest torque (N·m, revolute) or force (N, prismatic) the motor applies.
+    pub max_effort: f64,
+    /// When the motor switches on, in seconds from the start of the run (0: at once).
+    #[serde(default)]
+    pub start_s: f64,
+}
+
+/// Natural frequency in Hz of a position-target motor's servo (critically damped).
+pub const MOTOR_POSITION_SERVO_HZ: f64 = 50.0;
+/// Gain in 1/s of a velocity-target motor: the speed error decays as `exp(−gain · t)` while
+/// the motor is below its effort cap.
+pub const MOTOR_VELOCITY_GAIN_PER_S: f64 = 10_000.0;
+
+impl Motor {
+    /// The target at `time_s` seconds from the start of the run (deg/s, m/s, deg or m like
+    /// [`MotorTarget`]), or None while the motor is still off.
+    pub fn target_at(&self, time_s: f64) -> Option<f64> {
+        (time_s >= self.start_s)
+            .then(|| self.target.value() * self.profile.factor(time_s - self.start_s))
+    }
+}
+
+impl Motor {
+    /// The first parameter of the motor on a joint of `kind` that is not finite or is
+    /// beyond its physical limit in `limits` (`motor_torque_nm`, `motor_force_n`,
+    /// `motor_speed_degps`, `motor_speed_mps`, `motor_time_s`, and for a position target
+    /// the joint-limit range), as one line naming the parameter, its value and the limit.
+    pub fn problem(&self, kind: &JointKind, limits: &crate::limits::Limits) -> Option<String> {
+        let fmt = crate::limits::fmt_number;
+        let (pos_unit, vel_unit, effort_unit) = kind.motor_units();
+        let (effort_name, effort_key, effort_max) = match kind {
+            JointKind::Revolute { .. } => ("max torque", "motor_torque_nm", limits.motor_torque_nm),
+            JointKind::Prismatic { .. } => ("max force", "motor_force_n", limits.motor_force_n),
+        };
+        let e = self.max_effort;
+        if !(e.is_finite() && e > 0.0 && e <= effort_max) {
+            return Some(format!(
+                "motor {effort_name} {} {effort_unit} is beyond the limit of {} {effort_unit} (limits.{effort_key}); give a value above 0 and at most {}",
+                fmt(e),
+                fmt(effort_max),
+                fmt(effort_max)
+            ));
+        }
+        let v = self.target.value();
+        match self.target {
+            MotorTarget::Velocity { .. } => {
+                let (key, max) = match kind {
+                    JointKind::Revolute { .. } => ("motor_speed_degps", limits.motor_speed_degps),
+                    JointKind::Prismatic { .. } => ("motor_speed_mps", limits.motor_speed_mps),
+                };
+                if !(v.is_finite() && v.abs() <= max) {
+                    return Some(format!(
+                        "motor target speed {} {vel_unit} is beyond the limit of ±{} {vel_unit} (limits.{key})",
+                        fmt(v),
+                        fmt(max)
+                    ));
+                }
+            }
+            MotorTarget::Position { .. } => {
+                let (bound, meaning) = crate::script::limits::joint_limit_range(pos_unit);
+                if !(v.is_finite() && v.abs() <= bound) {
+                    return Some(format!(
+                        "motor target position {} {pos_unit} is beyond ±{bound} {pos_unit} ({meaning})",
+                        fmt(v)
+                    ));
+                }
+            }
+        }
+        let times: [(&str, Option<f64>); 4] = [
+            ("start_s", Some(self.start_s)),
+            (
+                "ramp duration_s",
+                match self.profile {
+                    MotorProfile::Ramp { duration_s } => Some(duration_s),
+                    _ => None,
+                },
+            ),
+            (
+                "step at_s",
+                match self.profile {
+                    MotorProfile::Step { at_s } => Some(at_s),
+                    _ => None,
+                },
+            ),
+            (
+                "sine period_s",
+                match self.profile {
+                    MotorProfile::Sine { period_s } => Some(period_s),
+                    _ => None,
+                },
+            ),
+        ];
+        for (name, t) in times {
+            let Some(t) = t else { continue };
+            // A ramp or a period of zero would divide by zero; a start or step at 0 is fine.
+            let must_be_positive = name.starts_with("ramp") || name.starts_with("sine");
+            let low_ok = if must_be_positive { t > 0.0 } else { t >= 0.0 };
+            if !(t.is_finite() && low_ok && t <= limits.motor_time_s) {
+                return Some(format!(
+                    "motor {name} = {} s is out of range; give {} and at most {} s (limits.motor_time_s)",
+                    fmt(t),
+                    if must_be_positive { "a value above 0" } else { "0 or more" },
+                    fmt(limits.motor_time_s)
+                ));
+            }
+        }
+        None
+    }
+}
+
+impl JointKind {
+    /// The units of a motor on this joint: (position, velocity, effort), e.g.
+    /// ("deg", "deg/s", "N·m") on a hinge.
+    pub fn motor_units(&self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            JointKind::Revolute { .. } => ("deg", "deg/s", "N·m"),
+            JointKind::Prismatic { .. } => ("m", "m/s", "N"),
+        }
+    }
+}
+
+/// What a script's `solve` returns: the reference solution's parts and the joints it makes
+/// between its own parts, or between one of its parts and a fixed part of the scene. It
+/// reads as its parts (`&solution[..]`, `solution.iter()`), so code that only needs the parts
+/// takes a `&[Fixture]`; the physics world takes the joints too.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Solution {
+    /// The parts, in the order the script added them.
+    pub parts: Vec<Fixture>,
+    /// The joints, in the order the script made them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub joints: Vec<Joint>,
+}
+
+impl Solution {
+    /// A solution of parts only.
+    pub fn of_parts(parts: Vec<Fixture>) -> Self {
+        Self {
+            parts,
+            joints: Vec::new(),
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a Solution {
+    type Item = &'a Fixture;
+    type IntoIter = std::slice::Iter<'a, Fixture>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.parts.iter()
+    }
+}
+
+impl std::ops::Deref for Solution {
+    type Target = [Fixture];
+
+    fn deref(&self) -> &[Fixture] {
+        &self.parts
+    }
 }
 
 /// The object the benchmark's agent must bring into the goal zone.

@@ -208,7 +208,10 @@ fn validate_variant(
     report.payload_spawn = Some(spawn);
 
     // Gate 2: zones, labels and payload agree.
-    let consistency = gates::consistency::check(&built.scene, built.solution.as_deref());
+    let mut consistency = gates::consistency::check(&built.scene, built.solution.as_deref());
+    if let Some(solution) = &built.solution {
+        gates::consistency::check_solution_joints(&built.scene, solution, &mut consistency);
+    }
     if !gates::record(&mut report, GateId::Consistency, consistency) {
         return report;
     }
@@ -219,7 +222,7 @@ fn validate_variant(
     let physical = gates::physical::run_physical_gates(
         &built.scene,
         &spawn,
-        built.solution.as_deref(),
+        built.solution.as_ref(),
         &options.physics,
         record_every_s,
     );

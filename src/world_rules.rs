@@ -1,13 +1,13 @@
-//! The rules of the world an agent must know, stated once: where energy comes from, which
-//! body and joint kinds the scene API accepts, what the sizes mean, the units and the limits
-//! that matter. Each fact is derived from the code the gates run (the scene types, the
+//! The rules of the world an agent must know, stated once: where energy comes from (gravity
+//! and joint motors), which body, joint and motor kinds the scene API accepts, what the
+//! sizes mean, the units and the limits that matter. Each fact is derived from the code the gates run (the scene types, the
 //! gravity constant, [`crate::limits::TABLE`] and the limits in force) and rendered by
 //! [`markdown`] into the Planner's and the Coder's prompts (`{{WORLD_RULES}}`), so a prompt
 //! and a gate cannot disagree: a new body or joint kind does not compile until it is
 //! described here, and `tests/llm_prompts.rs` checks every claim against the sandbox.
 
 use crate::plan::FixtureBody;
-use crate::scene::{BodyKind, JointKind, GRAVITY_Z_MPS2};
+use crate::scene::{BodyKind, JointKind, MotorProfile, MotorTarget, GRAVITY_Z_MPS2};
 
 /// One kind of body a script can make.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,9 +95,82 @@ pub fn joint_kinds() -> Vec<JointRule> {
     .collect()
 }
 
+/// One motor call on a joint: a target kind or a time profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MotorRule {
+    /// The call on the joint a joint call returns, with its arguments, e.g.
+    /// `velocity_motor(speed, max_effort)`.
+    pub call: &'static str,
+    /// What it does, in one line.
+    pub meaning: &'static str,
+}
+
+/// The rule of a motor target kind; exhaustive like [`body_rule`].
+pub fn motor_target_rule(target: &MotorTarget) -> MotorRule {
+    match target {
+        MotorTarget::Velocity { .. } => MotorRule {
+            call: "velocity_motor(speed, max_effort)",
+            meaning: "drives the joint at `speed` (deg/s on a revolute joint, m/s on a prismatic one) with at most `max_effort` (N·m or N)",
+        },
+        MotorTarget::Position { .. } => MotorRule {
+            call: "position_motor(position, max_effort)",
+            meaning: "drives the joint to `position` from its start pose (deg or m) with at most `max_effort` (N·m or N)",
+        },
+    }
+}
+
+/// The rule of a motor time profile; exhaustive like [`body_rule`].
+pub fn motor_profile_rule(profile: &MotorProfile) -> MotorRule {
+    match profile {
+        MotorProfile::Constant => MotorRule {
+            call: "motor_constant()",
+            meaning: "the full target from the start (the default)",
+        },
+        MotorProfile::Ramp { .. } => MotorRule {
+            call: "motor_ramp(duration_s)",
+            meaning: "the target grows from 0 to full over `duration_s`",
+        },
+        MotorProfile::Step { .. } => MotorRule {
+            call: "motor_step(at_s)",
+            meaning: "the target is 0 until `at_s`, then full",
+        },
+        MotorProfile::Sine { .. } => MotorRule {
+            call: "motor_sine(period_s)",
+            meaning: "the target swings as full × sin(2π t / `period_s`)",
+        },
+    }
+}
+
+/// Every motor call, targets then profiles, in the order the prompts list them, with
+/// `motor_start(start_s)` last.
+pub fn motor_calls() -> Vec<MotorRule> {
+    let mut out: Vec<MotorRule> = [
+        MotorTarget::Velocity { value: 0.0 },
+        MotorTarget::Position { value: 0.0 },
+    ]
+    .iter()
+    .map(motor_target_rule)
+    .collect();
+    out.extend(
+        [
+            MotorProfile::Constant,
+            MotorProfile::Ramp { duration_s: 1.0 },
+            MotorProfile::Step { at_s: 0.0 },
+            MotorProfile::Sine { period_s: 1.0 },
+        ]
+        .iter()
+        .map(motor_profile_rule),
+    );
+    out.push(MotorRule {
+        call: "motor_start(start_s)",
+        meaning: "the motor is off (the joint free) until `start_s`; profiles count from then",
+    });
+    out
+}
+
 /// The `[limits]` keys an agent must plan and write within, in the order the prompts list
 /// them. Each is looked up in [`crate::limits::TABLE`].
-pub const AGENT_LIMITS: [&str; 8] = [
+pub const AGENT_LIMITS: [&str; 13] = [
     "plan_fixtures",
     "parts",
     "joints",
@@ -106,6 +179,11 @@ pub const AGENT_LIMITS: [&str; 8] = [
     "hull_points",
     "script_operations",
     "script_wall_time_s",
+    "motor_torque_nm",
+    "motor_force_n",
+    "motor_speed_degps",
+    "motor_speed_mps",
+    "motor_time_s",
 ];
 
 /// (key, value in force, meaning) of every [`AGENT_LIMITS`] key; None for a key the
@@ -155,7 +233,7 @@ pub fn markdown() -> String {
         "- **Units**: SI — metres, kilograms, seconds; angles in degrees (names end in `_deg`). Z is up; gravity is {g} m/s² along −z. Every name with a unit ends in it (`gap_m`, `ramp_angle_deg`).\n"
     ));
     out.push_str(
-        "- **Energy**: gravity is the only source. There are no motors, springs, conveyors, initial velocities or impulses: every body, the payload included, starts at rest. So the payload can only roll, slide or fall downhill from its start, unless another body that falls further lifts it (a counterweight on a lever). A theme that needs another source is a refusal (`needs_capability`).\n",
+        "- **Energy**: gravity and joint motors are the only sources. There are no springs, conveyors, kinematic bodies, initial velocities or impulses: every body, the payload included, starts at rest. So without a motor the payload can only roll, slide or fall downhill from its start, unless another body that falls further lifts it (a counterweight on a lever). To raise it, drive a joint with a motor (a lift platform on a prismatic joint, an arm on a revolute one); the energy check counts the motor's work and nothing else. A theme that needs another source is a refusal (`needs_capability`).\n",
     );
     out.push_str("- **Bodies** (`fixtures[].body` in a plan; the call in a script, on `scene` in `build` and on `solution` in `solve`):\n");
     for kind in BODY_KINDS {
@@ -166,14 +244,18 @@ pub fn markdown() -> String {
         ));
     }
     out.push_str("  No other kind exists (no kinematic or motorised bodies).\n");
-    out.push_str("- **Joints** (in `build` only, `scene.<call>(label_a, label_b, anchor_m, axis, lower, upper)`; `solve` adds parts only):\n");
+    out.push_str("- **Joints** (`scene.<call>(label_a, label_b, anchor_m, axis, lower, upper)` in `build`; `solution.<call>(..)` in `solve`, joining two solution parts or a solution part and a fixed scene part):\n");
     for r in joint_kinds() {
         out.push_str(&format!(
             "  - `{}` — `{}`, limits in {}: {}\n",
             r.name, r.call, r.limit_unit, r.meaning
         ));
     }
-    out.push_str("  No other joint exists (no fixed joints, springs or motors).\n");
+    out.push_str("  No other joint exists (no fixed joints or springs).\n");
+    out.push_str("- **Motors** (on the joint a joint call returns: `let j = scene.prismatic_joint(..); j.velocity_motor(0.1, 50.0);`; one motor per joint, the last target call wins):\n");
+    for r in motor_calls() {
+        out.push_str(&format!("  - `j.{}`: {}\n", r.call, r.meaning));
+    }
     out.push_str(
         "- **Sizes**: every size key says whether it is a radius, a full size or a half extent:\n",
     );

@@ -189,7 +189,7 @@ fn dump_renders_of_every_archetype() {
         let mut scene = script.build(0, [1.0, 1.0, 1.0]).unwrap();
         scene
             .fixtures
-            .extend(script.solve(0, [1.0, 1.0, 1.0]).unwrap().unwrap());
+            .extend(script.solve(0, [1.0, 1.0, 1.0]).unwrap().unwrap().parts);
         let spawn = PayloadSpawn::sample(&scene.payload, 0);
         let options = RenderOptions {
             width_px: 480,

@@ -114,6 +114,7 @@ fn joint_unknown_part() {
         kind: JointKind::Revolute {
             limits_deg: Some([-10.0, 10.0]),
         },
+        motor: None,
     };
     let mut bad = valid_scene();
     bad.joints.push(joint("door"));
@@ -124,6 +125,46 @@ fn joint_unknown_part() {
     twin.fixtures.push(door);
     twin.joints.push(joint("door"));
     assert_pair(rule::JOINT_UNKNOWN_PART, &bad, &twin);
+}
+
+#[test]
+fn motor_invalid() {
+    use benchforge::scene::{Motor, MotorProfile, MotorTarget};
+    let with_motor = |max_effort: f64| {
+        let mut scene = valid_scene();
+        let mut door = scene.fixtures[0].clone();
+        door.label = "door".into();
+        door.pose.position_m = [0.5, 0.5, 0.5];
+        scene.fixtures.push(door);
+        scene.joints.push(Joint {
+            fixture_a: "floor".into(),
+            fixture_b: "door".into(),
+            anchor_m: [0.0; 3],
+            axis: [0.0, 1.0, 0.0],
+            kind: JointKind::Prismatic {
+                limits_m: Some([0.0, 0.2]),
+            },
+            motor: Some(Motor {
+                target: MotorTarget::Position { value: 0.1 },
+                profile: MotorProfile::Step { at_s: 0.5 },
+                max_effort,
+                start_s: 0.0,
+            }),
+        });
+        scene
+    };
+    assert_pair(
+        rule::MOTOR_INVALID,
+        &with_motor(f64::NAN),
+        &with_motor(50.0),
+    );
+    let found = consistency::check(&with_motor(2e6), None);
+    assert!(
+        found[0]
+            .message
+            .contains("max force 2e6 N is beyond the limit of 10000 N"),
+        "{found:?}"
+    );
 }
 
 #[test]
@@ -253,6 +294,7 @@ fn every_gate_2_rule_is_covered_here() {
         rule::SOLUTION_LABEL_CONFLICT,
         rule::SCENE_TOO_LARGE,
         rule::JOINT_LIMIT_INVALID,
+        rule::MOTOR_INVALID,
     ];
     assert_eq!(covered.len(), consistency::RULES.len());
     for r in consistency::RULES {
@@ -496,6 +538,7 @@ fn a_scene_beyond_the_joint_limit_is_refused_by_count_alone() {
         anchor_m: [0.0; 3],
         axis: [1.0, 0.0, 0.0],
         kind: JointKind::Revolute { limits_deg: None },
+        motor: None,
     };
     scene.joints = vec![joint; 200_000];
     assert_eq!(rules(&scene, None), vec![rule::SCENE_TOO_LARGE.to_string()]);
@@ -516,6 +559,7 @@ fn joint_limits_beyond_one_turn_are_refused() {
         kind: JointKind::Revolute {
             limits_deg: Some([-1e308, 1e308]),
         },
+        motor: None,
     });
     assert!(rules(&scene, None).contains(&rule::JOINT_LIMIT_INVALID.to_string()));
 }

@@ -671,7 +671,7 @@ fn variant0(
     let scene = script.build(0, scale).unwrap();
     let parts = script.solve(0, scale).unwrap().unwrap();
     let spawn = PayloadSpawn::sample(&scene.payload, 0);
-    (plan.intent, scene, spawn, parts)
+    (plan.intent, scene, spawn, parts.parts)
 }
 
 fn mechanism_rules(
@@ -747,6 +747,7 @@ fn a_lever_the_solution_ignores_is_refused_as_idle_and_bypassed() {
         kind: benchforge::scene::JointKind::Revolute {
             limits_deg: Some([-10.0, 10.0]),
         },
+        motor: None,
     });
     let found = mechanism_rules(&intent, &scene, &spawn, &parts);
     assert!(

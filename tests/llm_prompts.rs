@@ -330,6 +330,53 @@ fn every_joint_kind_the_rules_list_builds_that_kind() {
 }
 
 #[test]
+fn every_motor_call_the_rules_list_drives_a_joint_in_build_and_in_solve() {
+    let calls = world_rules::motor_calls();
+    assert_eq!(calls.len(), 7);
+    let text = world_rules::markdown();
+    for r in &calls {
+        assert!(text.contains(&format!("`j.{}`", r.call)), "{}", r.call);
+        // The call with its argument names replaced by numbers, after a target call.
+        let name = r.call.split('(').next().unwrap();
+        let args = match r.call.matches(',').count() + usize::from(!r.call.ends_with("()")) {
+            0 => "",
+            1 => "0.5",
+            _ => "0.05, 20.0",
+        };
+        let call = if name.ends_with("_motor") {
+            format!("j.{name}({args});")
+        } else {
+            format!("j.velocity_motor(0.05, 20.0); j.{name}({args});")
+        };
+        let joint = r#"let j = SCOPE.prismatic_joint("post", "arm", [0.0, 0.0, -0.5], [0.0, 0.0, 1.0], 0.0, 0.1);"#;
+        let parts = r#"let a = scene.fixed_part("post", "wood"); a.box([0.05, 0.05, 0.2], [0.3, 0.0, -0.6]);"#;
+        let arm = r#"let b = SCOPE.dynamic_part("arm", "wood"); b.box([0.3, 0.05, 0.02], [0.0, 0.0, -0.49]);"#;
+        let in_build = format!(
+            "{parts} {} {} {call}",
+            arm.replace("SCOPE", "scene"),
+            joint.replace("SCOPE", "scene")
+        );
+        let in_solve = format!(
+            "{} {} {call}",
+            arm.replace("SCOPE", "solution"),
+            joint.replace("SCOPE", "solution")
+        );
+        let built = SceneScript::compile(&script(&in_build, ""))
+            .unwrap()
+            .build(0, [1.0; 3])
+            .unwrap_or_else(|e| panic!("{call} in build: {e}"));
+        assert!(built.joints[0].motor.is_some(), "{call} in build");
+        let solved = SceneScript::compile(&script(parts, &in_solve))
+            .unwrap()
+            .solve(0, [1.0; 3])
+            .unwrap_or_else(|e| panic!("{call} in solve: {e}"))
+            .unwrap();
+        assert!(solved.joints[0].motor.is_some(), "{call} in solve");
+    }
+    assert!(text.contains("gravity and joint motors are the only sources"));
+}
+
+#[test]
 fn what_the_rules_say_does_not_exist_fails_in_the_sandbox() {
     for (what, parts, solve) in [
         (
@@ -351,8 +398,8 @@ fn what_the_rules_say_does_not_exist_fails_in_the_sandbox() {
             "",
         ),
         (
-            "a joint in solve",
-            "",
+            "a solution joint on no part of the solution",
+            r#"let a = scene.fixed_part("a", "wood"); a.box([0.1, 0.1, 0.1], [0.0, 0.0, -0.5]);"#,
             r#"solution.revolute_joint("a", "b", [0.0, 0.0, 0.0], [0.0, 1.0, 0.0], -1.0, 1.0);"#,
         ),
     ] {

@@ -157,7 +157,8 @@ fn the_timestep_is_the_simulators_step_over_its_substeps_and_damping_is_written(
         ..PhysicsSettings::default()
     };
     let options = MjcfOptions::from_physics(&physics);
-    let xml = to_mjcf_with_solution(&scene, &spawn(&scene), &[], "pit", &options).unwrap();
+    let xml = to_mjcf_with_solution(&scene, &spawn(&scene), &Default::default(), "pit", &options)
+        .unwrap();
     let substeps = benchforge::physics::world::solver_substeps();
     assert!(substeps >= 1);
     let timestep: f64 = xml
@@ -184,7 +185,14 @@ fn the_timestep_is_the_simulators_step_over_its_substeps_and_damping_is_written(
         angular_damping_per_s: 0.0,
         ..options
     };
-    let xml = to_mjcf_with_solution(&scene, &spawn(&scene), &[], "pit", &undamped).unwrap();
+    let xml = to_mjcf_with_solution(
+        &scene,
+        &spawn(&scene),
+        &Default::default(),
+        "pit",
+        &undamped,
+    )
+    .unwrap();
     assert!(xml.contains("<freejoint name=\"payload_free\"/>"), "{xml}");
 }
 
@@ -389,6 +397,122 @@ fn mujoco_agrees_with_rapier_on_hinges_sliders_and_a_part_with_two_joints() {
             start[2] - end[2] > 0.05,
             "{name}: {moving} did not fall: {end:?}"
         );
+        let (label, d) = run.worst();
+        eprintln!("{name}: worst body distance {d:.4} m ({label})");
+        assert!(
+            d <= FEATURE_TOLERANCE_M,
+            "{name}: {label} ends {d:.3} m apart: rapier {:?}, MuJoCo {:?}\n{}",
+            run.rapier[&label],
+            run.mujoco.bodies_final_m[&label],
+            run.xml
+        );
+        assert!(
+            run.mujoco.warnings.is_empty(),
+            "{name}: {:?}",
+            run.mujoco.warnings
+        );
+    }
+}
+
+#[test]
+fn motors_export_as_actuators_and_mujoco_drives_them_as_rapier_does() {
+    use benchforge::scene::{Motor, MotorProfile, MotorTarget};
+    let motor = |target, profile, max_effort, start_s| Motor {
+        target,
+        profile,
+        max_effort,
+        start_s,
+    };
+    // Sliders lowered at 0.1 m/s from the start (the second held still until a step at
+    // 0.3 s); hinges free until 0.5 s (the flap falls to its 40° stop), then turned to 20°
+    // down over a 1 s ramp: each in both joint orientations, so the sign of the control
+    // follows the joint's as MuJoCo measures it.
+    let cases = [
+        (
+            "velocity slider, rail first",
+            mjcf_scenes::slider_scene(true),
+            "block",
+            motor(
+                MotorTarget::Velocity { value: -0.1 },
+                MotorProfile::Constant,
+                200.0,
+                0.0,
+            ),
+            2,
+            0.6 - 0.2,
+        ),
+        (
+            "velocity slider with a step, block first",
+            mjcf_scenes::slider_scene(false),
+            "block",
+            motor(
+                MotorTarget::Velocity { value: 0.1 },
+                MotorProfile::Step { at_s: 0.3 },
+                200.0,
+                0.0,
+            ),
+            2,
+            0.6 - 0.17,
+        ),
+        (
+            "position hinge, post first",
+            mjcf_scenes::hinge_scene(true),
+            "flap",
+            motor(
+                MotorTarget::Position { value: 20.0 },
+                MotorProfile::Ramp { duration_s: 1.0 },
+                50.0,
+                0.5,
+            ),
+            2,
+            0.7 - 0.15 * 20f64.to_radians().sin(),
+        ),
+        (
+            "position hinge, flap first",
+            mjcf_scenes::hinge_scene(false),
+            "flap",
+            motor(
+                MotorTarget::Position { value: -20.0 },
+                MotorProfile::Ramp { duration_s: 1.0 },
+                50.0,
+                0.5,
+            ),
+            2,
+            0.7 - 0.15 * 20f64.to_radians().sin(),
+        ),
+    ];
+    let check_mujoco = mujoco_available();
+    for (name, mut scene, moving, motor, axis, expected_z) in cases {
+        scene.joints[0].motor = Some(motor);
+        let xml = to_mjcf(&scene, &spawn(&scene), "motor").unwrap();
+        assert_eq!(count(&xml, "<actuator>"), 1, "{name}");
+        let element = if matches!(motor.target, MotorTarget::Velocity { .. }) {
+            "<velocity "
+        } else {
+            "<position "
+        };
+        assert_eq!(count(&xml, element), 1, "{name}:\n{xml}");
+        let effort = motor.max_effort;
+        assert!(
+            xml.contains(&format!("forcerange=\"-{effort} {effort}\"")),
+            "{name}:\n{xml}"
+        );
+        assert!(
+            xml.contains("<numeric name=\"benchforge_motor:motor_"),
+            "{name}"
+        );
+        assert!(xml.contains("integrator=\"implicitfast\""), "{name}");
+        if !check_mujoco {
+            continue;
+        }
+        let run = mjcf_scenes::both_engines(&scene, &[], &mjcf_scenes::run_for(2.0), 0.1);
+        let rapier_z = run.rapier[moving][axis];
+        // rapier followed the motor (the body origin of the flap is its centre)...
+        assert!(
+            (rapier_z - expected_z).abs() < 0.01,
+            "{name}: {moving} at z = {rapier_z} m, expected {expected_z} m"
+        );
+        // ...and MuJoCo, driven by the exported profile, agrees.
         let (label, d) = run.worst();
         eprintln!("{name}: worst body distance {d:.4} m ({label})");
         assert!(

@@ -8,7 +8,7 @@ use benchforge::gates::physical::run_physical_gates;
 use benchforge::gates::physics::{check_physics, stability_findings};
 use benchforge::physics::{build_world, simulate, FixedDrift, PhysicsSettings};
 use benchforge::report::{GateId, GateResult};
-use benchforge::scene::{BodyKind, Material};
+use benchforge::scene::{BodyKind, Material, Solution};
 use common::scenes::*;
 
 fn rules(gate: &GateResult) -> Vec<&str> {
@@ -45,7 +45,7 @@ fn the_pit_scene_with_a_ramp_passes_gates_3_to_6() {
     let out = run_physical_gates(
         &scene,
         &spawn(&scene),
-        Some(&solution),
+        Some(&Solution::of_parts(solution.clone())),
         &PhysicsSettings::default(),
         None,
     );
@@ -167,6 +167,7 @@ fn a_joint_snapping_to_its_limits_explodes_and_the_energy_detector_says_so() {
         kind: benchforge::scene::JointKind::Prismatic {
             limits_m: Some([0.3, 0.5]),
         },
+        motor: None,
     });
     let settings = PhysicsSettings::default();
     assert!(check_geometry(&scene, &spawn(&scene), &settings).passed);
@@ -184,6 +185,94 @@ fn a_joint_snapping_to_its_limits_explodes_and_the_energy_detector_says_so() {
     );
     let msg = message(&check.gate, "energy_explosion");
     assert!(number_after(msg, "J at t=") < 1.0, "{msg}");
+}
+
+/// The pit scene plus a steel sled (0.2 × 0.2 × 0.1 m, 31.4 kg) on a horizontal slider from
+/// a fixed rail end, free over 0..0.5 m, driven at 1 m/s (max 400 N) from t = 0.2 s: every
+/// joule of its motion is motor work; gravity releases none.
+fn motorized_sled() -> benchforge::scene::Scene {
+    use benchforge::scene::{Motor, MotorProfile, MotorTarget};
+    let mut scene = pit();
+    scene.fixtures.push(fixed_box(
+        "rail_end",
+        [0.05, 0.05, 0.05],
+        [-0.9, 0.4, 0.025],
+    ));
+    let mut sled = dynamic_box("sled", [0.2, 0.2, 0.1], [-0.6, 0.35, 0.05]);
+    sled.material = Material::Steel;
+    scene.fixtures.push(sled);
+    scene.joints.push(benchforge::scene::Joint {
+        fixture_a: "rail_end".into(),
+        fixture_b: "sled".into(),
+        anchor_m: [-0.6, 0.35, 0.05],
+        axis: [1.0, 0.0, 0.0],
+        kind: benchforge::scene::JointKind::Prismatic {
+            limits_m: Some([0.0, 0.5]),
+        },
+        motor: Some(Motor {
+            target: MotorTarget::Velocity { value: 1.0 },
+            profile: MotorProfile::Constant,
+            max_effort: 400.0,
+            start_s: 0.2,
+        }),
+    });
+    scene
+}
+
+#[test]
+fn a_motorized_sled_passes_the_energy_gate_once_the_motor_work_is_counted() {
+    let scene = motorized_sled();
+    let settings = PhysicsSettings::default();
+    let check = check_physics(&scene, &spawn(&scene), &settings, None);
+    assert!(check.gate.passed, "{:?}", check.gate);
+    let out = check.outcome.unwrap();
+    // The sled at 1 m/s carries ½ · 31.4 kg · 1² ≈ 15.7 J; the gravity-only budget (nothing
+    // falls but the ball's 0.25 m drop onto the floor, plus the 0.01 m margin) is far below
+    // it, so only the motor's work can pay for it...
+    let sled_ke_j = 0.5 * 7850.0 * 0.2 * 0.2 * 0.1 * 1.0;
+    let ball_kg = 700.0 * 4.0 / 3.0 * std::f64::consts::PI * 0.05f64.powi(3);
+    let gravity_budget_j = ball_kg * 9.81 * 0.26 + (ball_kg + 31.4) * 9.81 * 0.01;
+    assert!(sled_ke_j > settings.max_energy_ratio * gravity_budget_j);
+    // ...and it is counted: when the kinetic energy peaked the motor had worked about the
+    // sled's kinetic energy, and the ratio stays within the limit.
+    assert!(
+        (out.max_energy_ratio_motor_j - sled_ke_j).abs() < 0.1 * sled_ke_j,
+        "motor work {} J vs kinetic energy {sled_ke_j} J",
+        out.max_energy_ratio_motor_j
+    );
+    assert!(out.max_energy_ratio <= settings.max_energy_ratio, "{out:?}");
+}
+
+#[test]
+fn a_motorized_scene_gaining_energy_from_nowhere_still_fails() {
+    // The motorized sled plus a second sled whose slider limits exclude its start (the
+    // snapping joint above): the motor's work is counted, the snap's energy is not.
+    let mut scene = motorized_sled();
+    scene.fixtures.push(fixed_box(
+        "rail_end_2",
+        [0.05, 0.05, 0.05],
+        [-0.9, -0.4, 0.025],
+    ));
+    let mut sled = dynamic_box("sled_2", [0.2, 0.2, 0.1], [-0.6, -0.35, 0.05]);
+    sled.material = Material::Steel;
+    scene.fixtures.push(sled);
+    scene.joints.push(benchforge::scene::Joint {
+        fixture_a: "rail_end_2".into(),
+        fixture_b: "sled_2".into(),
+        anchor_m: [-0.6, -0.35, 0.05],
+        axis: [1.0, 0.0, 0.0],
+        kind: benchforge::scene::JointKind::Prismatic {
+            limits_m: Some([0.3, 0.5]),
+        },
+        motor: None,
+    });
+    let settings = PhysicsSettings::default();
+    let check = check_physics(&scene, &spawn(&scene), &settings, None);
+    assert!(
+        rules(&check.gate).contains(&"energy_explosion"),
+        "{:?}",
+        check.gate
+    );
 }
 
 #[test]
@@ -332,7 +421,7 @@ fn a_solution_that_misses_the_goal_fails_solvable_with_distance() {
     let out = run_physical_gates(
         &scene,
         &spawn(&scene),
-        Some(&solution),
+        Some(&Solution::of_parts(solution.clone())),
         &PhysicsSettings::default(),
         None,
     );
@@ -356,7 +445,7 @@ fn a_solution_part_outside_the_build_zone_or_inside_a_fixture_is_rejected_before
     let out = run_physical_gates(
         &scene,
         &spawn(&scene),
-        Some(&[high, sunk]),
+        Some(&Solution::of_parts(vec![high, sunk])),
         &PhysicsSettings::default(),
         None,
     );

@@ -379,7 +379,7 @@ fn a_json_solution_of_the_reference_parts_scores_like_the_reference() {
     let mut per_seed = serde_json::Map::new();
     // The reference's parts of each variant: `solve` gets the number `build` got.
     for s in Benchmark::load(bench).unwrap().seeds {
-        let parts = script.solve(s.built_with, s.scale).unwrap().unwrap();
+        let parts = script.solve(s.built_with, s.scale).unwrap().unwrap().parts;
         per_seed.insert(s.seed.to_string(), serde_json::to_value(parts).unwrap());
     }
     let dir = temp_dir("score-json");
@@ -509,7 +509,7 @@ fn score_writes_each_seeds_scene_with_the_candidate_as_mjcf() {
         let xml = std::fs::read_to_string(out_dir.join(format!("seed-{}.xml", s.seed)))
             .unwrap_or_else(|e| panic!("seed {}: {e}", s.seed));
         assert!(xml.contains(&format!("model=\"seed_{}\"", s.seed)), "{xml}");
-        for part in script.solve(s.built_with, s.scale).unwrap().unwrap() {
+        for part in script.solve(s.built_with, s.scale).unwrap().unwrap().parts {
             assert!(
                 xml.contains(&part.label),
                 "seed {}: the candidate's part {} is not in the MJCF",

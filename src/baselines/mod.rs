@@ -138,8 +138,8 @@ pub struct Variant {
     pub scene: Scene,
     /// The payload's sampled size and start.
     pub spawn: PayloadSpawn,
-    /// The reference solution's parts, when the script has `solve` and it ran.
-    pub solution: Option<Vec<Fixture>>,
+    /// The reference solution, when the script has `solve` and it ran.
+    pub solution: Option<crate::scene::Solution>,
     /// Why `solve` failed, when it did.
     pub solve_error: Option<String>,
 }

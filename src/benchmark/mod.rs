@@ -23,7 +23,7 @@ use serde_json::Value;
 use crate::intent::Intent;
 use crate::physics::PhysicsSettings;
 use crate::report::ValidationReport;
-use crate::scene::{short_hash, Fixture, Scene, Vec3};
+use crate::scene::{short_hash, Scene, Vec3};
 use crate::script::SceneScript;
 use crate::variant::{variant_seed, PayloadSpawn, ScaleRanges};
 
@@ -449,12 +449,12 @@ impl Benchmark {
         self.build(self.seed(seed)?)
     }
 
-    /// The reference solution's parts for `variant` (the script's `solve`), `None` when the
-    /// script has no `solve`.
+    /// The reference solution for `variant` (the script's `solve`), `None` when the script
+    /// has no `solve`.
     pub fn reference_solution(
         &self,
         variant: &Variant,
-    ) -> Result<Option<Vec<Fixture>>, BenchmarkError> {
+    ) -> Result<Option<crate::scene::Solution>, BenchmarkError> {
         self.script
             .solve(variant.built_with, variant.scale)
             .map_err(|e| BenchmarkError::Script {

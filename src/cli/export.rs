@@ -11,7 +11,7 @@ use super::{EXIT_BAD_INPUT, EXIT_OK};
 use crate::benchmark::Benchmark;
 use crate::export::mjcf::{to_mjcf_with_solution, MjcfOptions};
 use crate::physics::PhysicsSettings;
-use crate::scene::{Fixture, Scene, Vec3};
+use crate::scene::{Scene, Solution, Vec3};
 use crate::script::SceneScript;
 use crate::variant::{PayloadSpawn, ScaleRanges};
 
@@ -46,7 +46,7 @@ struct Built {
     name: String,
     scene: Scene,
     spawn: PayloadSpawn,
-    solution: Option<Vec<Fixture>>,
+    solution: Option<Solution>,
     scale: Vec3,
     physics: PhysicsSettings,
     note: String,
@@ -65,9 +65,10 @@ pub fn run(args: ExportArgs) -> anyhow::Result<u8> {
             None => return Ok(EXIT_BAD_INPUT),
         }
     };
-    let parts: &[Fixture] = if args.with_solution {
+    let none = Solution::default();
+    let solution: &Solution = if args.with_solution {
         match &built.solution {
-            Some(parts) => parts,
+            Some(solution) => solution,
             None => {
                 eprintln!(
                     "benchforge: {} has no `solve` function, so there is no reference solution to export; drop --with-solution",
@@ -77,13 +78,13 @@ pub fn run(args: ExportArgs) -> anyhow::Result<u8> {
             }
         }
     } else {
-        &[]
+        &none
     };
     let xml = match args.format {
         ExportFormat::Mjcf => to_mjcf_with_solution(
             &built.scene,
             &built.spawn,
-            parts,
+            solution,
             &built.name,
             &MjcfOptions::from_physics(&built.physics),
         )

@@ -9,8 +9,8 @@ use std::process::Command;
 use serde::{Deserialize, Serialize};
 
 use super::mjcf::{to_mjcf_with_solution, MjcfError, MjcfOptions};
-use crate::physics::{build_world, simulate, PhysicsSettings};
-use crate::scene::{Fixture, Scene, Vec3};
+use crate::physics::{build_world_with_joints, simulate, PhysicsSettings};
+use crate::scene::{Scene, Vec3};
 use crate::variant::PayloadSpawn;
 
 /// The cross-check script, embedded so the binary needs no source tree.
@@ -90,8 +90,8 @@ pub struct Variant {
     pub scene: Scene,
     /// The payload's spawn.
     pub spawn: PayloadSpawn,
-    /// The reference solution's parts, when the script has `solve`.
-    pub solution: Option<Vec<Fixture>>,
+    /// The reference solution, when the script has `solve`.
+    pub solution: Option<crate::scene::Solution>,
 }
 
 /// What one engine did with one variant.
@@ -330,11 +330,12 @@ fn crosscheck_in(
     let mut cases = Vec::new();
     let mut pending = Vec::new();
     for (i, v) in variants.iter().enumerate() {
-        let runs = [(false, Some(&[][..])), (true, v.solution.as_deref())];
+        let passive = crate::scene::Solution::default();
+        let runs = [(false, Some(&passive)), (true, v.solution.as_ref())];
         for (with_solution, parts) in runs {
             let Some(parts) = parts else { continue };
-            let mut world =
-                build_world(&v.scene, &v.spawn, parts).map_err(|e| CrosscheckError::Rapier {
+            let mut world = build_world_with_joints(&v.scene, &v.spawn, parts, &parts.joints)
+                .map_err(|e| CrosscheckError::Rapier {
                     name: v.name.clone(),
                     why: e.to_string(),
                 })?;

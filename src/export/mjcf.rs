@@ -22,14 +22,29 @@
 //! - A comment records the canonical scene hash, so the file can be traced to the scene the
 //!   gates checked.
 //!
-//! Motors, kinematic movers and springs do not exist in the scene model yet, so there is
-//! nothing to write as actuators, mocap bodies or tendons.
+//! - The reference solution's joints are written like the scene's (a solution part hangs in
+//!   its partner).
+//! - A joint motor is an `<actuator>`: `<velocity>` or `<position>` on the joint, its
+//!   `forcerange` the motor's maximum effort, its gains the servo's of
+//!   [`crate::physics::world::SceneWorld::drive_motors`] times the moving part's mass (or
+//!   moment of inertia about the hinge), `ctrlrange` ± the target. A time profile cannot be
+//!   static in MJCF: each motor's profile is a `<numeric name="benchforge_motor:NAME">` in
+//!   `<custom>` ([`MOTOR_PROFILE_FIELDS`]), and whoever steps the model sets `data.ctrl` (and
+//!   zeroes the force range before the motor starts) each step, as `scripts/crosscheck.py`
+//!   does. With motors the integrator is `implicitfast`, which treats the stiff velocity
+//!   servos implicitly as rapier does.
+//!
+//! Kinematic movers and springs do not exist in the scene model yet, so there is nothing to
+//! write as mocap bodies or tendons.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use crate::physics::{build_world, PhysicsSettings, PAYLOAD_LABEL};
-use crate::scene::{rotation, Aabb, BodyKind, Fixture, JointKind, Part, Pose, Scene, Shape, Vec3};
+use crate::scene::{
+    rotation, Aabb, BodyKind, Fixture, Joint, JointKind, MotorProfile, MotorTarget, Part, Pose,
+    Scene, Shape, Vec3,
+};
 use crate::variant::PayloadSpawn;
 
 /// A scene that MJCF cannot express.
@@ -152,16 +167,26 @@ struct LoopJoint<'a> {
 /// Writes `scene` with the payload at `spawn` as an MJCF document named `model`, with the
 /// simulator's default physics settings. Same as [`to_mjcf_with_solution`] without parts.
 pub fn to_mjcf(scene: &Scene, spawn: &PayloadSpawn, model: &str) -> Result<String, MjcfError> {
-    to_mjcf_with_solution(scene, spawn, &[], model, &MjcfOptions::default())
+    to_mjcf_with_solution(
+        scene,
+        spawn,
+        &crate::scene::Solution::default(),
+        model,
+        &MjcfOptions::default(),
+    )
 }
 
-/// Writes `scene` with the payload at `spawn` and the reference solution's parts
-/// (`solution`, as `SceneScript::solve` returns them; empty for the passive scene) as an MJCF
-/// document named `model`, with MuJoCo options matching `options`.
+/// The fields of a motor's `<numeric name="benchforge_motor:NAME">` in `<custom>`, in order:
+/// what the stepping loop needs to set the actuator's control at time t.
+pub const MOTOR_PROFILE_FIELDS: &str = "target kind (0 velocity, 1 position), full target in MuJoCo's joint units (rad/s, m/s, rad or m, sign as MuJoCo measures the joint), profile (0 constant, 1 ramp, 2 step, 3 sine), profile time (ramp duration_s, step at_s or sine period_s; 0 for constant), start_s, max effort (N·m or N)";
+
+/// Writes `scene` with the payload at `spawn` and the reference solution (`solution`, as
+/// `SceneScript::solve` returns it; empty for the passive scene) as an MJCF document named
+/// `model`, with MuJoCo options matching `options`.
 pub fn to_mjcf_with_solution(
     scene: &Scene,
     spawn: &PayloadSpawn,
-    solution: &[Fixture],
+    solution: &crate::scene::Solution,
     model: &str,
     options: &MjcfOptions,
 ) -> Result<String, MjcfError> {
@@ -174,7 +199,7 @@ pub fn to_mjcf_with_solution(
             fixture: f,
             role: Role::Fixture,
         })
-        .chain(solution.iter().map(|f| Item {
+        .chain(solution.parts.iter().map(|f| Item {
             fixture: f,
             role: Role::Solution,
         }))
@@ -184,13 +209,15 @@ pub fn to_mjcf_with_solution(
         }))
         .collect();
     let inertials = inertials(scene, spawn, solution)?;
-    let index: HashMap<&str, usize> = scene
-        .fixtures
+    // Scene fixtures and solution parts by label (the labels are unique across both).
+    let index: HashMap<&str, usize> = items
         .iter()
         .enumerate()
-        .map(|(i, f)| (f.label.as_str(), i))
+        .filter(|(_, item)| item.role != Role::Payload)
+        .map(|(i, item)| (item.fixture.label.as_str(), i))
         .collect();
-    let (nesting, loops) = nest(scene, &index)?;
+    let joints: Vec<&Joint> = scene.joints.iter().chain(&solution.joints).collect();
+    let (nesting, loops) = nest(&items, &joints, &index)?;
 
     let mut x = String::new();
     let _ = writeln!(x, "<mujoco model=\"{}\">", esc(model));
@@ -206,16 +233,37 @@ pub fn to_mjcf_with_solution(
         f(options.timestep_s),
         options.substeps,
         f(options.angular_damping_per_s),
-        solution.len()
+        solution.parts.len()
     );
     x.push_str(
         "  <compiler angle=\"radian\" autolimits=\"true\" balanceinertia=\"true\" inertiafromgeom=\"auto\"/>\n",
     );
+    let motorized: Vec<(&Joint, bool, usize)> = joints
+        .iter()
+        .filter(|j| j.motor.is_some())
+        .filter_map(|j| {
+            nesting
+                .iter()
+                .find(|(_, n)| std::ptr::eq(n.joint, *j))
+                .map(|(c, n)| (*j, n.flipped, *c))
+                .or_else(|| {
+                    loops
+                        .iter()
+                        .find(|l| std::ptr::eq(l.joint, *j))
+                        .map(|l| (*j, l.flipped, l.child))
+                })
+        })
+        .collect();
     let _ = writeln!(
         x,
-        "  <option timestep=\"{}\" gravity=\"0 0 {}\"/>",
+        "  <option timestep=\"{}\" gravity=\"0 0 {}\"{}/>",
         f(options.mujoco_timestep_s()),
-        crate::scene::GRAVITY_Z_MPS2
+        crate::scene::GRAVITY_Z_MPS2,
+        if motorized.is_empty() {
+            ""
+        } else {
+            " integrator=\"implicitfast\""
+        }
     );
     x.push_str("  <visual><global offwidth=\"640\" offheight=\"480\"/></visual>\n");
 
@@ -264,7 +312,7 @@ pub fn to_mjcf_with_solution(
     // Contacts: an explicit pair for everything rapier lets touch, an exclude per joint.
     x.push_str("  <contact>\n");
     let jointed = |a: usize, b: usize| {
-        scene.joints.iter().any(|j| {
+        joints.iter().any(|j| {
             let (ja, jb) = (
                 index.get(j.fixture_a.as_str()),
                 index.get(j.fixture_b.as_str()),
@@ -273,7 +321,7 @@ pub fn to_mjcf_with_solution(
         })
     };
     let mut excluded: Vec<(usize, usize)> = Vec::new();
-    for j in &scene.joints {
+    for j in &joints {
         let (a, b) = (index[j.fixture_a.as_str()], index[j.fixture_b.as_str()]);
         if a != b && !excluded.contains(&(a.min(b), a.max(b))) {
             excluded.push((a.min(b), a.max(b)));
@@ -328,8 +376,103 @@ pub fn to_mjcf_with_solution(
         }
         x.push_str("  </equality>\n");
     }
+    if !motorized.is_empty() {
+        write_motors(&mut x, &motorized, &items, &inertials);
+    }
     x.push_str("</mujoco>\n");
     Ok(x)
+}
+
+/// The `<actuator>` and `<custom>` elements of the motorized joints: (joint, flipped, index
+/// of the part that hangs on it).
+fn write_motors(
+    x: &mut String,
+    motorized: &[(&Joint, bool, usize)],
+    items: &[Item],
+    inertials: &[Inertial],
+) {
+    let omega = std::f64::consts::TAU * crate::scene::MOTOR_POSITION_SERVO_HZ;
+    let mut actuators = String::new();
+    let mut custom = String::new();
+    for (joint, flipped, child) in motorized {
+        let Some(motor) = joint.motor else { continue };
+        let revolute = matches!(joint.kind, JointKind::Revolute { .. });
+        // MuJoCo's joint units (radians) and sign (the child relative to its parent).
+        let sign = if *flipped { -1.0 } else { 1.0 };
+        let to_mujoco = |v: f64| sign * if revolute { v.to_radians() } else { v };
+        let target = to_mujoco(motor.target.value());
+        let inertia = joint_inertia(items[*child].fixture, &inertials[*child], joint, revolute);
+        let name = format!("motor_{}", joint_name(joint));
+        let effort = motor.max_effort;
+        let common = format!(
+            "name=\"{}\" joint=\"{}\" forcerange=\"{} {}\" ctrlrange=\"{} {}\"",
+            esc(&name),
+            esc(&joint_name(joint)),
+            g(-effort),
+            g(effort),
+            g(-target.abs()),
+            g(target.abs())
+        );
+        let kind = match motor.target {
+            MotorTarget::Velocity { .. } => {
+                let kv = inertia * crate::scene::MOTOR_VELOCITY_GAIN_PER_S;
+                let _ = writeln!(actuators, "    <velocity {common} kv=\"{}\"/>", g(kv));
+                0
+            }
+            MotorTarget::Position { .. } => {
+                let (kp, kv) = (inertia * omega * omega, inertia * 2.0 * omega);
+                let _ = writeln!(
+                    actuators,
+                    "    <position {common} kp=\"{}\" kv=\"{}\"/>",
+                    g(kp),
+                    g(kv)
+                );
+                1
+            }
+        };
+        let (profile, time) = match motor.profile {
+            MotorProfile::Constant => (0, 0.0),
+            MotorProfile::Ramp { duration_s } => (1, duration_s),
+            MotorProfile::Step { at_s } => (2, at_s),
+            MotorProfile::Sine { period_s } => (3, period_s),
+        };
+        let _ = writeln!(
+            custom,
+            "    <numeric name=\"benchforge_motor:{}\" data=\"{kind} {} {profile} {} {} {}\"/>",
+            esc(&name),
+            g(target),
+            g(time),
+            g(motor.start_s),
+            g(effort)
+        );
+    }
+    let _ = write!(x, "  <actuator>\n{actuators}  </actuator>\n");
+    let _ = writeln!(
+        x,
+        "  <!-- each motor's time profile: {MOTOR_PROFILE_FIELDS}; set data.ctrl from it every step (scripts/crosscheck.py does) -->"
+    );
+    let _ = write!(x, "  <custom>\n{custom}  </custom>\n");
+}
+
+/// The mass (slider) or moment of inertia about the hinge axis through the anchor (hinge) of
+/// the part that moves on `joint`, so a servo's gains give it the same response as in rapier.
+fn joint_inertia(fixture: &Fixture, m: &Inertial, joint: &Joint, revolute: bool) -> f64 {
+    if !revolute {
+        return m.mass_kg;
+    }
+    let axis = inverse_rotate(fixture.pose.rotation_deg, normalize(joint.axis));
+    let a = rotate(quat_conj(m.frame), axis);
+    let about_com: f64 = (0..3).map(|k| m.principal_kg_m2[k] * a[k] * a[k]).sum();
+    // Parallel axes: the centre of mass's distance from the hinge line.
+    let anchor = inverse_transform_point(&fixture.pose, joint.anchor_m);
+    let d = [
+        m.com_m[0] - anchor[0],
+        m.com_m[1] - anchor[1],
+        m.com_m[2] - anchor[2],
+    ];
+    let along = d[0] * axis[0] + d[1] * axis[1] + d[2] * axis[2];
+    let off2 = d.iter().map(|v| v * v).sum::<f64>() - along * along;
+    about_com + m.mass_kg * off2.max(0.0)
 }
 
 /// The payload as a one-part dynamic fixture at its sampled size and start.
@@ -352,6 +495,7 @@ fn inertials(
     spawn: &PayloadSpawn,
     solution: &[Fixture],
 ) -> Result<Vec<Inertial>, MjcfError> {
+    // Mass properties only: the joints do not change them.
     let world =
         build_world(scene, spawn, solution).map_err(|e| MjcfError::NotBuildable(e.to_string()))?;
     Ok(world
@@ -376,19 +520,20 @@ fn inertials(
 /// joints that would close a loop come back separately.
 #[allow(clippy::type_complexity)]
 fn nest<'a>(
-    scene: &'a Scene,
+    items: &[Item],
+    joints: &[&'a Joint],
     index: &HashMap<&str, usize>,
 ) -> Result<(HashMap<usize, Nesting<'a>>, Vec<LoopJoint<'a>>), MjcfError> {
     let mut nesting: HashMap<usize, Nesting<'a>> = HashMap::new();
     let mut loops = Vec::new();
-    for joint in &scene.joints {
+    for &joint in joints {
         let a = *index
             .get(joint.fixture_a.as_str())
             .ok_or_else(|| MjcfError::UnknownPart(joint.fixture_a.clone()))?;
         let b = *index
             .get(joint.fixture_b.as_str())
             .ok_or_else(|| MjcfError::UnknownPart(joint.fixture_b.clone()))?;
-        let dynamic = |i: usize| scene.fixtures[i].body == BodyKind::Dynamic;
+        let dynamic = |i: usize| items[i].fixture.body == BodyKind::Dynamic;
         if !dynamic(a) && !dynamic(b) {
             continue; // two welded parts: the joint has nothing to move
         }

@@ -45,6 +45,9 @@ pub mod rule {
     pub const SCENE_TOO_LARGE: &str = "scene_too_large";
     /// A joint limit that is NaN, infinite or beyond its physical range.
     pub const JOINT_LIMIT_INVALID: &str = "joint_limit_invalid";
+    /// A joint motor with a parameter that is NaN, infinite or beyond its physical limit
+    /// (`limits.motor_*`).
+    pub const MOTOR_INVALID: &str = "motor_invalid";
 }
 
 /// Every rule id of gate 2, in the order they are checked.
@@ -66,6 +69,7 @@ pub const RULES: &[&str] = &[
     rule::SOLUTION_LABEL_CONFLICT,
     rule::SCENE_TOO_LARGE,
     rule::JOINT_LIMIT_INVALID,
+    rule::MOTOR_INVALID,
 ];
 
 /// Tolerance for containment, in metres: floating-point noise must not fail a scene that
@@ -323,9 +327,29 @@ fn check_size(scene: &Scene, solution: Option<&[Fixture]>, findings: &mut Vec<Fi
     findings.len() == before
 }
 
+/// Every motor's parameters within `limits.motor_*` (see [`crate::scene::Motor::problem`]);
+/// `owner` says whose joints they are ("" for the scene's, "the solution's " for the
+/// reference solution's).
+pub fn check_motors(joints: &[crate::scene::Joint], owner: &str, findings: &mut Vec<Finding>) {
+    let limits = crate::limits::current();
+    for joint in joints {
+        let Some(motor) = &joint.motor else { continue };
+        if let Some(problem) = motor.problem(&joint.kind, &limits) {
+            findings.push(Finding::new(
+                rule::MOTOR_INVALID,
+                format!(
+                    "{owner}joint between \"{}\" and \"{}\": {problem}",
+                    joint.fixture_a, joint.fixture_b
+                ),
+            ));
+        }
+    }
+}
+
 /// Joint limits within their physical range (±360° for hinges, ±1 km for sliders), and the
 /// payload at its smallest still at least [`MIN_SIZE_M`].
 fn check_joint_limits(scene: &Scene, findings: &mut Vec<Finding>) {
+    check_motors(&scene.joints, "", findings);
     for joint in &scene.joints {
         let (limits, unit) = match joint.kind {
             crate::scene::JointKind::Revolute { limits_deg } => (limits_deg, "deg"),
@@ -367,6 +391,44 @@ fn check_joint_limits(scene: &Scene, findings: &mut Vec<Finding>) {
             ),
         ));
     }
+}
+
+/// The reference solution's joints: each joins two of its own parts, or one of its parts
+/// and a fixed part of the scene (a solution may not hinge or drive the scene's moving
+/// parts), and its motor is within `limits.motor_*`.
+pub fn check_solution_joints(
+    scene: &Scene,
+    solution: &crate::scene::Solution,
+    findings: &mut Vec<Finding>,
+) {
+    let own = |label: &str| solution.parts.iter().any(|p| p.label == label);
+    for joint in &solution.joints {
+        let (a, b) = (&joint.fixture_a, &joint.fixture_b);
+        let problem = if !own(a) && !own(b) {
+            Some(format!(
+                "neither \"{a}\" nor \"{b}\" is a part of the solution; a solution joint joins two solution parts, or a solution part and a fixed part of the scene"
+            ))
+        } else {
+            [a, b].into_iter().filter(|l| !own(l)).find_map(|label| {
+                match scene.fixture(label) {
+                    None => Some(format!(
+                        "\"{label}\" is neither a solution part nor a part of the scene"
+                    )),
+                    Some(f) if f.body != crate::scene::BodyKind::Fixed => Some(format!(
+                        "scene part \"{label}\" is dynamic; a solution joint may only hold on to a fixed part of the scene"
+                    )),
+                    Some(_) => None,
+                }
+            })
+        };
+        if let Some(why) = problem {
+            findings.push(Finding::new(
+                rule::JOINT_UNKNOWN_PART,
+                format!("the solution's joint between \"{a}\" and \"{b}\": {why}"),
+            ));
+        }
+    }
+    check_motors(&solution.joints, "the solution's ", findings);
 }
 
 fn check_labels(scene: &Scene, solution: Option<&[Fixture]>, findings: &mut Vec<Finding>) {
@@ -620,6 +682,7 @@ mod limit_tests {
             anchor_m: [0.0; 3],
             axis: [1.0, 0.0, 0.0],
             kind: JointKind::Revolute { limits_deg: None },
+            motor: None,
         };
         scene.joints = vec![joint; 200_000];
         let found = rules(&scene);
@@ -648,6 +711,7 @@ mod limit_tests {
             kind: JointKind::Revolute {
                 limits_deg: Some([-1e308, 1e308]),
             },
+            motor: None,
         });
         scene.payload.size_factor_range = [1e-6, 1.0];
         scene.payload.shape = Shape::Sphere { radius_m: 0.01 };

@@ -4,10 +4,9 @@
 use crate::gates::geometry::check_geometry;
 use crate::gates::non_trivial::check_non_trivial;
 use crate::gates::physics::check_physics;
-use crate::gates::solvable::check_solvable;
 use crate::physics::{PhysicsSettings, SimulationOutcome};
 use crate::report::{GateResult, PassiveRun, SolutionRun};
-use crate::scene::{Fixture, Scene};
+use crate::scene::{Scene, Solution};
 use crate::variant::PayloadSpawn;
 
 /// The results of gates 3–6 on one variant.
@@ -36,7 +35,7 @@ impl PhysicalGates {
 pub fn run_physical_gates(
     scene: &Scene,
     spawn: &PayloadSpawn,
-    solution: Option<&[Fixture]>,
+    solution: Option<&Solution>,
     settings: &PhysicsSettings,
     record_every_s: Option<f64>,
 ) -> PhysicalGates {
@@ -65,7 +64,14 @@ pub fn run_physical_gates(
         return out;
     }
     if let Some(solution) = solution {
-        let check = check_solvable(scene, spawn, solution, settings, record_every_s);
+        let check = crate::gates::solvable::check_solvable_with_joints(
+            scene,
+            spawn,
+            solution,
+            &solution.joints,
+            settings,
+            record_every_s,
+        );
         out.gates.push(check.gate);
         out.solution = check.run;
         out.solution_outcome = check.outcome;

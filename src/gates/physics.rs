@@ -1,5 +1,6 @@
 //! Gate 4, passive physics: simulate the scene under gravity alone and fail on non-finite
-//! state, excessive speed, energy appearing from nowhere, fixed parts moving, bodies leaving
+//! state, excessive speed, energy appearing from nowhere (kinetic energy beyond what gravity
+//! released plus what the motors worked, see `physics::simulate`), fixed parts moving, bodies leaving
 //! the bounds, or a scene that never comes to rest.
 
 use crate::gates::overlap::fmt_m;
@@ -120,16 +121,27 @@ pub fn stability_findings(
         ));
     }
     if outcome.max_energy_ratio > settings.max_energy_ratio {
+        let supplied = if outcome.max_energy_ratio_motor_j != 0.0 {
+            format!(
+                "{:.3} J that gravity had released and the motors had supplied ({:.3} J of motor work)",
+                (outcome.max_energy_ratio_released_j + outcome.max_energy_ratio_motor_j).max(0.0),
+                outcome.max_energy_ratio_motor_j
+            )
+        } else {
+            format!(
+                "{:.3} J that gravity had released",
+                outcome.max_energy_ratio_released_j.max(0.0)
+            )
+        };
         findings.push(Finding::new(
             "energy_explosion",
             format!(
-                "{context}kinetic energy reached {:.3} J at t={:.2} s, {:.2}× the {:.3} J that gravity had released \
+                "{context}kinetic energy reached {:.3} J at t={:.2} s, {:.2}× the {supplied} \
                  (limit {:.2}× incl. a margin): the scene gains energy from nowhere, usually parts spawned \
                  inside each other being pushed apart, or a joint fighting a contact",
                 outcome.max_energy_ratio_kinetic_j,
                 outcome.max_energy_ratio_time_s,
                 outcome.max_energy_ratio,
-                outcome.max_energy_ratio_released_j.max(0.0),
                 settings.max_energy_ratio
             ),
         ));

@@ -4,7 +4,7 @@
 //! script in [`SceneScript::compile`], before any seed.
 
 use crate::report::Finding;
-use crate::scene::{Fixture, Scene, Vec3};
+use crate::scene::{Scene, Solution, Vec3};
 use crate::script::{SceneScript, ScriptError};
 
 /// Rule id: two runs with the same seed gave different scenes or solutions.
@@ -15,8 +15,8 @@ pub const RULE_NOT_DETERMINISTIC: &str = "not_deterministic";
 pub struct BuiltVariant {
     /// The scene `build(seed, scale)` returned.
     pub scene: Scene,
-    /// The parts `solve(seed, scale)` returned, when the script has `solve`.
-    pub solution: Option<Vec<Fixture>>,
+    /// The solution `solve(seed, scale)` returned, when the script has `solve`.
+    pub solution: Option<Solution>,
 }
 
 /// A runtime error of the script as a gate-1 finding (rule id = the error kind).
@@ -41,15 +41,15 @@ pub fn check(script: &SceneScript, seed: u64, scale: Vec3) -> Result<BuiltVarian
     let solution = script
         .solve(seed, scale)
         .map_err(|e| vec![error_finding("solve", &e)])?;
-    if let Some(parts) = &solution {
+    if let Some(first) = &solution {
         let again = script
             .solve(seed, scale)
             .map_err(|e| vec![error_finding("solve (second run)", &e)])?;
         findings.extend(determinism_findings(
             "solve",
             seed,
-            &fixtures_json(parts),
-            &fixtures_json(again.as_deref().unwrap_or_default()),
+            &solution_json(Some(first)),
+            &solution_json(again.as_ref()),
         ));
     }
     if findings.is_empty() {
@@ -59,8 +59,8 @@ pub fn check(script: &SceneScript, seed: u64, scale: Vec3) -> Result<BuiltVarian
     }
 }
 
-fn fixtures_json(parts: &[Fixture]) -> String {
-    serde_json::to_string(parts).unwrap_or_default()
+fn solution_json(solution: Option<&Solution>) -> String {
+    serde_json::to_string(&solution).unwrap_or_default()
 }
 
 /// The determinism rule: the two canonical forms of one seed must be identical bytes.

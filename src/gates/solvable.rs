@@ -5,7 +5,7 @@ use crate::gates::geometry::solution_placement_findings;
 use crate::gates::overlap::fmt_m;
 use crate::gates::physics::stability_findings;
 use crate::physics::{
-    build_world, simulate, BodyRole, PhysicsSettings, SceneWorld, SimulationOutcome,
+    build_world_with_joints, simulate, BodyRole, PhysicsSettings, SceneWorld, SimulationOutcome,
 };
 use crate::report::{Finding, GateId, GateResult, SolutionRun};
 use crate::scene::{BodyKind, Fixture, Scene, Shape};
@@ -33,8 +33,20 @@ pub fn check_solvable(
     settings: &PhysicsSettings,
     record_every_s: Option<f64>,
 ) -> SolutionCheck {
+    check_solvable_with_joints(scene, spawn, solution, &[], settings, record_every_s)
+}
+
+/// [`check_solvable`] with the reference solution's joints (and their motors).
+pub fn check_solvable_with_joints(
+    scene: &Scene,
+    spawn: &PayloadSpawn,
+    solution: &[Fixture],
+    solution_joints: &[crate::scene::Joint],
+    settings: &PhysicsSettings,
+    record_every_s: Option<f64>,
+) -> SolutionCheck {
     let ran = crate::guard::catch_panic(|| {
-        let mut world = build_world(scene, spawn, solution)?;
+        let mut world = build_world_with_joints(scene, spawn, solution, solution_joints)?;
         let placement = solution_placement_findings(scene, &world, settings);
         if !placement.is_empty() {
             return Ok((placement, None));
@@ -341,7 +353,7 @@ fn classify_miss(
     if moved_m < NEVER_MOVED_M {
         let message = format!(
             "with the reference solution the payload never moved: its centre stayed within {moved_m:.3} m of its start {} over {:.1} s, {short_m:.3} m from the goal zone; \
-             every body starts at rest and gravity is the only energy source, so give it a slope to roll down, an edge to fall from or a part that tips or falls onto it",
+             every body starts at rest and gravity and joint motors are the only energy sources, so give it a slope to roll down, an edge to fall from, a part that tips or falls onto it, or a motor that moves it",
             fmt_m(start),
             outcome.simulated_s
         );

@@ -10,7 +10,10 @@ pub use simulate::{
     simulate, BodyExit, BoundsSide, FixedDrift, MovingBody, SimulationOutcome, Trajectory,
     TrajectoryFrame, TrajectoryPose,
 };
-pub use world::{build_world, BodyRole, ColliderOwner, SceneBody, SceneWorld, PAYLOAD_LABEL};
+pub use world::{
+    build_world, build_world_with_joints, BodyRole, ColliderOwner, SceneBody, SceneWorld,
+    PAYLOAD_LABEL,
+};
 
 /// A scene that cannot be turned into a physics world.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

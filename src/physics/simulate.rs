@@ -173,7 +173,8 @@ pub struct SimulationOutcome {
     pub max_speed_label: String,
     /// ...and when, in seconds.
     pub max_speed_time_s: f64,
-    /// Highest kinetic energy / (potential energy released + margin) seen (unitless).
+    /// Highest kinetic energy / (potential energy released + motor work + margin) seen
+    /// (unitless).
     pub max_energy_ratio: f64,
     /// When the highest energy ratio was seen, in seconds.
     pub max_energy_ratio_time_s: f64,
@@ -181,6 +182,12 @@ pub struct SimulationOutcome {
     pub max_energy_ratio_kinetic_j: f64,
     /// Potential energy released (joules) at that moment.
     pub max_energy_ratio_released_j: f64,
+    /// Work the motors had done (joules) at that moment.
+    #[serde(default)]
+    pub max_energy_ratio_motor_j: f64,
+    /// Work every motor did over the run, in joules (negative when they mostly braked).
+    #[serde(default)]
+    pub motor_work_j: f64,
     /// The first body whose state went NaN/infinite or that rapier quarantined, and when.
     pub non_finite: Option<(String, f64)>,
     /// Bodies that left the bounds (the run stops at the first such step).
@@ -252,7 +259,21 @@ pub fn simulate_cancellable(
     let started = Instant::now();
     let time_limit = limits.gate_wall_time();
     let dt = settings.timestep_s;
-    world.world.integration_parameters.dt = dt as Real;
+    // A world with motors takes rapier's substeps as steps of their own (one solver
+    // iteration each, the same sub-timestep): rapier writes back only the last substep's
+    // motor impulse, so only then does every bit of motor work get counted.
+    let motor_substeps = if world.motors.is_empty() {
+        1
+    } else {
+        world
+            .world
+            .integration_parameters
+            .num_solver_iterations
+            .max(1)
+    };
+    world.world.integration_parameters.num_solver_iterations /= motor_substeps;
+    let sub_dt = dt / motor_substeps as f64;
+    world.world.integration_parameters.dt = sub_dt as Real;
     let total_steps = (settings.duration_s / dt).round().max(1.0) as usize;
     let g = -GRAVITY_Z_MPS2;
 
@@ -285,6 +306,12 @@ pub fn simulate_cancellable(
         .map(|&i| world.world.bodies[world.bodies[i].handle].center_of_mass())
         .collect();
 
+    let mut joint_coordinates: Vec<f64> = world
+        .motors
+        .iter()
+        .map(|drive| world.joint_coordinate(drive))
+        .collect();
+
     let payload_handle = world.bodies[world.payload].handle;
     let payload_pos = |w: &SceneWorld| from_vector(w.world.bodies[payload_handle].translation());
     let payload_start_m = payload_pos(world);
@@ -299,6 +326,8 @@ pub fn simulate_cancellable(
         max_energy_ratio_time_s: 0.0,
         max_energy_ratio_kinetic_j: 0.0,
         max_energy_ratio_released_j: 0.0,
+        max_energy_ratio_motor_j: 0.0,
+        motor_work_j: 0.0,
         non_finite: None,
         exits: Vec::new(),
         fixed_drift: Vec::new(),
@@ -323,6 +352,20 @@ pub fn simulate_cancellable(
     let record_every_steps = record_every_s.map(|s| ((s / dt).round() as usize).max(1));
     let path_every_steps = ((PATH_EVERY_S / dt).round() as usize).max(1);
     let settle_steps = ((settings.settle_window_s / dt).round() as usize).max(1);
+    // A scene at rest before a motor starts (or before its ramp or step is over) is waiting,
+    // not settled: calm counts only from then on.
+    let motors_quiet_after_s = world
+        .motors
+        .iter()
+        .map(|d| {
+            d.motor.start_s
+                + match d.motor.profile {
+                    crate::scene::MotorProfile::Ramp { duration_s } => duration_s,
+                    crate::scene::MotorProfile::Step { at_s } => at_s,
+                    _ => 0.0,
+                }
+        })
+        .fold(0.0, f64::max);
     let mut calm_since: Option<usize> = None;
 
     for step in 1..=total_steps {
@@ -351,7 +394,11 @@ pub fn simulate_cancellable(
                 break;
             }
         }
-        world.world.step();
+        for sub in 0..motor_substeps {
+            world.drive_motors((step - 1) as f64 * dt + sub as f64 * sub_dt);
+            world.world.step();
+            add_motor_work(world, sub_dt, &mut joint_coordinates, &mut out.motor_work_j);
+        }
         let t = step as f64 * dt;
         out.steps = step;
         out.simulated_s = t;
@@ -402,12 +449,16 @@ pub fn simulate_cancellable(
                 });
             }
         }
-        let ratio = kinetic_j / (released_j.max(0.0) + margin_j).max(f64::MIN_POSITIVE);
+        // Energy may come from gravity and from the motors, nowhere else: what they gave
+        // together (lifting loses gravity's share to the motor's) bounds the kinetic energy.
+        let supplied_j = released_j + out.motor_work_j;
+        let ratio = kinetic_j / (supplied_j.max(0.0) + margin_j).max(f64::MIN_POSITIVE);
         if ratio > out.max_energy_ratio {
             out.max_energy_ratio = ratio;
             out.max_energy_ratio_time_s = t;
             out.max_energy_ratio_kinetic_j = kinetic_j;
             out.max_energy_ratio_released_j = released_j;
+            out.max_energy_ratio_motor_j = out.motor_work_j;
         }
 
         let p = payload_pos(world);
@@ -428,7 +479,7 @@ pub fn simulate_cancellable(
             out.payload_path_m.push((t, p));
         }
 
-        if all_calm {
+        if all_calm && t >= motors_quiet_after_s {
             let since = *calm_since.get_or_insert(step);
             if step + 1 - since >= settle_steps && out.settle_time_s.is_none() {
                 out.settle_time_s = Some(since as f64 * dt);
@@ -498,6 +549,31 @@ pub fn simulate_cancellable(
         }
     }
     out
+}
+
+/// The work every motor did during the rapier step just taken, in joules, added to
+/// `work_j`: the force (or torque) rapier's solver applied along (or about) the joint's axis,
+/// its impulse over the step's `dt` seconds, times how far the joint moved in the step (N × m,
+/// or N·m × rad). rapier writes back the last substep's impulse only, so this is exact with
+/// one substep per step, as [`simulate_cancellable`] runs a world with motors. The impulse
+/// is the one applied to body 1 (body 2 gets its opposite), hence the minus sign for body 2's
+/// motion relative to body 1. `coordinates` holds each joint's coordinate at the previous
+/// step and is updated.
+/// `physics::tests::a_velocity_motor_lifts_its_platform_and_its_work_is_the_energy_it_gave`
+/// and its hinge twin hold this against the potential energy a lift gains.
+fn add_motor_work(world: &SceneWorld, dt: f64, coordinates: &mut [f64], work_j: &mut f64) {
+    let substeps = world.world.integration_parameters.num_solver_iterations as f64;
+    for (drive, previous) in world.motors.iter().zip(coordinates.iter_mut()) {
+        let now = world.joint_coordinate(drive);
+        let mut moved = now - *previous;
+        if drive.revolute {
+            // The angle wraps at ±π; a step never turns a joint by half a turn.
+            moved = (moved + std::f64::consts::PI).rem_euclid(std::f64::consts::TAU)
+                - std::f64::consts::PI;
+        }
+        *previous = now;
+        *work_j -= world.motor_impulse(drive) * substeps / dt * moved;
+    }
 }
 
 fn label_of(world: &SceneWorld, handle: RigidBodyHandle) -> String {

@@ -195,3 +195,167 @@ fn a_degenerate_hull_is_a_clear_error() {
         "{err}"
     );
 }
+
+/// The ball-on-floor scene plus a 0.2 m × 0.2 m × 0.02 m steel platform on a vertical slider
+/// (limits 0..`travel_m`) from a fixed post, driven by `motor`.
+pub(crate) fn motorized_lift(motor: crate::scene::Motor, travel_m: f64) -> Scene {
+    use crate::scene::{Joint, JointKind};
+    let mut scene = ball_on_floor();
+    let boxed = |label: &str, body, size_m: [f64; 3], at: [f64; 3]| Fixture {
+        label: label.into(),
+        body,
+        material: Material::Steel,
+        pose: Pose::at(at),
+        parts: vec![Part {
+            shape: Shape::Box { size_m },
+            local_pose: Pose::default(),
+        }],
+    };
+    scene.fixtures.push(boxed(
+        "post",
+        BodyKind::Fixed,
+        [0.02, 0.02, 0.6],
+        [-0.8, -0.8, 0.3],
+    ));
+    scene.fixtures.push(boxed(
+        "platform",
+        BodyKind::Dynamic,
+        [0.2, 0.2, 0.02],
+        [-0.5, -0.5, 0.2],
+    ));
+    scene.joints.push(Joint {
+        fixture_a: "post".into(),
+        fixture_b: "platform".into(),
+        anchor_m: [-0.5, -0.5, 0.2],
+        axis: [0.0, 0.0, 1.0],
+        kind: JointKind::Prismatic {
+            limits_m: Some([0.0, travel_m]),
+        },
+        motor: Some(motor),
+    });
+    scene
+}
+
+#[test]
+fn a_velocity_motor_lifts_its_platform_and_its_work_is_the_energy_it_gave() {
+    use crate::scene::{Motor, MotorProfile, MotorTarget};
+    let motor = Motor {
+        target: MotorTarget::Velocity { value: 0.2 },
+        profile: MotorProfile::Constant,
+        max_effort: 200.0,
+        start_s: 0.5,
+    };
+    let scene = motorized_lift(motor, 0.3);
+    let mut world = build_world(&scene, &spawn(&scene), &[]).unwrap();
+    let platform = world.body_index("platform").unwrap();
+    let handle = world.bodies[platform].handle;
+    let mass = world.world.bodies[handle].mass() as f64;
+    let settings = PhysicsSettings::default();
+    let out = simulate(&mut world, &scene, &settings, None);
+    let z = world.world.bodies[handle].translation().z as f64;
+    let gained_j = mass * 9.81 * (z - 0.2);
+    eprintln!(
+        "platform {mass:.3} kg rose to z={z:.4} m: gained {gained_j:.3} J, motor work {:.3} J, ratio {:.3}",
+        out.motor_work_j, out.max_energy_ratio
+    );
+    assert!(
+        (z - 0.5).abs() < 0.005,
+        "the platform ends at its upper limit: z={z}"
+    );
+    assert!(
+        (out.motor_work_j - gained_j).abs() < 0.05 * gained_j,
+        "motor work {} J vs potential energy gained {gained_j} J",
+        out.motor_work_j
+    );
+    assert!(out.max_energy_ratio < settings.max_energy_ratio, "{out:?}");
+}
+
+#[test]
+fn a_position_motor_raises_an_arm_and_its_work_is_the_energy_it_gave() {
+    use crate::scene::{Joint, JointKind, Motor, MotorProfile, MotorTarget};
+    let mut scene = ball_on_floor();
+    // A 0.4 m steel arm hinged at its left end on a fixed post, turned 60° up about -y
+    // (which lifts +x) over a 1 s ramp.
+    scene.fixtures.push(Fixture {
+        label: "post".into(),
+        body: BodyKind::Fixed,
+        material: Material::Steel,
+        pose: Pose::at([-0.7, -0.6, 0.15]),
+        parts: vec![Part {
+            shape: Shape::Box {
+                size_m: [0.04, 0.04, 0.3],
+            },
+            local_pose: Pose::default(),
+        }],
+    });
+    scene.fixtures.push(Fixture {
+        label: "arm".into(),
+        body: BodyKind::Dynamic,
+        material: Material::Steel,
+        pose: Pose::at([-0.5, -0.6, 0.32]),
+        parts: vec![Part {
+            shape: Shape::Box {
+                size_m: [0.4, 0.03, 0.03],
+            },
+            local_pose: Pose::default(),
+        }],
+    });
+    scene.joints.push(Joint {
+        fixture_a: "post".into(),
+        fixture_b: "arm".into(),
+        anchor_m: [-0.7, -0.6, 0.32],
+        axis: [0.0, -1.0, 0.0],
+        kind: JointKind::Revolute {
+            limits_deg: Some([-90.0, 90.0]),
+        },
+        motor: Some(Motor {
+            target: MotorTarget::Position { value: 60.0 },
+            profile: MotorProfile::Ramp { duration_s: 1.0 },
+            max_effort: 50.0,
+            start_s: 0.0,
+        }),
+    });
+    let mut world = build_world(&scene, &spawn(&scene), &[]).unwrap();
+    let arm = world.bodies[world.body_index("arm").unwrap()].handle;
+    let mass = world.world.bodies[arm].mass() as f64;
+    let settings = PhysicsSettings::default();
+    let out = simulate(&mut world, &scene, &settings, None);
+    let com = world.world.bodies[arm].center_of_mass();
+    let raised_m = com.z as f64 - 0.32;
+    let gained_j = mass * 9.81 * raised_m;
+    eprintln!(
+        "arm {mass:.3} kg, centre raised {raised_m:.4} m: gained {gained_j:.3} J, motor work {:.3} J",
+        out.motor_work_j
+    );
+    // 60° up: the centre (0.2 m from the hinge) rises 0.2 sin 60° ≈ 0.173 m, less the
+    // servo's sag under the arm's weight.
+    assert!((raised_m - 0.173).abs() < 0.01, "raised {raised_m} m");
+    assert!(
+        (out.motor_work_j - gained_j).abs() < 0.05 * gained_j,
+        "motor work {} J vs potential energy gained {gained_j} J",
+        out.motor_work_j
+    );
+    assert!(out.max_energy_ratio < settings.max_energy_ratio, "{out:?}");
+}
+
+#[test]
+fn a_scene_at_rest_waits_for_a_motor_that_starts_later_before_it_counts_as_settled() {
+    use crate::scene::{Motor, MotorProfile, MotorTarget};
+    // Everything is at rest from the start; the motor only starts at 2 s.
+    let motor = Motor {
+        target: MotorTarget::Velocity { value: 0.2 },
+        profile: MotorProfile::Constant,
+        max_effort: 200.0,
+        start_s: 2.0,
+    };
+    let scene = motorized_lift(motor, 0.3);
+    let mut world = build_world(&scene, &spawn(&scene), &[]).unwrap();
+    let platform = world.bodies[world.body_index("platform").unwrap()].handle;
+    let out = simulate(&mut world, &scene, &PhysicsSettings::default(), None);
+    let z = world.world.bodies[platform].translation().z as f64;
+    assert!(
+        (z - 0.5).abs() < 0.005,
+        "the platform rose to its limit: z={z}"
+    );
+    assert!(out.settle_time_s.unwrap() > 2.0, "{:?}", out.settle_time_s);
+}

@@ -70,6 +70,38 @@ pub struct SceneWorld {
     pub payload: usize,
     /// Pairs of body indices joined by a joint (their overlap is allowed).
     pub jointed_pairs: Vec<(usize, usize)>,
+    /// Every motorized joint, driven each step by [`SceneWorld::drive_motors`].
+    pub motors: Vec<MotorDrive>,
+}
+
+/// A motorized joint of the world: what drives it and how to read its motion back.
+#[derive(Debug, Clone)]
+pub struct MotorDrive {
+    /// The rapier joint.
+    pub joint: ImpulseJointHandle,
+    /// The scene's motor (targets in deg, deg/s, m or m/s; effort in N·m or N).
+    pub motor: scene::Motor,
+    /// True on a revolute joint (angles), false on a prismatic one (lengths).
+    pub revolute: bool,
+    /// Who the joint joins, e.g. "\"post\" and \"arm\"", for messages.
+    pub between: String,
+}
+
+impl MotorDrive {
+    /// The rapier axis the motor drives.
+    fn axis(&self) -> JointAxis {
+        if self.revolute {
+            JointAxis::AngX
+        } else {
+            JointAxis::LinX
+        }
+    }
+
+    /// The target at `time_s` in rapier's units (rad, rad/s, m, m/s), or None while off.
+    fn target_si(&self, time_s: f64) -> Option<f64> {
+        let t = self.motor.target_at(time_s)?;
+        Some(if self.revolute { t.to_radians() } else { t })
+    }
 }
 
 impl SceneWorld {
@@ -102,6 +134,85 @@ impl SceneWorld {
         let mut all: Vec<_> = self.colliders.iter().map(|(h, o)| (*h, *o)).collect();
         all.sort_by_key(|(_, o)| (o.body, o.part));
         all
+    }
+}
+
+impl SceneWorld {
+    /// Sets every motor's target for the step that starts at `time_s`: a motor before its
+    /// start time is off (no effort, the joint is free); after it, a velocity target drives
+    /// at [`scene::MOTOR_VELOCITY_GAIN_PER_S`] and a position target through a critically
+    /// damped servo of [`scene::MOTOR_POSITION_SERVO_HZ`], both capped at the motor's
+    /// maximum effort.
+    pub fn drive_motors(&mut self, time_s: f64) {
+        let omega = std::f64::consts::TAU * scene::MOTOR_POSITION_SERVO_HZ;
+        for drive in &self.motors {
+            let Some(joint) = self.world.impulse_joints.get_mut(drive.joint, true) else {
+                continue;
+            };
+            let axis = drive.axis();
+            let data = &mut joint.data;
+            match drive.target_si(time_s) {
+                None => {
+                    data.set_motor(axis, 0.0, 0.0, 0.0, 0.0);
+                    data.set_motor_max_force(axis, 0.0);
+                }
+                Some(target) => {
+                    match drive.motor.target {
+                        scene::MotorTarget::Velocity { .. } => {
+                            data.set_motor_velocity(
+                                axis,
+                                target as Real,
+                                scene::MOTOR_VELOCITY_GAIN_PER_S as Real,
+                            );
+                        }
+                        scene::MotorTarget::Position { .. } => {
+                            data.set_motor_position(
+                                axis,
+                                target as Real,
+                                (omega * omega) as Real,
+                                (2.0 * omega) as Real,
+                            );
+                        }
+                    }
+                    data.set_motor_max_force(axis, drive.motor.max_effort as Real);
+                }
+            }
+        }
+    }
+
+    /// The joint's coordinate right now, from the two bodies' poses: the angle in radians
+    /// of body 2's joint frame about the axis relative to body 1's on a hinge, the
+    /// displacement in metres along the axis on a slider (0 at the start pose). Differences
+    /// of it over a step are what the motor's impulse worked through.
+    pub fn joint_coordinate(&self, drive: &MotorDrive) -> f64 {
+        let Some(joint) = self.world.impulse_joints.get(drive.joint) else {
+            return 0.0;
+        };
+        let (Some(b1), Some(b2)) = (
+            self.world.bodies.get(joint.body1()),
+            self.world.bodies.get(joint.body2()),
+        ) else {
+            return 0.0;
+        };
+        let frame1 = *b1.position() * joint.data.local_frame1;
+        let frame2 = *b2.position() * joint.data.local_frame2;
+        let q = if drive.revolute {
+            // The relative rotation's twist about the joint's X axis.
+            let rel = frame1.rotation.inverse() * frame2.rotation;
+            2.0 * rel.x.atan2(rel.w)
+        } else {
+            (frame2.translation - frame1.translation).dot(frame1.rotation * Vector::X)
+        };
+        q as f64
+    }
+
+    /// The impulse the motor of `drive` applied in the last step (N·m·s on a hinge, N·s on a
+    /// slider), as rapier wrote it back.
+    pub fn motor_impulse(&self, drive: &MotorDrive) -> f64 {
+        self.world
+            .impulse_joints
+            .get(drive.joint)
+            .map_or(0.0, |j| j.data.motors[drive.axis() as usize].impulse as f64)
     }
 }
 
@@ -212,11 +323,22 @@ const CCD_THIN_HALF_EXTENT_M: f64 = 0.05;
 
 /// Builds the rapier world of `scene`, with the payload at `spawn` and the reference
 /// solution's parts (`solution`, possibly empty) added as bodies of role
-/// [`BodyRole::Solution`].
+/// [`BodyRole::Solution`]. Same as [`build_world_with_joints`] without solution joints.
 pub fn build_world(
     scene: &Scene,
     spawn: &PayloadSpawn,
     solution: &[Fixture],
+) -> Result<SceneWorld, PhysicsError> {
+    build_world_with_joints(scene, spawn, solution, &[])
+}
+
+/// [`build_world`] with the reference solution's joints (`solution_joints`): each joins two
+/// solution parts, or a solution part and a fixed part of the scene.
+pub fn build_world_with_joints(
+    scene: &Scene,
+    spawn: &PayloadSpawn,
+    solution: &[Fixture],
+    solution_joints: &[scene::Joint],
 ) -> Result<SceneWorld, PhysicsError> {
     let mut world = PhysicsWorld::new();
     world.gravity = Vector::new(0.0, 0.0, scene::GRAVITY_Z_MPS2 as Real);
@@ -226,6 +348,7 @@ pub fn build_world(
         colliders: HashMap::new(),
         payload: 0,
         jointed_pairs: Vec::new(),
+        motors: Vec::new(),
     };
 
     for fixture in &scene.fixtures {
@@ -254,7 +377,10 @@ pub fn build_world(
     out.world.bodies[handle].enable_ccd(true);
 
     for joint in &scene.joints {
-        add_joint(&mut out, joint)?;
+        add_joint(&mut out, joint, false)?;
+    }
+    for joint in solution_joints {
+        add_joint(&mut out, joint, true)?;
     }
     Ok(out)
 }
@@ -323,20 +449,51 @@ fn add_fixture(
     Ok(index)
 }
 
-fn add_joint(out: &mut SceneWorld, joint: &scene::Joint) -> Result<(), PhysicsError> {
+/// Adds one joint. A scene joint joins two scene fixtures; a solution joint (`of_solution`)
+/// joins two solution parts, or a solution part and a fixed scene fixture.
+fn add_joint(
+    out: &mut SceneWorld,
+    joint: &scene::Joint,
+    of_solution: bool,
+) -> Result<(), PhysicsError> {
+    let owner = if of_solution { "solution " } else { "" };
     let find = |label: &str| {
         out.bodies
             .iter()
-            .position(|b| b.label == label && b.role == BodyRole::Fixture)
+            .position(|b| {
+                b.label == label
+                    && match b.role {
+                        BodyRole::Fixture => !of_solution || b.kind == BodyKind::Fixed,
+                        BodyRole::Solution => of_solution,
+                        BodyRole::Payload => false,
+                    }
+            })
             .ok_or_else(|| PhysicsError::BadJoint {
                 why: format!(
-                    "joint between \"{}\" and \"{}\": there is no part labelled \"{label}\"",
-                    joint.fixture_a, joint.fixture_b
+                    "{owner}joint between \"{}\" and \"{}\": there is no part labelled \"{label}\"{}",
+                    joint.fixture_a,
+                    joint.fixture_b,
+                    if of_solution {
+                        " among the solution's parts and the scene's fixed parts"
+                    } else {
+                        ""
+                    }
                 ),
             })
     };
     let a = find(&joint.fixture_a)?;
     let b = find(&joint.fixture_b)?;
+    if of_solution
+        && out.bodies[a].role != BodyRole::Solution
+        && out.bodies[b].role != BodyRole::Solution
+    {
+        return Err(PhysicsError::BadJoint {
+            why: format!(
+                "solution joint between \"{}\" and \"{}\": both are scene parts; a solution joint must join at least one of the solution's own parts",
+                joint.fixture_a, joint.fixture_b
+            ),
+        });
+    }
     let axis = to_vector(joint.axis);
     if !axis.is_finite() || axis.length() < 1e-6 {
         return Err(PhysicsError::BadJoint {
@@ -375,7 +532,17 @@ fn add_joint(out: &mut SceneWorld, joint: &scene::Joint) -> Result<(), PhysicsEr
         builder = builder.limits(limit_axis, limits);
     }
     let (ha, hb) = (out.bodies[a].handle, out.bodies[b].handle);
-    out.world.insert_impulse_joint(ha, hb, builder.build());
+    let handle = out.world.insert_impulse_joint(ha, hb, builder.build());
     out.jointed_pairs.push((a, b));
+    if let Some(motor) = joint.motor {
+        let drive = MotorDrive {
+            joint: handle,
+            motor,
+            revolute: matches!(joint.kind, JointKind::Revolute { .. }),
+            between: format!("\"{}\" and \"{}\"", joint.fixture_a, joint.fixture_b),
+        };
+        out.motors.push(drive);
+    }
+    out.drive_motors(0.0);
     Ok(())
 }

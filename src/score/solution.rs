@@ -68,6 +68,9 @@ pub enum PartsError {
     /// The JSON solution has nothing for this seed.
     #[error("the JSON solution has no parts for seed {0}; add \"{0}\" under \"seeds\" or give \"all_seeds\"")]
     NoPartsForSeed(u64),
+    /// The script's `solve` made joints, which scoring does not simulate yet.
+    #[error("solve made {0} joint(s); `score` judges parts only for now, so remove the joints (and motors) from the solution")]
+    JointsNotScored(usize),
 }
 
 impl PartsError {
@@ -194,7 +197,11 @@ impl Solution {
     ) -> Result<Vec<Fixture>, PartsError> {
         match self {
             Solution::Script(script) => {
-                Ok(solve_with_view(script, built_with, scale, scene, spawn)?)
+                let solution = solve_with_view(script, built_with, scale, scene, spawn)?;
+                if !solution.joints.is_empty() {
+                    return Err(PartsError::JointsNotScored(solution.joints.len()));
+                }
+                Ok(solution.parts)
             }
             Solution::Json(json) => json
                 .seeds

@@ -13,8 +13,8 @@ use super::limits::{self, Limit, MIN_SIZE_M};
 use super::values;
 use crate::rng::{stream, SeededRng};
 use crate::scene::{
-    Aabb, BodyKind, Fixture, ForbidZone, Joint, JointKind, Material, Part, Payload, Pose, Scene,
-    Shape, Vec3,
+    Aabb, BodyKind, Fixture, ForbidZone, Joint, JointKind, Material, Motor, MotorProfile,
+    MotorTarget, Part, Payload, Pose, Scene, Shape, Vec3,
 };
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -158,7 +158,7 @@ struct PayloadDraft {
 pub(crate) struct SceneDraft {
     bounds: Aabb,
     parts: Arc<Mutex<PartList>>,
-    joints: Vec<Joint>,
+    joints: Arc<Mutex<Vec<Joint>>>,
     payload: Option<PayloadDraft>,
     jitter_m: Vec3,
     size_factor_range: [f64; 2],
@@ -185,10 +185,11 @@ impl SceneHandle {
             "the scene has no payload; add `scene.payload_sphere(radius_m, material, start_m)` (or payload_box, payload_cylinder) in build",
         )?;
         let fixtures = lock(&draft.parts).to_fixtures()?;
+        let joints = lock(&draft.joints).clone();
         Ok(Scene {
             bounds: draft.bounds,
             fixtures,
-            joints: draft.joints.clone(),
+            joints,
             payload: Payload {
                 shape: payload.shape,
                 size_factor_range: draft.size_factor_range,
@@ -231,55 +232,148 @@ impl SceneHandle {
         });
         Ok(())
     }
+}
 
-    fn joint(
-        &mut self,
-        a: &Dynamic,
-        b: &Dynamic,
-        anchor: &Dynamic,
-        axis: &Dynamic,
-        kind: JointKind,
-    ) -> ApiResult<()> {
-        let fixture_a = values::label(a, "joint label_a")?;
-        let fixture_b = values::label(b, "joint label_b")?;
-        if fixture_a == fixture_b {
-            return misuse(format!(
-                "a joint needs two different parts, got \"{fixture_a}\" twice"
-            ));
-        }
-        let anchor_m = values::position(anchor, "joint anchor_m")?;
-        let axis = values::direction(axis, "joint axis")?;
-        if !limits::take_joint() {
-            return over_limit(
-                Limit::Joints,
-                format!("while joining \"{fixture_a}\" and \"{fixture_b}\"; use fewer joints"),
-            );
-        }
-        let mut draft = lock(&self.0);
-        {
-            let parts = lock(&draft.parts);
+/// Where a joint call adds its joint: the joints and the parts of a scene or of a solution.
+/// `scope` is the variable the script calls it on (`scene`, `solution`), for messages.
+struct JointTarget<'a> {
+    parts: &'a Arc<Mutex<PartList>>,
+    joints: &'a Arc<Mutex<Vec<Joint>>>,
+    scope: &'static str,
+    /// Labels outside `parts` a joint may name (none for a scene; for a solution, any
+    /// fixed part of the scene, checked when the solution meets the scene).
+    outside_labels_allowed: bool,
+}
+
+/// Adds a joint between two labelled parts; the one implementation behind `revolute_joint`
+/// and `prismatic_joint` on a scene and on a solution.
+fn add_joint(
+    target: JointTarget<'_>,
+    a: &Dynamic,
+    b: &Dynamic,
+    anchor: &Dynamic,
+    axis: &Dynamic,
+    kind: JointKind,
+) -> ApiResult<JointHandle> {
+    let fixture_a = values::label(a, "joint label_a")?;
+    let fixture_b = values::label(b, "joint label_b")?;
+    if fixture_a == fixture_b {
+        return misuse(format!(
+            "a joint needs two different parts, got \"{fixture_a}\" twice"
+        ));
+    }
+    let anchor_m = values::position(anchor, "joint anchor_m")?;
+    let axis = values::direction(axis, "joint axis")?;
+    if !limits::take_joint() {
+        return over_limit(
+            Limit::Joints,
+            format!("while joining \"{fixture_a}\" and \"{fixture_b}\"; use fewer joints"),
+        );
+    }
+    {
+        let parts = lock(target.parts);
+        let known = |label: &str| parts.labels().any(|l| l == label);
+        let scope = target.scope;
+        if target.outside_labels_allowed {
+            // A solution's joint may name one fixed part of the scene, never two.
+            if !known(&fixture_a) && !known(&fixture_b) {
+                return misuse(format!(
+                    "neither \"{fixture_a}\" nor \"{fixture_b}\" is a part of this {scope}; a {scope} joint joins two of its own parts, or one of its parts to a fixed part of the scene: create it first with `{scope}.dynamic_part(label, material)`"
+                ));
+            }
+        } else {
             for label in [&fixture_a, &fixture_b] {
-                if !parts.labels().any(|l| l == label) {
+                if !known(label) {
                     return misuse(format!(
-                        "no part labelled \"{label}\" yet; create it first with `scene.fixed_part(\"{label}\", material)` or `scene.dynamic_part(..)`"
+                        "no part labelled \"{label}\" yet; create it first with `{scope}.fixed_part(\"{label}\", material)` or `{scope}.dynamic_part(..)`"
                     ));
                 }
             }
         }
-        draft.joints.push(Joint {
-            fixture_a,
-            fixture_b,
-            anchor_m,
-            axis,
-            kind,
-        });
+    }
+    let mut joints = lock(target.joints);
+    joints.push(Joint {
+        fixture_a,
+        fixture_b,
+        anchor_m,
+        axis,
+        kind,
+        motor: None,
+    });
+    Ok(JointHandle {
+        joints: target.joints.clone(),
+        index: joints.len() - 1,
+    })
+}
+
+/// A handle on one joint, for giving it a motor.
+#[derive(Clone)]
+pub(crate) struct JointHandle {
+    joints: Arc<Mutex<Vec<Joint>>>,
+    index: usize,
+}
+
+impl JointHandle {
+    /// Changes the joint's motor with `change` (given the motor, or None when it has none
+    /// yet) and checks the result against `limits.motor_*`.
+    fn set_motor(
+        &mut self,
+        what: &str,
+        change: impl FnOnce(Option<Motor>) -> ApiResult<Motor>,
+    ) -> ApiResult<()> {
+        let mut joints = lock(&self.joints);
+        let joint = &mut joints[self.index];
+        let motor = change(joint.motor)?;
+        if let Some(problem) = motor.problem(&joint.kind, &limits::call_limits()) {
+            return super::error::bad_value(format!(
+                "{what} on the joint between \"{}\" and \"{}\": {problem}",
+                joint.fixture_a, joint.fixture_b
+            ));
+        }
+        joint.motor = Some(motor);
         Ok(())
+    }
+
+    /// Sets the target (replacing any earlier one) with a constant profile, starting at 0 s.
+    fn drive(&mut self, target: MotorTarget, what: &str, max_effort: &Dynamic) -> ApiResult<()> {
+        let max_effort = values::number(max_effort, &format!("{what} max_effort"))?;
+        self.set_motor(what, |old| {
+            Ok(Motor {
+                target,
+                max_effort,
+                profile: old.map_or(MotorProfile::Constant, |m| m.profile),
+                start_s: old.map_or(0.0, |m| m.start_s),
+            })
+        })
+    }
+
+    /// Changes the profile or start of an existing motor.
+    fn shape(&mut self, call: &str, change: impl FnOnce(&mut Motor)) -> ApiResult<()> {
+        self.set_motor(call, |old| {
+            let Some(mut motor) = old else {
+                return misuse(format!(
+                    "`{call}` needs a motor on the joint first: call `joint.velocity_motor(speed, max_effort)` or `joint.position_motor(position, max_effort)` before it"
+                ));
+            };
+            change(&mut motor);
+            Ok(motor)
+        })
     }
 }
 
 /// A handle on a reference solution under construction.
 #[derive(Clone)]
-pub(crate) struct SolutionHandle(pub(crate) Arc<Mutex<PartList>>);
+pub(crate) struct SolutionHandle {
+    pub(crate) parts: Arc<Mutex<PartList>>,
+    pub(crate) joints: Arc<Mutex<Vec<Joint>>>,
+}
+
+impl SolutionHandle {
+    /// The solution's joints, in the order the script made them.
+    pub(crate) fn joints(&self) -> Vec<Joint> {
+        lock(&self.joints).clone()
+    }
+}
 
 fn zone(min: &Dynamic, max: &Dynamic, what: &str) -> ApiResult<Aabb> {
     Ok(Aabb::new(
@@ -391,7 +485,8 @@ pub(crate) fn register(engine: &mut Engine) {
         .register_type_with_name::<Generator>("Generator")
         .register_type_with_name::<SceneHandle>("Scene")
         .register_type_with_name::<PartHandle>("Part")
-        .register_type_with_name::<SolutionHandle>("Solution");
+        .register_type_with_name::<SolutionHandle>("Solution")
+        .register_type_with_name::<JointHandle>("Joint");
 
     register_generator(engine);
     register_scene(engine);
@@ -448,7 +543,7 @@ fn register_scene(engine: &mut Engine) {
             Ok(SceneHandle(Arc::new(Mutex::new(SceneDraft {
                 bounds,
                 parts: Arc::default(),
-                joints: Vec::new(),
+                joints: Arc::default(),
                 payload: None,
                 jitter_m: [0.0; 3],
                 size_factor_range: [1.0, 1.0],
@@ -458,8 +553,9 @@ fn register_scene(engine: &mut Engine) {
             }))))
         },
     );
-    engine.register_fn("new_solution", || {
-        SolutionHandle(Arc::new(Mutex::new(PartList::default())))
+    engine.register_fn("new_solution", || SolutionHandle {
+        parts: Arc::default(),
+        joints: Arc::default(),
     });
     // The two single zones: set once each, with the same checks.
     type ZoneSlot = fn(&mut SceneDraft) -> &mut Option<Aabb>;
@@ -523,58 +619,15 @@ fn register_scene(engine: &mut Engine) {
                   -> ApiResult<PartHandle> {
                 let label = values::label(&label, "part label")?;
                 let material = values::material(&material)?;
-                let index = lock(&solution.0).add(label, kind, material)?;
+                let index = lock(&solution.parts).add(label, kind, material)?;
                 Ok(PartHandle {
-                    list: solution.0.clone(),
+                    list: solution.parts.clone(),
                     index,
                 })
             },
         );
     }
-    engine.register_fn(
-        "revolute_joint",
-        |scene: &mut SceneHandle,
-         a: Dynamic,
-         b: Dynamic,
-         anchor: Dynamic,
-         axis: Dynamic,
-         lower: Dynamic,
-         upper: Dynamic|
-         -> ApiResult<()> {
-            let limits_deg = limits_pair(&lower, &upper, "deg")?;
-            scene.joint(
-                &a,
-                &b,
-                &anchor,
-                &axis,
-                JointKind::Revolute {
-                    limits_deg: Some(limits_deg),
-                },
-            )
-        },
-    );
-    engine.register_fn(
-        "prismatic_joint",
-        |scene: &mut SceneHandle,
-         a: Dynamic,
-         b: Dynamic,
-         anchor: Dynamic,
-         axis: Dynamic,
-         lower: Dynamic,
-         upper: Dynamic|
-         -> ApiResult<()> {
-            let limits_m = limits_pair(&lower, &upper, "m")?;
-            scene.joint(
-                &a,
-                &b,
-                &anchor,
-                &axis,
-                JointKind::Prismatic {
-                    limits_m: Some(limits_m),
-                },
-            )
-        },
-    );
+    register_joints(engine);
     engine.register_fn(
         "payload_sphere",
         |scene: &mut SceneHandle,
@@ -642,6 +695,120 @@ fn register_scene(engine: &mut Engine) {
             }
             lock(&scene.0).size_factor_range = [lo, hi];
             Ok(())
+        },
+    );
+}
+
+/// The joint calls, the same on a scene (in `build`) and on a solution (in `solve`), and the
+/// motor calls on the joint they return.
+fn register_joints(engine: &mut Engine) {
+    type Kind = fn([f64; 2]) -> JointKind;
+    let kinds: [(&str, &str, Kind); 2] = [
+        ("revolute_joint", "deg", |l| JointKind::Revolute {
+            limits_deg: Some(l),
+        }),
+        ("prismatic_joint", "m", |l| JointKind::Prismatic {
+            limits_m: Some(l),
+        }),
+    ];
+    for (name, unit, kind) in kinds {
+        engine.register_fn(
+            name,
+            move |scene: &mut SceneHandle,
+                  a: Dynamic,
+                  b: Dynamic,
+                  anchor: Dynamic,
+                  axis: Dynamic,
+                  lower: Dynamic,
+                  upper: Dynamic|
+                  -> ApiResult<JointHandle> {
+                let limits = limits_pair(&lower, &upper, unit)?;
+                let draft = lock(&scene.0);
+                let target = JointTarget {
+                    parts: &draft.parts,
+                    joints: &draft.joints,
+                    scope: "scene",
+                    outside_labels_allowed: false,
+                };
+                add_joint(target, &a, &b, &anchor, &axis, kind(limits))
+            },
+        );
+        engine.register_fn(
+            name,
+            move |solution: &mut SolutionHandle,
+                  a: Dynamic,
+                  b: Dynamic,
+                  anchor: Dynamic,
+                  axis: Dynamic,
+                  lower: Dynamic,
+                  upper: Dynamic|
+                  -> ApiResult<JointHandle> {
+                let limits = limits_pair(&lower, &upper, unit)?;
+                let target = JointTarget {
+                    parts: &solution.parts,
+                    joints: &solution.joints,
+                    scope: "solution",
+                    outside_labels_allowed: true,
+                };
+                add_joint(target, &a, &b, &anchor, &axis, kind(limits))
+            },
+        );
+    }
+    engine.register_fn(
+        "velocity_motor",
+        |j: &mut JointHandle, speed: Dynamic, max_effort: Dynamic| -> ApiResult<()> {
+            let value = values::number(&speed, "velocity_motor speed")?;
+            j.drive(
+                MotorTarget::Velocity { value },
+                "velocity_motor",
+                &max_effort,
+            )
+        },
+    );
+    engine.register_fn(
+        "position_motor",
+        |j: &mut JointHandle, position: Dynamic, max_effort: Dynamic| -> ApiResult<()> {
+            let value = values::number(&position, "position_motor position")?;
+            j.drive(
+                MotorTarget::Position { value },
+                "position_motor",
+                &max_effort,
+            )
+        },
+    );
+    engine.register_fn("motor_constant", |j: &mut JointHandle| -> ApiResult<()> {
+        j.shape("motor_constant", |m| m.profile = MotorProfile::Constant)
+    });
+    engine.register_fn(
+        "motor_ramp",
+        |j: &mut JointHandle, duration: Dynamic| -> ApiResult<()> {
+            let duration_s = values::number(&duration, "motor_ramp duration_s")?;
+            j.shape("motor_ramp", |m| {
+                m.profile = MotorProfile::Ramp { duration_s }
+            })
+        },
+    );
+    engine.register_fn(
+        "motor_step",
+        |j: &mut JointHandle, at: Dynamic| -> ApiResult<()> {
+            let at_s = values::number(&at, "motor_step at_s")?;
+            j.shape("motor_step", |m| m.profile = MotorProfile::Step { at_s })
+        },
+    );
+    engine.register_fn(
+        "motor_sine",
+        |j: &mut JointHandle, period: Dynamic| -> ApiResult<()> {
+            let period_s = values::number(&period, "motor_sine period_s")?;
+            j.shape("motor_sine", |m| {
+                m.profile = MotorProfile::Sine { period_s }
+            })
+        },
+    );
+    engine.register_fn(
+        "motor_start",
+        |j: &mut JointHandle, start: Dynamic| -> ApiResult<()> {
+            let start_s = values::number(&start, "motor_start start_s")?;
+            j.shape("motor_start", |m| m.start_s = start_s)
         },
     );
 }

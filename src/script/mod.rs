@@ -26,7 +26,7 @@ pub use limits::Limit;
 pub use suggest::edit_distance;
 
 use crate::limits::Limits;
-use crate::scene::{Fixture, Scene, Vec3};
+use crate::scene::{Scene, Solution, Vec3};
 
 /// Largest script source accepted, in bytes.
 pub const MAX_SOURCE_BYTES: usize = 200_000;
@@ -177,9 +177,10 @@ impl SceneScript {
         })
     }
 
-    /// Calls `solve(seed, scale)` when the script has it and returns the solution's parts
-    /// as fixtures (body pose at each part's first shape, shapes relative to it).
-    pub fn solve(&self, seed: u64, scale: Vec3) -> Result<Option<Vec<Fixture>>, ScriptError> {
+    /// Calls `solve(seed, scale)` when the script has it and returns the solution: its parts
+    /// as fixtures (body pose at each part's first shape, shapes relative to it) and its
+    /// joints.
+    pub fn solve(&self, seed: u64, scale: Vec3) -> Result<Option<Solution>, ScriptError> {
         if !self.has_solve {
             return Ok(None);
         }
@@ -191,8 +192,8 @@ impl SceneScript {
                 instead: "start `fn solve` with `let solution = new_solution();`, add parts with `solution.fixed_part(label, material)`, and end it with `solution` on its own last line".into(),
             });
         };
-        let fixtures = handle
-            .0
+        let parts = handle
+            .parts
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .to_fixtures()
@@ -200,7 +201,10 @@ impl SceneScript {
                 line: None,
                 message,
             })?;
-        Ok(Some(fixtures))
+        Ok(Some(Solution {
+            parts,
+            joints: handle.joints(),
+        }))
     }
 
     fn call(&self, name: &str, seed: u64, scale: Vec3) -> Result<Dynamic, ScriptError> {

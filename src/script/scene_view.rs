@@ -79,14 +79,14 @@ pub fn compile_solution(source: &str) -> Result<SceneScript, ScriptError> {
 }
 
 /// Runs `solve(seed, scale)` of a compiled solution with `scene_view()` answering the view of
-/// `scene` at `spawn`, and returns the solution's parts.
+/// `scene` at `spawn`, and returns the solution.
 pub fn solve_with_view(
     script: &SceneScript,
     seed: u64,
     scale: Vec3,
     scene: &Scene,
     spawn: &PayloadSpawn,
-) -> Result<Vec<crate::scene::Fixture>, ScriptError> {
+) -> Result<crate::scene::Solution, ScriptError> {
     struct Reset;
     impl Drop for Reset {
         fn drop(&mut self) {

@@ -40,6 +40,19 @@ pub(crate) const API: &[(&str, &str)] = &[
         "`scene.prismatic_joint(label_a, label_b, anchor_m, axis, lower_m, upper_m)`",
     ),
     (
+        "velocity_motor",
+        "`j.velocity_motor(speed, max_effort)` on the joint a joint call returns (deg/s and N·m on a revolute joint, m/s and N on a prismatic one)",
+    ),
+    (
+        "position_motor",
+        "`j.position_motor(position, max_effort)` on the joint a joint call returns (deg and N·m on a revolute joint, m and N on a prismatic one)",
+    ),
+    ("motor_constant", "`j.motor_constant()` after `j.velocity_motor(..)` or `j.position_motor(..)`"),
+    ("motor_ramp", "`j.motor_ramp(duration_s)` after `j.velocity_motor(..)` or `j.position_motor(..)`"),
+    ("motor_step", "`j.motor_step(at_s)` after `j.velocity_motor(..)` or `j.position_motor(..)`"),
+    ("motor_sine", "`j.motor_sine(period_s)` after `j.velocity_motor(..)` or `j.position_motor(..)`"),
+    ("motor_start", "`j.motor_start(start_s)` after `j.velocity_motor(..)` or `j.position_motor(..)`"),
+    (
         "payload_sphere",
         "`scene.payload_sphere(radius_m, material, start_m)`",
     ),
@@ -53,6 +66,14 @@ pub(crate) const API: &[(&str, &str)] = &[
         "payload_size_range",
         "`scene.payload_size_range(min_factor, max_factor)`",
     ),
+];
+
+/// The calls a solution (in `solve`) has; every other scene call belongs to `build`.
+const SOLUTION_CALLS: [&str; 4] = [
+    "fixed_part",
+    "dynamic_part",
+    "revolute_joint",
+    "prismatic_joint",
 ];
 
 const PART_HINT: &str =
@@ -82,6 +103,9 @@ const MISTAKES: &[(&str, &str)] = &[
     ("add_forbid_zone", "write `scene.forbid_zone(name, min_m, max_m)`"),
     ("forbidden_zone", "write `scene.forbid_zone(name, min_m, max_m)`"),
     ("add_joint", "write `scene.revolute_joint(label_a, label_b, anchor_m, axis, lower_deg, upper_deg)` or `scene.prismatic_joint(...)`"),
+    ("motor", "write `let j = scene.revolute_joint(..);` then `j.velocity_motor(speed, max_effort)` or `j.position_motor(position, max_effort)`"),
+    ("add_motor", "write `let j = scene.revolute_joint(..);` then `j.velocity_motor(speed, max_effort)` or `j.position_motor(position, max_effort)`"),
+    ("set_motor", "write `let j = scene.revolute_joint(..);` then `j.velocity_motor(speed, max_effort)` or `j.position_motor(position, max_effort)`"),
     ("cube", "write `p.box(size_m, center_m)` with the full size"),
     ("ball", "write `p.sphere(radius_m, center_m)`"),
     ("convex_hull", "write `p.hull(points_m)`"),
@@ -122,10 +146,26 @@ pub(crate) fn unknown_function(signature: &str) -> String {
         .map(|i| signature[i..].trim().to_string())
         .unwrap_or_default();
     let receiver = receiver_word(&arguments);
+    let on_solution = receiver == Some("solution");
+    if on_solution && !SOLUTION_CALLS.contains(&name) && API.iter().any(|(api, _)| *api == name) {
+        return format!(
+            "solution.{name} does not exist: `{name}` belongs to the scene in `build`; in `solve` a solution has {}",
+            SOLUTION_CALLS.map(|c| format!("`solution.{c}(..)`")).join(", ")
+        );
+    }
+    // Inside `solve` the object in scope is `solution`: name it, not `scene`.
+    let in_scope = |text: &str| {
+        if on_solution {
+            text.replace("scene.", "solution.")
+        } else {
+            text.to_string()
+        }
+    };
     if let Some((_, usage)) = API.iter().find(|(api, _)| *api == name) {
         return format!(
-            "`{name}` was called with the wrong arguments {arguments}; write {usage} \
-             (numbers, and arrays [x, y, z] in metres)"
+            "`{name}` was called with the wrong arguments {arguments}; write {} \
+             (numbers, and arrays [x, y, z] in metres)",
+            in_scope(usage)
         );
     }
     let shown = match receiver {
@@ -133,10 +173,13 @@ pub(crate) fn unknown_function(signature: &str) -> String {
         None => name.to_string(),
     };
     if let Some((_, hint)) = MISTAKES.iter().find(|(wrong, _)| *wrong == name) {
-        return format!("{shown} does not exist; {hint}");
+        return format!("{shown} does not exist; {}", in_scope(hint));
     }
     if let Some((api, usage)) = closest(name) {
-        return format!("{shown} does not exist; did you mean `{api}`? write {usage}");
+        return format!(
+            "{shown} does not exist; did you mean `{api}`? write {}",
+            in_scope(usage)
+        );
     }
     format!(
         "{shown} {arguments} does not exist in the scene API; see the API reference \
@@ -157,6 +200,7 @@ fn receiver_word(arguments: &str) -> Option<&'static str> {
         "Part" => Some("p"),
         "Generator" => Some("rng"),
         "Solution" => Some("solution"),
+        "Joint" => Some("j"),
         _ => None,
     }
 }
@@ -196,6 +240,23 @@ mod tests {
         let m = unknown_function("add_box (Scene, array, array)");
         assert!(m.starts_with("scene.add_box does not exist"), "{m}");
         assert!(m.contains("fixed_part"), "{m}");
+    }
+
+    #[test]
+    fn inside_solve_the_hints_name_the_solution() {
+        let m = unknown_function("revolute_joint (Solution, string, string)");
+        assert!(m.contains("`solution.revolute_joint(label_a"), "{m}");
+        assert!(!m.contains("scene."), "{m}");
+        let m = unknown_function("add_joint (Solution, string, string)");
+        assert!(
+            m.starts_with("solution.add_joint does not exist; write `solution.revolute_joint("),
+            "{m}"
+        );
+        let m = unknown_function("goal_zone (Solution, array, array)");
+        assert!(m.contains("belongs to the scene in `build`"), "{m}");
+        assert!(m.contains("`solution.prismatic_joint(..)`"), "{m}");
+        let m = unknown_function("velocity_motor (Joint, f64)");
+        assert!(m.contains("j.velocity_motor(speed, max_effort)"), "{m}");
     }
 
     #[test]

@@ -37,6 +37,7 @@ pub(crate) fn describe(value: &Dynamic) -> String {
         name if name.ends_with("SceneHandle") => "a scene".into(),
         name if name.ends_with("PartHandle") => "a part".into(),
         name if name.ends_with("SolutionHandle") => "a solution".into(),
+        name if name.ends_with("JointHandle") => "a joint".into(),
         name if name.ends_with("Generator") => "a generator".into(),
         name => format!("a value of type {name}"),
     }

@@ -41,6 +41,7 @@ fn joint(a: &str, b: &str, anchor_m: Vec3, axis: Vec3, kind: JointKind) -> Joint
         anchor_m,
         axis,
         kind,
+        motor: None,
     }
 }
 
@@ -258,7 +259,7 @@ pub fn both_engines(
     let xml = to_mjcf_with_solution(
         scene,
         &spawn,
-        solution,
+        &benchforge::scene::Solution::of_parts(solution.to_vec()),
         "feature",
         &MjcfOptions::from_physics(settings),
     )

@@ -103,6 +103,7 @@ pub fn hinge(a: &str, b: &str, anchor_m: [f64; 3], limits_deg: Option<[f64; 2]>)
         anchor_m,
         axis: [0.0, 1.0, 0.0],
         kind: JointKind::Revolute { limits_deg },
+        motor: None,
     }
 }
 
@@ -138,6 +139,7 @@ pub fn mechanism() -> Scene {
         kind: JointKind::Revolute {
             limits_deg: Some([-30.0, 30.0]),
         },
+        motor: None,
     });
     scene.fixtures.push(Fixture {
         label: "wedge".into(),

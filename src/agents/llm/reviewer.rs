@@ -180,11 +180,11 @@ pub fn solve_source(source: &str) -> Option<&str> {
 }
 
 /// The parts of a built variant in words, one line each: every fixture (kind, material,
-/// pose, each primitive's size with its meaning), the reference solution's parts, the
-/// payload, the goal, forbid and build zones.
+/// pose, each primitive's size with its meaning), every joint with its motor, the reference
+/// solution's parts and joints, the payload, the goal, forbid and build zones.
 pub fn parts_in_words(
     scene: &crate::scene::Scene,
-    solution: &[crate::scene::Fixture],
+    solution: &crate::scene::Solution,
 ) -> Vec<String> {
     use crate::scene::Shape;
     let shape = |s: &Shape| match s {
@@ -229,8 +229,41 @@ pub fn parts_in_words(
             parts.join("; ")
         )
     };
+    let joint = |j: &crate::scene::Joint, whose: &str| {
+        use crate::scene::{JointKind, MotorTarget};
+        let (kind, unit, speed) = match j.kind {
+            JointKind::Revolute { .. } => ("hinge", "°", "°/s"),
+            JointKind::Prismatic { .. } => ("slider", "m", "m/s"),
+        };
+        let motor = match &j.motor {
+            None => String::new(),
+            Some(m) => {
+                let effort = match j.kind {
+                    JointKind::Revolute { .. } => "N·m",
+                    JointKind::Prismatic { .. } => "N",
+                };
+                let target = match m.target {
+                    MotorTarget::Velocity { value } => format!("velocity {value:.3} {speed}"),
+                    MotorTarget::Position { value } => format!("position {value:.3} {unit}"),
+                };
+                format!(
+                    ", motor: {target}, {:?} profile, at most {:.3} {effort}, from {:.2} s",
+                    m.profile, m.max_effort, m.start_s
+                )
+            }
+        };
+        format!(
+            "{whose}{kind} joint between \"{}\" and \"{}\", anchor {} m, axis {}{motor}",
+            j.fixture_a,
+            j.fixture_b,
+            fmt_m(j.anchor_m),
+            fmt_m(j.axis),
+        )
+    };
     let mut out: Vec<String> = scene.fixtures.iter().map(|f| fixture(f, "")).collect();
+    out.extend(scene.joints.iter().map(|j| joint(j, "")));
     out.extend(solution.iter().map(|f| fixture(f, "solution part ")));
+    out.extend(solution.joints.iter().map(|j| joint(j, "solution ")));
     let p = &scene.payload;
     out.push(format!(
         "payload: {}, {}, centre starts at {} (± jitter {}), size factor {:.2}–{:.2}",
