@@ -281,15 +281,32 @@ pub(crate) struct Handles {
     pub(crate) meta: sled::Tree,
 }
 
+/// How long an open waits for sled's file lock, which a just-dropped opening of the same
+/// store (this process's own: another daemon is refused by `status::DataDirLock` first) may
+/// hold for a moment while sled's background threads finish.
+const OPEN_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
 impl Handles {
     fn open(path: &Path) -> Result<Handles, sled::Error> {
         // A bounded page cache: sled's default (1 GiB) lets a weeks-long daemon's memory
         // wander with what it last read; the hot data (index, counters, open sessions) is
         // small.
-        let db = sled::Config::new()
-            .path(path)
-            .cache_capacity(STORE_CACHE_BYTES)
-            .open()?;
+        let started = std::time::Instant::now();
+        let db = loop {
+            let config = sled::Config::new()
+                .path(path)
+                .cache_capacity(STORE_CACHE_BYTES);
+            match config.open() {
+                // sled says so as an `Other` error naming the lock.
+                Err(sled::Error::Io(e))
+                    if e.to_string().contains("could not acquire lock")
+                        && started.elapsed() < OPEN_LOCK_WAIT =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                other => break other?,
+            }
+        };
         Ok(Handles {
             sessions: db.open_tree("sessions")?,
             by_stage: db.open_tree("by_stage")?,
