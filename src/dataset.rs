@@ -313,8 +313,9 @@ impl Accepted {
     }
 }
 
-/// The renders and media that exist under an artifacts folder: per-seed view names, the
-/// image size (read from the first PNG's header) and the animation files.
+/// The renders and media that exist under an artifacts folder: per-seed view names, the task
+/// views the Reviewer was shown, the image size (read from the first PNG's header) and the
+/// animation files.
 fn media_summary(dir: &Path) -> Value {
     let mut seeds = serde_json::Map::new();
     let mut size: Option<(u32, u32)> = None;
@@ -354,7 +355,21 @@ fn media_summary(dir: &Path) -> Value {
             })
             .unwrap_or_default();
         files.sort();
-        seeds.insert(name, json!({ "views": views, "files": files }));
+        // The views chosen for the task (what the Reviewer was shown), when rendered.
+        let mut review: Vec<String> =
+            fs::read_dir(seed_dir.join(crate::pipeline::REVIEW_VIEWS_DIR))
+                .map(|d| {
+                    d.filter_map(Result::ok)
+                        .map(|e| e.file_name().to_string_lossy().into_owned())
+                        .filter(|n| n.ends_with(".png"))
+                        .collect()
+                })
+                .unwrap_or_default();
+        review.sort();
+        seeds.insert(
+            name,
+            json!({ "views": views, "review_views": review, "files": files }),
+        );
     }
     json!({
         "width_px": size.map(|s| s.0),

@@ -238,6 +238,21 @@ fn check_folder_tells_the_truth(theme: &str, folder: &Path, bench: &Value, views
             .as_array()
             .unwrap()
             .contains(&"scene.json".into()));
+        // The task views the Reviewer was shown are listed and on disk.
+        let review = entry["review_views"].as_array().unwrap();
+        assert_eq!(
+            review,
+            &["along_path.png", "side.png", "top.png"].map(serde_json::Value::from),
+            "{name} {seed_dir}"
+        );
+        for v in review {
+            let png = folder
+                .join("variants")
+                .join(seed_dir)
+                .join("review")
+                .join(v.as_str().unwrap());
+            assert!(png.is_file(), "{} listed but missing", png.display());
+        }
     }
 }
 
