@@ -2,6 +2,8 @@
 //! solution, an empty one, solutions breaking each placement and run rule, budgets, hostile
 //! scripts, JSON solutions, determinism and batch scoring.
 
+#[path = "common/benchmark_folder.rs"]
+mod benchmark_folder;
 mod common;
 
 use std::path::{Path, PathBuf};
@@ -525,4 +527,41 @@ fn score_writes_each_seeds_scene_with_the_candidate_as_mjcf() {
         assert_eq!(xml, shipped, "seed {}", s.seed);
     }
     let _ = std::fs::remove_dir_all(&out_dir);
+}
+
+/// A solution with a joint and a motor is scored as gate 6 runs it: the motorized lift's own
+/// reference lifts the ball on every seed, and the same solution without its motor does not.
+#[test]
+fn a_motorized_solution_is_scored_with_its_joint_and_motor() {
+    let dir = temp_dir("score-lift");
+    let example = repo_root().join("actors/coder/examples/ball_motor_lift.rhai");
+    let bench = benchmark_folder::write(
+        &dir.join("lift"),
+        &example,
+        3,
+        benchforge::variant::ScaleRanges::default(),
+    );
+    let (code, score, stderr) = score_json(&bench, &example, &[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    for seed in seeds(&score) {
+        assert_eq!(seed["success"], true, "{seed:#}");
+    }
+    // The same solution with the motor lines removed: the platform never rises.
+    let source = std::fs::read_to_string(&example).unwrap();
+    let unpowered: String = source
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("slider."))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_ne!(
+        unpowered, source,
+        "the example's motor calls were not found"
+    );
+    let unpowered_path = dir.join("unpowered.rhai");
+    std::fs::write(&unpowered_path, unpowered).unwrap();
+    let (_, score, stderr) = score_json(&bench, &unpowered_path, &[]);
+    for seed in seeds(&score) {
+        assert_eq!(seed["success"], false, "{seed:#} {stderr}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
 }

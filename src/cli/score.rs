@@ -141,7 +141,7 @@ fn write_mjcf(bench: &Benchmark, solution: &Solution, dir: &std::path::Path) -> 
         let xml = to_mjcf_with_solution(
             &c.variant.scene,
             &c.variant.spawn,
-            &crate::scene::Solution::of_parts(c.parts.clone()),
+            &c.parts,
             &model,
             &options,
         )

@@ -3,7 +3,7 @@
 //!
 //! Per seed: build the variant exactly as recorded ([`Benchmark::build`] checks the scene
 //! hash), ask the solution for its parts, check where they spawn (build zone, forbid zones,
-//! overlaps), run gate 6's simulation with them ([`crate::gates::solvable::check_solvable`],
+//! overlaps), run gate 6's simulation with them ([`crate::gates::solvable::check_solvable_with_joints`],
 //! recording the payload every step), and turn the outcome into success, progress,
 //! violations, resources and a score with the [`ScoringTable`].
 //!
@@ -25,8 +25,10 @@ pub use table::{penalty, rules, ScoringTable, DEFAULT_TABLE_VERSION};
 
 use crate::gates::overlap::{body_aabb, fmt_m, overlaps, sticking_out};
 use crate::gates::physics::stability_findings;
-use crate::gates::solvable::check_solvable;
-use crate::physics::{build_world, BodyRole, SceneWorld, SimulationOutcome, PAYLOAD_LABEL};
+use crate::gates::solvable::check_solvable_with_joints;
+use crate::physics::{
+    build_world, build_world_with_joints, BodyRole, SceneWorld, SimulationOutcome, PAYLOAD_LABEL,
+};
 use crate::scene::{Aabb, Fixture, Scene, Vec3, RESERVED_LABELS};
 
 /// The `format` value of a score.
@@ -346,8 +348,8 @@ pub struct Candidate {
     pub variant: Variant,
     /// Its scene hash.
     pub scene_hash: String,
-    /// The solution's parts for it.
-    pub parts: Vec<Fixture>,
+    /// The solution for it: parts, and joints with their motors.
+    pub parts: crate::scene::Solution,
 }
 
 /// Why a candidate could not be put together.
@@ -426,12 +428,13 @@ fn score_parts(
     bench: &Benchmark,
     seed: &RecordedSeed,
     variant: &Variant,
-    parts: &[Fixture],
+    solution: &crate::scene::Solution,
     table: &ScoringTable,
 ) -> Result<SeedScore, String> {
     let scene = &variant.scene;
     let settings = &bench.physics;
-    let world = build_world(scene, &variant.spawn, parts)
+    let parts: &[Fixture] = solution;
+    let world = build_world_with_joints(scene, &variant.spawn, parts, &solution.joints)
         .map_err(|e| format!("the solution's parts cannot be built: {e}"))?;
     let mut violations =
         placement_violations(scene, &world, parts, settings.penetration_tolerance_m);
@@ -443,10 +446,11 @@ fn score_parts(
     out.error = None;
     if placed {
         // Gate 6's own run, with the payload recorded every step.
-        let check = check_solvable(
+        let check = check_solvable_with_joints(
             scene,
             &variant.spawn,
             parts,
+            &solution.joints,
             settings,
             Some(settings.timestep_s),
         );

@@ -68,9 +68,6 @@ pub enum PartsError {
     /// The JSON solution has nothing for this seed.
     #[error("the JSON solution has no parts for seed {0}; add \"{0}\" under \"seeds\" or give \"all_seeds\"")]
     NoPartsForSeed(u64),
-    /// The script's `solve` made joints, which scoring does not simulate yet.
-    #[error("solve made {0} joint(s); `score` judges parts only for now, so remove the joints (and motors) from the solution")]
-    JointsNotScored(usize),
 }
 
 impl PartsError {
@@ -185,8 +182,9 @@ impl Solution {
         Ok(Solution::Json(parsed))
     }
 
-    /// The solution's parts for one variant: a script's `solve` gets the number the variant
-    /// was built with (`build` got the same); JSON parts are listed by the variant's seed.
+    /// The solution for one variant, its parts and joints (with their motors): a script's
+    /// `solve` gets the number the variant was built with (`build` got the same); JSON parts
+    /// are listed by the variant's seed (JSON solutions have no joints).
     pub fn parts(
         &self,
         seed: u64,
@@ -194,20 +192,17 @@ impl Solution {
         scale: Vec3,
         scene: &Scene,
         spawn: &PayloadSpawn,
-    ) -> Result<Vec<Fixture>, PartsError> {
+    ) -> Result<crate::scene::Solution, PartsError> {
         match self {
             Solution::Script(script) => {
-                let solution = solve_with_view(script, built_with, scale, scene, spawn)?;
-                if !solution.joints.is_empty() {
-                    return Err(PartsError::JointsNotScored(solution.joints.len()));
-                }
-                Ok(solution.parts)
+                Ok(solve_with_view(script, built_with, scale, scene, spawn)?)
             }
             Solution::Json(json) => json
                 .seeds
                 .get(&seed.to_string())
                 .or(json.all_seeds.as_ref())
                 .cloned()
+                .map(crate::scene::Solution::of_parts)
                 .ok_or(PartsError::NoPartsForSeed(seed)),
         }
     }
