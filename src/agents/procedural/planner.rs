@@ -332,7 +332,7 @@ pub fn archetype_for(
             ElementKind::Spring => Some("a spring"),
             ElementKind::Catapult => Some("a catapult or flipper"),
             ElementKind::Hole => Some("a peg and a bored hole with clearance"),
-            ElementKind::Motor => Some("a motor"),
+            ElementKind::Motor => Some("a motor (no procedural archetype has one; scripts may use joint motors: the llm Coder can)"),
             ElementKind::BentCorridor => Some("a corridor with bends the payload follows"),
             _ => None,
         };
@@ -387,7 +387,7 @@ pub fn archetype_for(
     let d = &intent.displacement;
     if d.direction == Some(Direction::Up) || d.rise_m.is_some() {
         return Err(needs(
-            "a motor or lift: the payload must rise, and passive gravity only lowers it",
+            "a motor or lift: the payload must rise, and every procedural archetype is passive (scripts may use joint motors: the llm Coder can, see actors/coder/api.md)",
         ));
     }
     for (what, v, max) in [
