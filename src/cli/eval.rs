@@ -6,8 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 
-use super::run::{load_config, steps_for};
-use crate::config::Config;
+use super::run::{command_config, steps_for};
 use crate::logging::{self, LogFormat};
 
 /// Arguments of `benchforge eval`.
@@ -37,17 +36,7 @@ pub struct EvalArgs {
 /// Runs `benchforge eval`: exit 0 once every theme ran and the report is written, whatever
 /// the themes' outcomes (they are the measurement); exit 2 on unusable input.
 pub fn run(args: EvalArgs) -> anyhow::Result<u8> {
-    let mut config = match &args.config {
-        Some(path) => load_config(path)?,
-        None => Config::with_data_dir(PathBuf::from("benchforge-data")),
-    };
-    if let Some(seeds) = args.seeds {
-        config
-            .limits
-            .check_seeds("--seeds", u64::from(seeds))
-            .map_err(anyhow::Error::msg)?;
-        config.gates.seeds = seeds;
-    }
+    let mut config = command_config(args.config.as_deref(), args.seeds)?;
     let themes = crate::eval::load_themes(&args.themes, &config.limits)?;
     let (data_dir, temporary) = match &args.data {
         Some(dir) => (dir.clone(), false),

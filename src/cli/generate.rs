@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 
-use super::run::{heartbeat, load_config, steps_for};
-use crate::config::{Config, ThemeConfig};
+use super::run::{command_config, heartbeat, steps_for};
+use crate::config::ThemeConfig;
 use crate::daemon::{self, DaemonOptions, Mode};
 use crate::logging::{self, LogFormat};
 use crate::store::{now_unix_ms, Stage};
@@ -38,10 +38,7 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<u8> {
     if args.theme.trim().is_empty() {
         anyhow::bail!("the theme is empty: describe the benchmark in words, e.g. \"a ball must cross a gap between two decks\"");
     }
-    let mut config = match &args.config {
-        Some(path) => load_config(path)?,
-        None => Config::with_data_dir(PathBuf::from("benchforge-data")),
-    };
+    let mut config = command_config(args.config.as_deref(), args.seeds)?;
     if let Some(dir) = args.data_dir {
         config.data_dir = dir;
     }
@@ -49,13 +46,6 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<u8> {
         .limits
         .check_count("--count", u64::from(args.count))
         .map_err(anyhow::Error::msg)?;
-    if let Some(seeds) = args.seeds {
-        config
-            .limits
-            .check_seeds("--seeds", u64::from(seeds))
-            .map_err(anyhow::Error::msg)?;
-        config.gates.seeds = seeds;
-    }
     crate::limits::install(config.limits);
     logging::init(Some(&config.data_dir), args.log_format)?;
     let steps = steps_for(&config)?;

@@ -46,6 +46,24 @@ pub fn heartbeat() -> Duration {
     )
 }
 
+/// The settings a one-off command (`generate`, `eval`) runs with: `--config`'s file, else the
+/// built-in defaults over `./benchforge-data`, with `--seeds` (checked against the limits)
+/// in place of `gates.seeds`.
+pub fn command_config(config: Option<&Path>, seeds: Option<u32>) -> anyhow::Result<Config> {
+    let mut config = match config {
+        Some(path) => load_config(path)?,
+        None => Config::with_data_dir(std::path::PathBuf::from("benchforge-data")),
+    };
+    if let Some(seeds) = seeds {
+        config
+            .limits
+            .check_seeds("--seeds", u64::from(seeds))
+            .map_err(anyhow::Error::msg)?;
+        config.gates.seeds = seeds;
+    }
+    Ok(config)
+}
+
 /// Loads the config or says where it is wrong.
 pub fn load_config(path: &Path) -> anyhow::Result<Config> {
     Config::load(path).map_err(|e| anyhow::anyhow!("invalid config: {e}"))
