@@ -779,38 +779,29 @@ fn register_joints(engine: &mut Engine) {
     engine.register_fn("motor_constant", |j: &mut JointHandle| -> ApiResult<()> {
         j.shape("motor_constant", |m| m.profile = MotorProfile::Constant)
     });
-    engine.register_fn(
-        "motor_ramp",
-        |j: &mut JointHandle, duration: Dynamic| -> ApiResult<()> {
-            let duration_s = values::number(&duration, "motor_ramp duration_s")?;
-            j.shape("motor_ramp", |m| {
-                m.profile = MotorProfile::Ramp { duration_s }
-            })
-        },
-    );
-    engine.register_fn(
-        "motor_step",
-        |j: &mut JointHandle, at: Dynamic| -> ApiResult<()> {
-            let at_s = values::number(&at, "motor_step at_s")?;
-            j.shape("motor_step", |m| m.profile = MotorProfile::Step { at_s })
-        },
-    );
-    engine.register_fn(
-        "motor_sine",
-        |j: &mut JointHandle, period: Dynamic| -> ApiResult<()> {
-            let period_s = values::number(&period, "motor_sine period_s")?;
-            j.shape("motor_sine", |m| {
-                m.profile = MotorProfile::Sine { period_s }
-            })
-        },
-    );
-    engine.register_fn(
-        "motor_start",
-        |j: &mut JointHandle, start: Dynamic| -> ApiResult<()> {
-            let start_s = values::number(&start, "motor_start start_s")?;
-            j.shape("motor_start", |m| m.start_s = start_s)
-        },
-    );
+    // The calls that change a motor by one number: (call, what the number is, the change).
+    type ChangeMotor = fn(&mut Motor, f64);
+    let one_number: [(&str, &str, ChangeMotor); 4] = [
+        ("motor_ramp", "duration_s", |m, duration_s| {
+            m.profile = MotorProfile::Ramp { duration_s }
+        }),
+        ("motor_step", "at_s", |m, at_s| {
+            m.profile = MotorProfile::Step { at_s }
+        }),
+        ("motor_sine", "period_s", |m, period_s| {
+            m.profile = MotorProfile::Sine { period_s }
+        }),
+        ("motor_start", "start_s", |m, start_s| m.start_s = start_s),
+    ];
+    for (call, what, change) in one_number {
+        engine.register_fn(
+            call,
+            move |j: &mut JointHandle, value: Dynamic| -> ApiResult<()> {
+                let v = values::number(&value, &format!("{call} {what}"))?;
+                j.shape(call, |m| change(m, v))
+            },
+        );
+    }
 }
 
 fn register_shapes(engine: &mut Engine) {
