@@ -379,6 +379,28 @@ pub struct Fixture {
     pub parts: Vec<Part>,
 }
 
+impl Fixture {
+    /// A fixture of one unrotated box of full size `size_m` (metres) centred at `center_m`.
+    pub fn one_box(
+        label: &str,
+        body: BodyKind,
+        material: Material,
+        size_m: Vec3,
+        center_m: Vec3,
+    ) -> Self {
+        Self {
+            label: label.into(),
+            body,
+            material,
+            pose: Pose::at(center_m),
+            parts: vec![Part {
+                shape: Shape::Box { size_m },
+                local_pose: Pose::default(),
+            }],
+        }
+    }
+}
+
 /// The kind of a joint, with its limits.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]

@@ -201,15 +201,8 @@ fn a_degenerate_hull_is_a_clear_error() {
 pub(crate) fn motorized_lift(motor: crate::scene::Motor, travel_m: f64) -> Scene {
     use crate::scene::{Joint, JointKind};
     let mut scene = ball_on_floor();
-    let boxed = |label: &str, body, size_m: [f64; 3], at: [f64; 3]| Fixture {
-        label: label.into(),
-        body,
-        material: Material::Steel,
-        pose: Pose::at(at),
-        parts: vec![Part {
-            shape: Shape::Box { size_m },
-            local_pose: Pose::default(),
-        }],
+    let boxed = |label: &str, body, size_m: [f64; 3], at: [f64; 3]| {
+        Fixture::one_box(label, body, Material::Steel, size_m, at)
     };
     scene.fixtures.push(boxed(
         "post",
@@ -276,30 +269,20 @@ fn a_position_motor_raises_an_arm_and_its_work_is_the_energy_it_gave() {
     let mut scene = ball_on_floor();
     // A 0.4 m steel arm hinged at its left end on a fixed post, turned 60° up about -y
     // (which lifts +x) over a 1 s ramp.
-    scene.fixtures.push(Fixture {
-        label: "post".into(),
-        body: BodyKind::Fixed,
-        material: Material::Steel,
-        pose: Pose::at([-0.7, -0.6, 0.15]),
-        parts: vec![Part {
-            shape: Shape::Box {
-                size_m: [0.04, 0.04, 0.3],
-            },
-            local_pose: Pose::default(),
-        }],
-    });
-    scene.fixtures.push(Fixture {
-        label: "arm".into(),
-        body: BodyKind::Dynamic,
-        material: Material::Steel,
-        pose: Pose::at([-0.5, -0.6, 0.32]),
-        parts: vec![Part {
-            shape: Shape::Box {
-                size_m: [0.4, 0.03, 0.03],
-            },
-            local_pose: Pose::default(),
-        }],
-    });
+    scene.fixtures.push(Fixture::one_box(
+        "post",
+        BodyKind::Fixed,
+        Material::Steel,
+        [0.04, 0.04, 0.3],
+        [-0.7, -0.6, 0.15],
+    ));
+    scene.fixtures.push(Fixture::one_box(
+        "arm",
+        BodyKind::Dynamic,
+        Material::Steel,
+        [0.4, 0.03, 0.03],
+        [-0.5, -0.6, 0.32],
+    ));
     scene.joints.push(Joint {
         fixture_a: "post".into(),
         fixture_b: "arm".into(),

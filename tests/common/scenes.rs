@@ -13,19 +13,9 @@ pub fn boxed(
     center_m: [f64; 3],
     rotation_deg: [f64; 3],
 ) -> Fixture {
-    Fixture {
-        label: label.into(),
-        body,
-        material: Material::Wood,
-        pose: Pose {
-            position_m: center_m,
-            rotation_deg,
-        },
-        parts: vec![Part {
-            shape: Shape::Box { size_m },
-            local_pose: Pose::default(),
-        }],
-    }
+    let mut fixture = Fixture::one_box(label, body, Material::Wood, size_m, center_m);
+    fixture.pose.rotation_deg = rotation_deg;
+    fixture
 }
 
 /// A fixed one-box fixture, unrotated.
@@ -33,7 +23,7 @@ pub fn fixed_box(label: &str, size_m: [f64; 3], center_m: [f64; 3]) -> Fixture {
     boxed(label, BodyKind::Fixed, size_m, center_m, [0.0; 3])
 }
 
-/// A fixed one-box fixture, unrotated.
+/// A dynamic one-box fixture, unrotated.
 pub fn dynamic_box(label: &str, size_m: [f64; 3], center_m: [f64; 3]) -> Fixture {
     boxed(label, BodyKind::Dynamic, size_m, center_m, [0.0; 3])
 }
