@@ -111,7 +111,15 @@ pub struct RunRecord {
     pub attempts_to_first_pass: Option<u32>,
     /// True when the very first script passed the gates (this run's pass@1).
     pub first_attempt_passed: bool,
-    /// Scripts the Coder wrote in all.
+    /// What it cost (flattened into the record's JSON).
+    #[serde(flatten)]
+    pub effort: Effort,
+}
+
+/// What one run, or all of them together, cost: rounds, model traffic, time and failures.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Effort {
+    /// Scripts the Coder wrote.
     pub coder_attempts: u32,
     /// Planner rounds (plans written or refused).
     pub planner_rounds: u32,
@@ -123,12 +131,33 @@ pub struct RunRecord {
     pub input_tokens: u64,
     /// Completion tokens received.
     pub output_tokens: u64,
-    /// Wall time of the session, in seconds.
+    /// Wall time, in seconds (of every session together, in a total).
     pub wall_time_s: f64,
     /// How often each gate failed a script (gate name → failures).
     pub failed_gates: BTreeMap<String, u32>,
     /// The gate that failed most (ties: the first by name); `None` when none failed.
     pub most_failed_gate: Option<String>,
+}
+
+impl Effort {
+    /// The sum of `efforts`, its most failed gate taken over the summed failures.
+    fn sum<'a>(efforts: impl Iterator<Item = &'a Effort>) -> Effort {
+        let mut total = Effort::default();
+        for e in efforts {
+            total.coder_attempts += e.coder_attempts;
+            total.planner_rounds += e.planner_rounds;
+            total.review_rounds += e.review_rounds;
+            total.calls += e.calls;
+            total.input_tokens += e.input_tokens;
+            total.output_tokens += e.output_tokens;
+            total.wall_time_s += e.wall_time_s;
+            for (gate, n) in &e.failed_gates {
+                *total.failed_gates.entry(gate.clone()).or_default() += n;
+            }
+        }
+        total.most_failed_gate = most_failed(&total.failed_gates);
+        total
+    }
 }
 
 /// The whole evaluation.
@@ -153,24 +182,9 @@ pub struct Totals {
     pub pass_at_1: f64,
     /// Mean Coder attempts to the first pass over the runs where a script passed.
     pub mean_attempts_to_first_pass: Option<f64>,
-    /// Scripts written in all.
-    pub coder_attempts: u32,
-    /// Planner rounds in all.
-    pub planner_rounds: u32,
-    /// Review rounds in all.
-    pub review_rounds: u32,
-    /// Model calls in all.
-    pub calls: u32,
-    /// Prompt tokens in all.
-    pub input_tokens: u64,
-    /// Completion tokens in all.
-    pub output_tokens: u64,
-    /// Wall time of every session together, in seconds.
-    pub wall_time_s: f64,
-    /// How often each gate failed a script over every run.
-    pub failed_gates: BTreeMap<String, u32>,
-    /// The gate that failed most over every run.
-    pub most_failed_gate: Option<String>,
+    /// What every run cost together (flattened into the JSON).
+    #[serde(flatten)]
+    pub effort: Effort,
 }
 
 /// What the observer counts while a session runs.
@@ -300,25 +314,21 @@ fn record(theme: &str, index: u32, session: &Session, t: Tally, wall_time_s: f64
         accepted: outcome == "accepted",
         attempts_to_first_pass: t.attempts_to_first_pass,
         first_attempt_passed: t.first_simulation == Some(true),
-        coder_attempts: t.coder_attempts,
-        planner_rounds: t.planner_rounds,
-        review_rounds: t.review_rounds,
-        calls: session.usage.calls,
-        input_tokens: session.usage.input_tokens,
-        output_tokens: session.usage.output_tokens,
-        wall_time_s,
-        most_failed_gate: most_failed(&t.failed_gates),
-        failed_gates: t.failed_gates,
+        effort: Effort {
+            coder_attempts: t.coder_attempts,
+            planner_rounds: t.planner_rounds,
+            review_rounds: t.review_rounds,
+            calls: session.usage.calls,
+            input_tokens: session.usage.input_tokens,
+            output_tokens: session.usage.output_tokens,
+            wall_time_s,
+            most_failed_gate: most_failed(&t.failed_gates),
+            failed_gates: t.failed_gates,
+        },
     }
 }
 
 fn totals(runs: &[RunRecord]) -> Totals {
-    let mut failed_gates = BTreeMap::new();
-    for r in runs {
-        for (gate, n) in &r.failed_gates {
-            *failed_gates.entry(gate.clone()).or_default() += n;
-        }
-    }
     let passed: Vec<u32> = runs
         .iter()
         .filter_map(|r| r.attempts_to_first_pass)
@@ -334,15 +344,7 @@ fn totals(runs: &[RunRecord]) -> Totals {
         },
         mean_attempts_to_first_pass: (!passed.is_empty())
             .then(|| passed.iter().map(|&a| f64::from(a)).sum::<f64>() / passed.len() as f64),
-        coder_attempts: runs.iter().map(|r| r.coder_attempts).sum(),
-        planner_rounds: runs.iter().map(|r| r.planner_rounds).sum(),
-        review_rounds: runs.iter().map(|r| r.review_rounds).sum(),
-        calls: runs.iter().map(|r| r.calls).sum(),
-        input_tokens: runs.iter().map(|r| r.input_tokens).sum(),
-        output_tokens: runs.iter().map(|r| r.output_tokens).sum(),
-        wall_time_s: runs.iter().map(|r| r.wall_time_s).sum(),
-        most_failed_gate: most_failed(&failed_gates),
-        failed_gates,
+        effort: Effort::sum(runs.iter().map(|r| &r.effort)),
     }
 }
 
@@ -391,12 +393,12 @@ pub fn table(report: &EvalReport) -> String {
             r.attempts_to_first_pass
                 .map_or_else(|| "-".to_string(), |a| a.to_string()),
             if r.first_attempt_passed { "yes" } else { "no" },
-            r.planner_rounds,
-            r.review_rounds,
-            r.input_tokens,
-            r.output_tokens,
-            r.wall_time_s,
-            r.most_failed_gate.as_deref().unwrap_or("-"),
+            r.effort.planner_rounds,
+            r.effort.review_rounds,
+            r.effort.input_tokens,
+            r.effort.output_tokens,
+            r.effort.wall_time_s,
+            r.effort.most_failed_gate.as_deref().unwrap_or("-"),
         );
     }
     let t = &report.total;
@@ -408,12 +410,12 @@ pub fn table(report: &EvalReport) -> String {
         t.mean_attempts_to_first_pass
             .map_or_else(|| "-".to_string(), |m| format!("{m:.2}")),
         t.pass_at_1,
-        t.planner_rounds,
-        t.review_rounds,
-        t.input_tokens,
-        t.output_tokens,
-        t.wall_time_s,
-        t.most_failed_gate.as_deref().unwrap_or("-"),
+        t.effort.planner_rounds,
+        t.effort.review_rounds,
+        t.effort.input_tokens,
+        t.effort.output_tokens,
+        t.effort.wall_time_s,
+        t.effort.most_failed_gate.as_deref().unwrap_or("-"),
     );
     out
 }
