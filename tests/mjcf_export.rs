@@ -397,20 +397,7 @@ fn mujoco_agrees_with_rapier_on_hinges_sliders_and_a_part_with_two_joints() {
             start[2] - end[2] > 0.05,
             "{name}: {moving} did not fall: {end:?}"
         );
-        let (label, d) = run.worst();
-        eprintln!("{name}: worst body distance {d:.4} m ({label})");
-        assert!(
-            d <= FEATURE_TOLERANCE_M,
-            "{name}: {label} ends {d:.3} m apart: rapier {:?}, MuJoCo {:?}\n{}",
-            run.rapier[&label],
-            run.mujoco.bodies_final_m[&label],
-            run.xml
-        );
-        assert!(
-            run.mujoco.warnings.is_empty(),
-            "{name}: {:?}",
-            run.mujoco.warnings
-        );
+        run.assert_agree(name, FEATURE_TOLERANCE_M);
     }
 }
 
@@ -513,20 +500,7 @@ fn motors_export_as_actuators_and_mujoco_drives_them_as_rapier_does() {
             "{name}: {moving} at z = {rapier_z} m, expected {expected_z} m"
         );
         // ...and MuJoCo, driven by the exported profile, agrees.
-        let (label, d) = run.worst();
-        eprintln!("{name}: worst body distance {d:.4} m ({label})");
-        assert!(
-            d <= FEATURE_TOLERANCE_M,
-            "{name}: {label} ends {d:.3} m apart: rapier {:?}, MuJoCo {:?}\n{}",
-            run.rapier[&label],
-            run.mujoco.bodies_final_m[&label],
-            run.xml
-        );
-        assert!(
-            run.mujoco.warnings.is_empty(),
-            "{name}: {:?}",
-            run.mujoco.warnings
-        );
+        run.assert_agree(name, FEATURE_TOLERANCE_M);
     }
 }
 

@@ -228,6 +228,25 @@ impl BothEngines {
             .max_by(|a, b| a.1.total_cmp(&b.1))
             .unwrap()
     }
+
+    /// Asserts that every body ends within `tolerance_m` of rapier's in MuJoCo and that
+    /// MuJoCo warned of nothing; prints the worst distance.
+    pub fn assert_agree(&self, name: &str, tolerance_m: f64) {
+        let (label, d) = self.worst();
+        eprintln!("{name}: worst body distance {d:.4} m ({label})");
+        assert!(
+            d <= tolerance_m,
+            "{name}: {label} ends {d:.3} m apart: rapier {:?}, MuJoCo {:?}\n{}",
+            self.rapier[&label],
+            self.mujoco.bodies_final_m[&label],
+            self.xml
+        );
+        assert!(
+            self.mujoco.warnings.is_empty(),
+            "{name}: {:?}",
+            self.mujoco.warnings
+        );
+    }
 }
 
 /// Simulates `scene` (with `solution` parts) in rapier and in MuJoCo for the same time,
