@@ -37,6 +37,16 @@ fn number_after(text: &str, prefix: &str) -> f64 {
         .unwrap_or_else(|_| panic!("no number after {prefix:?} in {text}"))
 }
 
+/// Gate 6 on `scene` with no solution parts and the default physics: the check, and the
+/// message of its `solution_misses_goal` finding.
+fn missed_without_parts(
+    scene: &benchforge::scene::Scene,
+) -> (benchforge::gates::solvable::SolutionCheck, String) {
+    let check = check_solvable(scene, &spawn(scene), &[], &PhysicsSettings::default(), None);
+    let message = finding(&check.gate, "solution_misses_goal");
+    (check, message)
+}
+
 #[test]
 fn a_payload_resting_on_the_solution_never_moved() {
     let scene = pit();
@@ -129,14 +139,7 @@ fn roll_back_scene() -> Scene {
 #[test]
 fn a_payload_that_rolls_back_out_of_the_bounds_is_told_so_not_to_add_a_rim() {
     let scene = roll_back_scene();
-    let check = check_solvable(
-        &scene,
-        &spawn(&scene),
-        &[],
-        &PhysicsSettings::default(),
-        None,
-    );
-    let message = finding(&check.gate, "solution_misses_goal");
+    let (check, message) = missed_without_parts(&scene);
     assert!(
         message.contains("then rolled back and left the bounds through"),
         "{message}"
@@ -258,14 +261,7 @@ fn tipping_scene() -> Scene {
 #[test]
 fn a_tall_box_that_falls_over_is_told_it_tipped_over_with_the_angle_and_the_other_parts_motion() {
     let scene = tipping_scene();
-    let check = check_solvable(
-        &scene,
-        &spawn(&scene),
-        &[],
-        &PhysicsSettings::default(),
-        None,
-    );
-    let message = finding(&check.gate, "solution_misses_goal");
+    let (check, message) = missed_without_parts(&scene);
     assert!(message.contains("the payload tipped over"), "{message}");
     let tilt = number_after(&message, "z axis tilted ");
     assert!(tilt > 45.0, "{message}");
