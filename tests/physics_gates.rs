@@ -150,25 +150,7 @@ fn a_joint_snapping_to_its_limits_explodes_and_the_energy_detector_says_so() {
     // A steel sled on a slider whose limits (0.3..0.5 m) exclude its start: the joint yanks
     // it 0.3 m sideways. Nothing falls, so every joule of that motion comes from nowhere —
     // caught by the energy balance while the speed stays far below 100 m/s. Gate 3 passes.
-    let mut scene = pit();
-    scene.fixtures.push(fixed_box(
-        "rail_end",
-        [0.05, 0.05, 0.05],
-        [-0.9, 0.4, 0.025],
-    ));
-    let mut sled = dynamic_box("sled", [0.2, 0.2, 0.1], [-0.6, 0.35, 0.05]);
-    sled.material = Material::Steel;
-    scene.fixtures.push(sled);
-    scene.joints.push(benchforge::scene::Joint {
-        fixture_a: "rail_end".into(),
-        fixture_b: "sled".into(),
-        anchor_m: [-0.6, 0.35, 0.05],
-        axis: [1.0, 0.0, 0.0],
-        kind: benchforge::scene::JointKind::Prismatic {
-            limits_m: Some([0.3, 0.5]),
-        },
-        motor: None,
-    });
+    let scene = sled_on_rail([0.3, 0.5], None);
     let settings = PhysicsSettings::default();
     assert!(check_geometry(&scene, &spawn(&scene), &settings).passed);
     let check = check_physics(&scene, &spawn(&scene), &settings, None);
@@ -192,6 +174,23 @@ fn a_joint_snapping_to_its_limits_explodes_and_the_energy_detector_says_so() {
 /// joule of its motion is motor work; gravity releases none.
 fn motorized_sled() -> benchforge::scene::Scene {
     use benchforge::scene::{Motor, MotorProfile, MotorTarget};
+    sled_on_rail(
+        [0.0, 0.5],
+        Some(Motor {
+            target: MotorTarget::Velocity { value: 1.0 },
+            profile: MotorProfile::Constant,
+            max_effort: 400.0,
+            start_s: 0.2,
+        }),
+    )
+}
+
+/// The pit scene plus a steel sled (0.2 × 0.2 × 0.1 m) on a horizontal slider along +x from
+/// a fixed rail end, limited to `limits_m` (metres from its start), with `motor` on the joint.
+fn sled_on_rail(
+    limits_m: [f64; 2],
+    motor: Option<benchforge::scene::Motor>,
+) -> benchforge::scene::Scene {
     let mut scene = pit();
     scene.fixtures.push(fixed_box(
         "rail_end",
@@ -207,14 +206,9 @@ fn motorized_sled() -> benchforge::scene::Scene {
         anchor_m: [-0.6, 0.35, 0.05],
         axis: [1.0, 0.0, 0.0],
         kind: benchforge::scene::JointKind::Prismatic {
-            limits_m: Some([0.0, 0.5]),
+            limits_m: Some(limits_m),
         },
-        motor: Some(Motor {
-            target: MotorTarget::Velocity { value: 1.0 },
-            profile: MotorProfile::Constant,
-            max_effort: 400.0,
-            start_s: 0.2,
-        }),
+        motor,
     });
     scene
 }
