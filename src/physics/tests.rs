@@ -229,16 +229,20 @@ pub(crate) fn motorized_lift(motor: crate::scene::Motor, travel_m: f64) -> Scene
     scene
 }
 
-#[test]
-fn a_velocity_motor_lifts_its_platform_and_its_work_is_the_energy_it_gave() {
+/// A velocity motor driving at 0.2 m/s with at most 200 N, from `start_s` on.
+fn lift_at_0_2_mps(start_s: f64) -> crate::scene::Motor {
     use crate::scene::{Motor, MotorProfile, MotorTarget};
-    let motor = Motor {
+    Motor {
         target: MotorTarget::Velocity { value: 0.2 },
         profile: MotorProfile::Constant,
         max_effort: 200.0,
-        start_s: 0.5,
-    };
-    let scene = motorized_lift(motor, 0.3);
+        start_s,
+    }
+}
+
+#[test]
+fn a_velocity_motor_lifts_its_platform_and_its_work_is_the_energy_it_gave() {
+    let scene = motorized_lift(lift_at_0_2_mps(0.5), 0.3);
     let mut world = build_world(&scene, &spawn(&scene), &[]).unwrap();
     let platform = world.body_index("platform").unwrap();
     let handle = world.bodies[platform].handle;
@@ -323,15 +327,8 @@ fn a_position_motor_raises_an_arm_and_its_work_is_the_energy_it_gave() {
 
 #[test]
 fn a_scene_at_rest_waits_for_a_motor_that_starts_later_before_it_counts_as_settled() {
-    use crate::scene::{Motor, MotorProfile, MotorTarget};
     // Everything is at rest from the start; the motor only starts at 2 s.
-    let motor = Motor {
-        target: MotorTarget::Velocity { value: 0.2 },
-        profile: MotorProfile::Constant,
-        max_effort: 200.0,
-        start_s: 2.0,
-    };
-    let scene = motorized_lift(motor, 0.3);
+    let scene = motorized_lift(lift_at_0_2_mps(2.0), 0.3);
     let mut world = build_world(&scene, &spawn(&scene), &[]).unwrap();
     let platform = world.bodies[world.body_index("platform").unwrap()].handle;
     let out = simulate(&mut world, &scene, &PhysicsSettings::default(), None);
