@@ -230,7 +230,10 @@ fn dump_renders_of_every_archetype() {
 #[ignore]
 fn survey_cubes_and_cylinders_on_every_archetype() {
     let data = common::temp_dir("archetype-survey");
-    for payload in ["50 mm HDPE cube", "wooden cylinder of radius 25 mm and length 50 mm"] {
+    for payload in [
+        "50 mm HDPE cube",
+        "wooden cylinder of radius 25 mm and length 50 mm",
+    ] {
         for (theme, id) in THEMES {
             let theme = with_payload(theme, payload);
             let out = run_session(procedural_steps(&data), &data, &theme);
@@ -347,13 +350,19 @@ fn every_archetype_is_worth_solving_on_8_seeds() {
             // Its every layout is one straight chute: refused as trivial, on every seed.
             assert_eq!(naive, seeds, "{id}");
             assert!(
-                report.findings.iter().any(|f| f.rule == "trivial_naive_solves"),
+                report
+                    .findings
+                    .iter()
+                    .any(|f| f.rule == "trivial_naive_solves"),
                 "{id}: {:?}",
                 report.findings
             );
             continue;
         }
-        assert!(naive.is_empty(), "{id}: the naive chute solves seeds {naive:?}");
+        assert!(
+            naive.is_empty(),
+            "{id}: the naive chute solves seeds {naive:?}"
+        );
         for v in &report.obstacles {
             assert!(v.blocks(), "{id}: {v:?}");
         }
@@ -384,11 +393,19 @@ fn print_reference_path() {
     let v = build_variant(&script, seed, 0, &draft.scale_ranges).unwrap();
     let sol = v.solution.unwrap();
     let mut world = build_world_with_joints(&v.scene, &v.spawn, &sol.parts, &sol.joints).unwrap();
-    let out = simulate(&mut world, &v.scene, &PhysicsSettings::default(), Some(0.02));
+    let out = simulate(
+        &mut world,
+        &v.scene,
+        &PhysicsSettings::default(),
+        Some(0.02),
+    );
     if let Some(t) = &out.trajectory {
         for f in &t.frames {
             if let Some((_, p)) = f.poses.iter().find(|(l, _)| l == "payload") {
-                eprintln!("f t={:.2} {:.3} {:.3} {:.3}", f.time_s, p.position_m[0], p.position_m[1], p.position_m[2]);
+                eprintln!(
+                    "f t={:.2} {:.3} {:.3} {:.3}",
+                    f.time_s, p.position_m[0], p.position_m[1], p.position_m[2]
+                );
             }
         }
     }
@@ -397,12 +414,19 @@ fn print_reference_path() {
         for p in &f.parts {
             eprintln!(
                 "{} {:?} at {:?} {:?} in {:?}",
-                f.label, p.shape, p.local_pose.position_m, p.local_pose.rotation_deg, f.pose.position_m
+                f.label,
+                p.shape,
+                p.local_pose.position_m,
+                p.local_pose.rotation_deg,
+                f.pose.position_m
             );
         }
     }
     for (t, p) in &out.payload_path_m {
         eprintln!("t={t:.1} x={:.3} y={:.3} z={:.3}", p[0], p[1], p[2]);
     }
-    eprintln!("in goal {} forbid {:?}", out.payload_in_goal, out.payload_forbid_entries);
+    eprintln!(
+        "in goal {} forbid {:?}",
+        out.payload_in_goal, out.payload_forbid_entries
+    );
 }

@@ -456,7 +456,8 @@ fn a_requested_tier_refuses_a_benchmark_of_another_tier() {
     assert!(free.passed, "{}", free.summary);
     let mut passing = Vec::new();
     for tier in 1..=3 {
-        let report = simulate_with_sections(worth, &format!("seeds = [0, 1]\ntier = {tier}"), &script);
+        let report =
+            simulate_with_sections(worth, &format!("seeds = [0, 1]\ntier = {tier}"), &script);
         if report.passed {
             passing.push(tier);
         } else {
@@ -470,7 +471,11 @@ fn a_requested_tier_refuses_a_benchmark_of_another_tier() {
             );
         }
     }
-    assert_eq!(passing.len(), 1, "exactly the measured tier passes: {passing:?}");
+    assert_eq!(
+        passing.len(),
+        1,
+        "exactly the measured tier passes: {passing:?}"
+    );
     let dir = temp_dir("truth-tier");
     let path = dir.join("benchforge.toml");
     std::fs::write(

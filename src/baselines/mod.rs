@@ -612,19 +612,21 @@ pub fn assess(
     }
 }
 
-/// The labels a plan calls obstacles: for a plan of a known archetype whose fixtures hold
-/// the archetype's layout, the fixtures the archetype declares as standing across the direct
-/// path (supports, the start pad, the goal bin and features the path merely passes are not
-/// obstacles). For any other plan, every planned fixture whose label or purpose says
-/// obstacle, wall, barrier, block or gate.
+/// The labels a plan calls obstacles: for a plan of a known archetype, the planned fixtures
+/// the archetype declares as standing across the direct path (supports, the start pad, the
+/// goal bin and features the path merely passes are not obstacles). For a plan of no known
+/// archetype, every planned fixture whose label or purpose says obstacle, wall, barrier,
+/// block or gate.
 pub fn plan_obstacles(plan: &crate::plan::Plan) -> Vec<String> {
     if let Some(arch) = crate::agents::procedural::archetypes::by_id(&plan.archetype) {
-        // The archetype's layout, when the plan has it (a model may name an archetype and
-        // plan other fixtures).
-        let planned = |l: &&str| plan.fixtures.iter().any(|f| f.label == *l);
-        if arch.obstacles.iter().all(planned) {
-            return arch.obstacles.iter().map(|l| l.to_string()).collect();
-        }
+        // Those of its obstacles the plan has (a stated drop leaves `sideways_move` without
+        // its portal; a model may name an archetype and plan other fixtures).
+        return arch
+            .obstacles
+            .iter()
+            .filter(|l| plan.fixtures.iter().any(|f| f.label == **l))
+            .map(|l| l.to_string())
+            .collect();
     }
     const WORDS: [&str; 5] = ["obstacle", "wall", "barrier", "block", "gate"];
     plan.fixtures
