@@ -67,7 +67,7 @@ fn a_payload_resting_on_the_solution_never_moved() {
         "{message}"
     );
     assert!(
-        message.contains("gravity and joint motors are the only energy sources"),
+        message.contains("gravity, joint motors and springs are the only energy sources"),
         "{message}"
     );
     let outcome = check.outcome.unwrap();
