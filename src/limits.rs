@@ -149,7 +149,7 @@ limit_table! {
     motor_time_s: 60.0, 3_600.0, "seconds of a motor's activation time, ramp, step time or sine period";
     spring_stiffness_n_per_m: 100_000.0, 10_000_000.0, "N/m of stiffness of one spring";
     spring_damping_ns_per_m: 10_000.0, 1_000_000.0, "N·s/m of damping of one spring";
-    spring_length_m: 10.0, 1_000.0, "metres of a spring's rest length and of its anchors' distance at the start";
+    spring_length_m: 10.0, 1_000.0, "metres of a spring's rest length and of its anchors' distance at the start (both end to end)";
 }
 
 impl Limits {

@@ -393,3 +393,20 @@ fn mujoco_agrees_with_rapier_on_a_preloaded_spring() {
         );
     }
 }
+
+#[test]
+fn the_api_reference_spring_example_passes_validate() {
+    let api = include_str!("../actors/coder/api.md");
+    let section = &api[api
+        .find("## Springs")
+        .expect("api.md has a Springs section")..];
+    let start = section
+        .find("```rhai\n")
+        .expect("the Springs section has an example")
+        + 8;
+    let end = start + section[start..].find("```").unwrap();
+    let example = &section[start..end];
+    assert!(example.contains("solution.spring("), "{example}");
+    let report = validate_script(example, &ValidateOptions::default()).unwrap();
+    assert!(report.passed(), "{:?}", report.seeds);
+}

@@ -725,7 +725,7 @@ mod limit_tests {
         let found = rules(&scene);
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(
-            found[0].starts_with("scene_too_large: the scene: joints has 200000"),
+            found[0].starts_with("scene_too_large: the scene: joints and springs has 200000"),
             "{}",
             found[0]
         );
