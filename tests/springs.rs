@@ -410,3 +410,17 @@ fn the_api_reference_spring_example_passes_validate() {
     let report = validate_script(example, &ValidateOptions::default()).unwrap();
     assert!(report.passed(), "{:?}", report.seeds);
 }
+
+#[test]
+fn locking_a_mechanism_for_gate_8_removes_the_springs_that_hold_it() {
+    let scene = sprung_sled(200.0);
+    let locked = benchforge::gates::fidelity::locked(&scene, &["sled"]);
+    assert!(locked.springs.is_empty() && locked.joints.is_empty());
+    assert_eq!(
+        locked.fixture("sled").unwrap().body,
+        benchforge::scene::BodyKind::Fixed
+    );
+    // Locking a part the spring does not hold keeps it.
+    let other = benchforge::gates::fidelity::locked(&scene, &["pit_wall"]);
+    assert_eq!(other.springs, scene.springs);
+}
