@@ -417,7 +417,7 @@ fn classify_miss(
     if highest_z_m < goal_min_z_m {
         let message = format!(
             "with the reference solution the payload stopped {short_m:.3} m short of the goal zone: its centre rose at most to z = {highest_z_m:.3} m (t={highest_t:.2} s, start z = {:.3} m) but the goal zone starts at z = {goal_min_z_m:.3} m; \
-             not enough energy: gravity is the only source, so the payload cannot end above its start unless a body falling further lifts it; ended at {} after {:.1} s",
+             not enough energy: gravity, motors and preloaded springs are the only sources, so without a motor or a spring the payload cannot end above its start unless a body falling further lifts it; ended at {} after {:.1} s",
             start[2],
             fmt_m(final_m),
             outcome.simulated_s
