@@ -424,3 +424,38 @@ fn locking_a_mechanism_for_gate_8_removes_the_springs_that_hold_it() {
     let other = benchforge::gates::fidelity::locked(&scene, &["pit_wall"]);
     assert_eq!(other.springs, scene.springs);
 }
+
+#[test]
+fn mujoco_pushes_the_plunger_examples_cube_into_the_bay_as_rapier_does() {
+    use benchforge::export::crosscheck::{crosscheck, CrosscheckOptions, Variant};
+    use benchforge::variant::{PayloadSpawn, ScaleRanges};
+    if !mujoco_available() {
+        eprintln!("skipped: python3 cannot import mujoco (.ci/run installs it in .venv-ci)");
+        return;
+    }
+    let script = SceneScript::compile(PLUNGER_EXAMPLE).unwrap();
+    let variants: Vec<Variant> = (0..4)
+        .map(|seed| {
+            let scale = ScaleRanges::default().sample(seed);
+            let scene = script.build(seed, scale).unwrap();
+            Variant {
+                name: format!("cube_spring_plunger seed {seed}"),
+                spawn: PayloadSpawn::sample(&scene.payload, seed),
+                solution: script.solve(seed, scale).unwrap(),
+                scene,
+            }
+        })
+        .collect();
+    let report = crosscheck(&variants, &CrosscheckOptions::default()).unwrap();
+    let (name, worst_m) = report.worst_solution().unwrap();
+    eprintln!("cube_spring_plunger: worst with-solution distance {worst_m:.4} m ({name})");
+    for v in &report.variants {
+        let solved = v.solution.as_ref().unwrap();
+        assert!(solved.rapier.in_goal && solved.mujoco.in_goal, "{}", v.name);
+        assert!(!v.passive.mujoco.in_goal, "{}", v.name);
+    }
+    assert!(
+        worst_m <= benchforge::export::crosscheck::SOLUTION_TOLERANCE_M,
+        "{name}: {worst_m} m"
+    );
+}
