@@ -382,7 +382,7 @@ const TRIVIAL: &[&str] = &["deflector_side_bin"];
 #[ignore]
 fn print_reference_path() {
     use benchforge::baselines::build_variant;
-    use benchforge::physics::{build_world_with_joints, simulate, PhysicsSettings};
+    use benchforge::physics::{build_world_with_solution, simulate, PhysicsSettings};
     use benchforge::script::SceneScript;
     let id = std::env::var("BF_ARCHETYPE").unwrap();
     let seed: u64 = std::env::var("BF_SEED").unwrap().parse().unwrap();
@@ -392,7 +392,7 @@ fn print_reference_path() {
     let script = SceneScript::compile(&draft.source).unwrap();
     let v = build_variant(&script, seed, 0, &draft.scale_ranges).unwrap();
     let sol = v.solution.unwrap();
-    let mut world = build_world_with_joints(&v.scene, &v.spawn, &sol.parts, &sol.joints).unwrap();
+    let mut world = build_world_with_solution(&v.scene, &v.spawn, &sol).unwrap();
     let out = simulate(
         &mut world,
         &v.scene,

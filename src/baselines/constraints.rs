@@ -74,12 +74,15 @@ impl ObstacleVerdict {
     }
 }
 
-/// The scene without the fixtures in `remove` (and without joints that use them).
+/// The scene without the fixtures in `remove` (and without joints and springs that use them).
 pub fn without_fixtures(scene: &Scene, remove: &[&str]) -> Scene {
     let mut out = scene.clone();
     out.fixtures.retain(|f| !remove.contains(&f.label.as_str()));
     out.joints.retain(|j| {
         !remove.contains(&j.fixture_a.as_str()) && !remove.contains(&j.fixture_b.as_str())
+    });
+    out.springs.retain(|s| {
+        !remove.contains(&s.fixture_a.as_str()) && !remove.contains(&s.fixture_b.as_str())
     });
     out
 }
