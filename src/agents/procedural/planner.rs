@@ -929,6 +929,7 @@ pub fn build_plan_for(
         reading: read.reading.clone(),
         payload,
         fixtures,
+        joints: Vec::new(),
         zones: ZonesPlan {
             bounds: zero,
             goal: zero,
