@@ -257,6 +257,27 @@ impl Steps for AgentSteps {
         };
         let (mut failing_gate, mut summary) = summarize(&report);
         let mut passed = report.passed();
+        // The scene compared with the plan: each difference is a failed check the Coder gets
+        // back; after a failed gate they are added to its findings.
+        let differences = session
+            .plan
+            .as_ref()
+            .map(|plan| plan_differences(plan, &script.source, &report, options.seed_stream))
+            .unwrap_or_default();
+        if !differences.is_empty() {
+            let lines: Vec<String> = differences
+                .iter()
+                .map(|d| format!("{PLAN_GATE}: {d}"))
+                .collect();
+            if passed {
+                passed = false;
+                failing_gate = Some(PLAN_GATE.to_string());
+                summary = lines.join("\n");
+            } else {
+                summary.push('\n');
+                summary.push_str(&lines.join("\n"));
+            }
+        }
         // The baseline battery, on a candidate that passed every gate: recorded always,
         // refusing only when `[worth] enforce` says so.
         let worth = if passed {
@@ -334,6 +355,12 @@ impl Steps for AgentSteps {
             _ => 1,
         };
         let parts = built_parts(&script.source, &report, &session.id);
+        let plan_differences = plan_differences(
+            &plan,
+            &script.source,
+            &report,
+            crate::variant::seed_stream(&session.id),
+        );
         let request = ReviewRequest {
             plan,
             script,
@@ -341,6 +368,7 @@ impl Steps for AgentSteps {
             renders,
             round,
             parts,
+            plan_differences,
         };
         Box::pin(async move {
             match reviewer.review(request).await {
@@ -352,6 +380,35 @@ impl Steps for AgentSteps {
                 Err(e) => agent_failed(Role::Reviewer, e),
             }
         })
+    }
+}
+
+/// The failing-gate name of a candidate whose scene differs from its plan
+/// (`plan_match::differences`).
+pub const PLAN_GATE: &str = "plan";
+
+/// The differences between `plan` and the scene the report's first seed builds at scale 1,
+/// the plan's scale (see [`crate::plan_match`]), one line each; empty when they agree or when
+/// there is no seed or the script does not compile (the gates report that).
+pub fn plan_differences(
+    plan: &crate::plan::Plan,
+    source: &str,
+    report: &ValidationReport,
+    seed_stream: u64,
+) -> Vec<String> {
+    let Some(first) = report.seeds.first() else {
+        return Vec::new();
+    };
+    let Ok(script) = SceneScript::compile(source) else {
+        return Vec::new();
+    };
+    let built_with = crate::variant::variant_seed(seed_stream, first.seed);
+    match script.build(built_with, [1.0; 3]) {
+        Ok(scene) => crate::plan_match::differences(plan, &scene),
+        Err(e) => vec![format!(
+            "seed {} does not build at scale 1 (the plan's scale), so the scene cannot be compared with the plan: {e}",
+            first.seed
+        )],
     }
 }
 
