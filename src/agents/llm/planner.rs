@@ -218,8 +218,9 @@ pub fn validate_plan(plan: &Plan) -> Result<(), String> {
     }
     let limits = crate::limits::current();
     limits.check_plan_fixtures(plan.fixtures.len())?;
-    check_overlaps(plan, &envelope)?;
+    // Joints first: a valid joint is what lets two fixtures share volume.
     check_joints(plan, &limits)?;
+    check_overlaps(plan, &envelope)?;
     for q in &plan.parameters {
         if !(q.min.is_finite() && q.max.is_finite() && q.min <= q.max) {
             return Err(format!("parameter {:?}: min must be ≤ max", q.name));
