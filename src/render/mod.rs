@@ -37,6 +37,7 @@ use crate::scene::{Pose, Scene, Vec3};
 use crate::variant::PayloadSpawn;
 use draw::{Overlay, SceneGeometry};
 use math::{Rigid, V3};
+pub use raster::CaptionBox;
 use raster::{Canvas, BACKGROUND_ID};
 
 /// The key under which the payload's pose goes in a pose map.
@@ -246,6 +247,8 @@ pub struct RenderedView {
     pub depth: Option<DepthImage>,
     /// Pixel counts per role (always measured).
     pub pixels: RolePixels,
+    /// Where the zone captions were written (disjoint rectangles).
+    pub captions: Vec<CaptionBox>,
 }
 
 /// How visible each role is across a set of views.
@@ -426,6 +429,7 @@ fn finish_view(
         segmentation,
         depth,
         pixels,
+        captions: canvas.captions.clone(),
     })
 }
 
