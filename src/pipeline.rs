@@ -511,11 +511,10 @@ fn built_parts(source: &str, report: &ValidationReport, session_id: &str) -> Vec
     crate::agents::llm::reviewer::parts_in_words(&scene, &solution)
 }
 
-/// The per-view statistics file written next to the renders of a seed.
-const VIEWS_FILE: &str = "views.json";
-/// The folder of a seed holding the views chosen for its task (`side.png`, `top.png`,
-/// `along_path.png`, see `render::task_views`) and their `views.json`.
-pub const REVIEW_VIEWS_DIR: &str = "review";
+/// The folder of a seed holding the views chosen for its task (see
+/// `render::write_task_views`).
+pub use crate::render::REVIEW_VIEWS_DIR;
+use crate::render::VIEWS_FILE;
 
 /// Writes `seed-<n>/{scene.json, scene.xml, scene_solution.xml, renders/*.png, renders/views.json, sim.gif,
 /// contact_sheet.png}` for every seed of `report`.
@@ -578,25 +577,14 @@ fn write_artifacts(
         )
         .map_err(io)?;
         // The views the Reviewer is shown, chosen for this variant's task.
-        let task_views = crate::render::render_task_views(
+        crate::render::write_task_views(
+            &seed_dir,
             &scene,
             &spawn,
             solution.as_deref().unwrap_or(&[]),
             render,
         )
-        .map_err(|e| format!("seed {seed}: task views: {e}"))?;
-        let review_dir = seed_dir.join(REVIEW_VIEWS_DIR);
-        std::fs::create_dir_all(&review_dir).map_err(io)?;
-        let mut task_stats = Vec::new();
-        for (task, view) in &task_views {
-            std::fs::write(review_dir.join(format!("{}.png", view.name)), &view.png).map_err(io)?;
-            task_stats.push((view.name.clone(), task.angle, view.pixels));
-        }
-        std::fs::write(
-            review_dir.join(VIEWS_FILE),
-            serde_json::to_string(&task_stats).unwrap_or_default(),
-        )
-        .map_err(io)?;
+        .map_err(|e| ArtifactError::render(format!("seed {seed}: task views"), e))?;
         let media = crate::render::sim::simulate_media(
             &scene,
             &spawn,

@@ -544,6 +544,42 @@ pub fn segmentation_file_name(view: ViewAngle) -> String {
     format!("segmentation_{}.png", view.suffix())
 }
 
+/// The folder of a seed holding the views chosen for its task (`side.png`, `top.png`,
+/// `along_path.png`, see [`task_views`]) and their [`VIEWS_FILE`].
+pub const REVIEW_VIEWS_DIR: &str = "review";
+/// The per-view statistics file written next to a folder of views.
+pub const VIEWS_FILE: &str = "views.json";
+
+/// Renders the task's views of one variant ([`render_task_views`]) and writes them to
+/// `seed_dir/`[`REVIEW_VIEWS_DIR`]`/<kind>.png` with their [`VIEWS_FILE`] (name, angle, pixel
+/// counts per view). The Simulator and `benchforge render` both write them through here.
+/// Returns the image paths.
+pub fn write_task_views(
+    seed_dir: &Path,
+    scene: &Scene,
+    spawn: &PayloadSpawn,
+    solution: &[crate::scene::Fixture],
+    options: &RenderOptions,
+) -> Result<Vec<PathBuf>, RenderError> {
+    let views = render_task_views(scene, spawn, solution, options)?;
+    let dir = seed_dir.join(REVIEW_VIEWS_DIR);
+    create_dir(&dir)?;
+    let mut written = Vec::new();
+    let mut stats = Vec::new();
+    for (task, view) in &views {
+        written.push(write_file(
+            &dir.join(format!("{}.png", view.name)),
+            &view.png,
+        )?);
+        stats.push((view.name.clone(), task.angle, view.pixels));
+    }
+    write_file(
+        &dir.join(VIEWS_FILE),
+        serde_json::to_string(&stats).unwrap_or_default().as_bytes(),
+    )?;
+    Ok(written)
+}
+
 /// File holding the segmentation table (id → label, role) shared by all views.
 pub const SEGMENTATION_TABLE_FILE: &str = "segmentation_labels.json";
 
