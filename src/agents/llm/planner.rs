@@ -411,7 +411,8 @@ fn check_joints(plan: &Plan, limits: &crate::limits::Limits) -> Result<(), Strin
 pub const PLAN_OVERLAP_TOLERANCE_M: f64 = 0.001;
 
 /// No two planned fixtures (centre ± size / 2; two joined by a planned joint excepted) share a volume deeper than
-/// [`PLAN_OVERLAP_TOLERANCE_M`], and none cuts into the payload's spawn envelope: a plan whose
+/// [`PLAN_OVERLAP_TOLERANCE_M`], and no piece of one (convex hulls excepted) cuts into the
+/// payload's spawn envelope: a plan whose
 /// parts interpenetrate cannot be built as planned (gate 1 would refuse the script).
 fn check_overlaps(plan: &Plan, spawn_envelope: &Aabb) -> Result<(), String> {
     let boxes: Vec<(&str, Aabb)> = plan
@@ -445,11 +446,25 @@ fn check_overlaps(plan: &Plan, spawn_envelope: &Aabb) -> Result<(), String> {
                 ));
             }
         }
-        if let Some(d) = depth(box_a, spawn_envelope) {
-            return Err(format!(
-                "fixture {a:?} cuts into the payload's spawn envelope (start ± jitter ± largest size) by {:.3} × {:.3} × {:.3} m: the payload must start clear of every fixture",
-                d[0], d[1], d[2]
-            ));
+    }
+    // The spawn envelope against each piece's own world box (a compound fixture's overall box
+    // holds air a payload may start in, e.g. above a wedge); convex-hull pieces are left to
+    // gate 1, which measures the real shapes: their box would refuse a ball resting on a
+    // slope.
+    for f in &plan.fixtures {
+        let fixture = f.to_fixture();
+        let pieces = fixture
+            .parts
+            .iter()
+            .filter(|p| !matches!(p.shape, crate::scene::Shape::ConvexHull { .. }))
+            .map(|p| crate::gates::part_world_aabb(&fixture.pose, p));
+        for piece in pieces {
+            if let Some(d) = depth(&piece, spawn_envelope) {
+                return Err(format!(
+                    "fixture {:?} cuts into the payload's spawn envelope (start ± jitter ± largest size) by {:.3} × {:.3} × {:.3} m: the payload must start clear of every fixture",
+                    f.label, d[0], d[1], d[2]
+                ));
+            }
         }
     }
     Ok(())
