@@ -200,9 +200,25 @@ pub struct ThemeConfig {
     /// Per-axis scale ranges overriding the plan's.
     #[serde(default)]
     pub scale: Option<ScaleRanges>,
-    /// Optional difficulty tier label.
-    #[serde(default)]
+    /// Optional difficulty tier the theme asks for: 1, 2 or 3 (or easy, medium, hard); a
+    /// benchmark measuring as another tier is refused by the worth checks. Written as a
+    /// number (`tier = 2`) or a word (`tier = "medium"`).
+    #[serde(default, deserialize_with = "tier_label")]
     pub tier: Option<String>,
+}
+
+/// A theme's `tier` as its label, from a TOML integer or string.
+fn tier_label<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Tier {
+        Number(i64),
+        Word(String),
+    }
+    Ok(Option::<Tier>::deserialize(d)?.map(|t| match t {
+        Tier::Number(n) => n.to_string(),
+        Tier::Word(w) => w,
+    }))
 }
 
 fn one() -> u32 {
@@ -751,10 +767,8 @@ pub fn theme_problems(
                 theme_err(reason);
             }
         }
-        if matches!(&theme.tier, Some(t) if t.trim().is_empty() || t.chars().count() > 64) {
-            theme_err(format!(
-                "themes[{i}].tier: give 1 to 64 characters or drop the key"
-            ));
+        if let Some(Err(e)) = theme.tier.as_deref().map(crate::baselines::requested_tier) {
+            theme_err(format!("themes[{i}].tier: {e}, or drop the key"));
         }
         if let Some(scale) = &theme.scale {
             for (axis, [lo, hi]) in [("x", scale.x), ("y", scale.y), ("z", scale.z)] {

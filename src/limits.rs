@@ -33,7 +33,7 @@ pub struct Limits {
     pub script_wall_time_s: f64,
     /// Most parts (fixtures) one scene or solution may have.
     pub parts: u64,
-    /// Most joints one scene may have.
+    /// Most joints and springs one scene may have, together.
     pub joints: u64,
     /// Most shapes one part may have.
     pub shapes_per_part: u64,
@@ -72,6 +72,12 @@ pub struct Limits {
     /// Longest motor time (activation time, ramp duration, step time, sine period), in
     /// seconds.
     pub motor_time_s: f64,
+    /// Largest stiffness of a spring, in N/m.
+    pub spring_stiffness_n_per_m: f64,
+    /// Largest damping of a spring, in N·s/m.
+    pub spring_damping_ns_per_m: f64,
+    /// Longest spring (its rest length and its anchors' distance at the start), in metres.
+    pub spring_length_m: f64,
 }
 
 /// One row of the limits table: key, default, hard maximum and what it bounds.
@@ -123,7 +129,7 @@ limit_table! {
     script_memory_bytes: 16_000_000, 512_000_000, "estimated bytes held by the script's variables together";
     script_wall_time_s: 1.0, 30.0, "seconds of wall-clock time per `build`/`solve` call, callbacks included";
     parts: 500, 2_000, "parts (fixtures) per scene or solution";
-    joints: 200, 2_000, "joints per scene";
+    joints: 200, 2_000, "joints and springs per scene";
     shapes_per_part: 64, 256, "shapes per part";
     shapes_total: 4_000, 20_000, "shapes (mesh pieces) per scene";
     hull_points: 256, 1_024, "points per convex hull";
@@ -141,6 +147,9 @@ limit_table! {
     motor_speed_degps: 3_600.0, 36_000.0, "deg/s of target speed of a motor on a revolute joint";
     motor_speed_mps: 5.0, 50.0, "m/s of target speed of a motor on a prismatic joint";
     motor_time_s: 60.0, 3_600.0, "seconds of a motor's activation time, ramp, step time or sine period";
+    spring_stiffness_n_per_m: 100_000.0, 10_000_000.0, "N/m of stiffness of one spring";
+    spring_damping_ns_per_m: 10_000.0, 1_000_000.0, "N·s/m of damping of one spring";
+    spring_length_m: 10.0, 1_000.0, "metres of a spring's rest length and of its anchors' distance at the start (both end to end)";
 }
 
 impl Limits {

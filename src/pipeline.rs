@@ -477,7 +477,7 @@ impl AgentSteps {
             .unwrap_or_default();
         // It compiled for the gates a moment ago.
         let compiled = SceneScript::compile(&script.source).ok()?;
-        Some(crate::baselines::assess(
+        let mut report = crate::baselines::assess(
             &compiled,
             &options.seeds,
             options.seed_stream,
@@ -485,7 +485,15 @@ impl AgentSteps {
             &self.physics,
             &obstacles,
             &self.worth,
-        ))
+        );
+        // The config refuses a tier label that is not one; a stored older label asks nothing.
+        let requested = session
+            .theme
+            .tier
+            .as_deref()
+            .and_then(|t| crate::baselines::requested_tier(t).ok());
+        report.check_requested_tier(requested);
+        Some(report)
     }
 }
 

@@ -656,6 +656,101 @@ impl JointKind {
     }
 }
 
+/// A linear spring-damper between two bodies: it pulls (or pushes) the two anchor points
+/// toward `rest_length_m` apart with `stiffness_n_per_m` × (length − rest length) newtons,
+/// plus `damping_ns_per_m` × the rate the length changes. Anchors are world points at the
+/// start pose, each fixed to its body from then on. Contacts between the two bodies stay on.
+///
+/// A spring that starts away from its rest length holds elastic energy
+/// ½·k·(length − rest length)²; gate 4 counts what it releases as a source beside gravity and
+/// the motors (see `physics::simulate`), so a preloaded spring is a declared store of energy,
+/// never energy from nowhere.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Spring {
+    /// Label of the first body.
+    pub fixture_a: String,
+    /// Label of the second body.
+    pub fixture_b: String,
+    /// Where the spring holds on to the first body, in world coordinates at the start, in
+    /// metres.
+    pub anchor_a_m: Vec3,
+    /// Where the spring holds on to the second body, in world coordinates at the start, in
+    /// metres.
+    pub anchor_b_m: Vec3,
+    /// Stiffness in N/m.
+    pub stiffness_n_per_m: f64,
+    /// Damping in N·s/m (0: undamped).
+    pub damping_ns_per_m: f64,
+    /// The length (anchor to anchor) at which the spring exerts no force, in metres.
+    pub rest_length_m: f64,
+}
+
+impl Spring {
+    /// The distance between the two anchors at the start, in metres.
+    pub fn start_length_m(&self) -> f64 {
+        let d = [
+            self.anchor_b_m[0] - self.anchor_a_m[0],
+            self.anchor_b_m[1] - self.anchor_a_m[1],
+            self.anchor_b_m[2] - self.anchor_a_m[2],
+        ];
+        (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt()
+    }
+
+    /// The elastic energy in joules the spring holds at `length_m`: ½·k·(length − rest)².
+    pub fn elastic_energy_j(&self, length_m: f64) -> f64 {
+        let stretch = length_m - self.rest_length_m;
+        0.5 * self.stiffness_n_per_m * stretch * stretch
+    }
+
+    /// Who the spring joins, e.g. "spring between \"post\" and \"plate\"", for messages.
+    pub fn between(&self) -> String {
+        format!(
+            "spring between \"{}\" and \"{}\"",
+            self.fixture_a, self.fixture_b
+        )
+    }
+
+    /// The first parameter that is not finite or is beyond its physical limit in `limits`
+    /// (`spring_stiffness_n_per_m`, `spring_damping_ns_per_m`, `spring_length_m` for the
+    /// rest length and the anchors' start distance), as one line naming the parameter, its
+    /// value and the limit.
+    pub fn problem(&self, limits: &crate::limits::Limits) -> Option<String> {
+        let fmt = crate::limits::fmt_number;
+        let k = self.stiffness_n_per_m;
+        if !(k.is_finite() && k > 0.0 && k <= limits.spring_stiffness_n_per_m) {
+            return Some(format!(
+                "spring stiffness {} N/m is beyond the limit of {} N/m (limits.spring_stiffness_n_per_m); give a value above 0 and at most {}",
+                fmt(k),
+                fmt(limits.spring_stiffness_n_per_m),
+                fmt(limits.spring_stiffness_n_per_m)
+            ));
+        }
+        let c = self.damping_ns_per_m;
+        if !(c.is_finite() && c >= 0.0 && c <= limits.spring_damping_ns_per_m) {
+            return Some(format!(
+                "spring damping {} N·s/m is beyond the limit of {} N·s/m (limits.spring_damping_ns_per_m); give 0 or more and at most {}",
+                fmt(c),
+                fmt(limits.spring_damping_ns_per_m),
+                fmt(limits.spring_damping_ns_per_m)
+            ));
+        }
+        for (name, v) in [
+            ("rest_length_m", self.rest_length_m),
+            ("anchor-to-anchor start length", self.start_length_m()),
+        ] {
+            if !(v.is_finite() && v >= 0.0 && v <= limits.spring_length_m) {
+                return Some(format!(
+                    "spring {name} {} m is beyond the limit of {} m (limits.spring_length_m); give 0 or more and at most {}",
+                    fmt(v),
+                    fmt(limits.spring_length_m),
+                    fmt(limits.spring_length_m)
+                ));
+            }
+        }
+        None
+    }
+}
+
 /// What a script's `solve` returns: the reference solution's parts and the joints it makes
 /// between its own parts, or between one of its parts and a fixed part of the scene. It
 /// reads as its parts (`&solution[..]`, `solution.iter()`), so code that only needs the parts
@@ -667,6 +762,9 @@ pub struct Solution {
     /// The joints, in the order the script made them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub joints: Vec<Joint>,
+    /// The springs, in the order the script made them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub springs: Vec<Spring>,
 }
 
 impl Solution {
@@ -675,6 +773,7 @@ impl Solution {
         Self {
             parts,
             joints: Vec::new(),
+            springs: Vec::new(),
         }
     }
 }
@@ -752,6 +851,10 @@ pub struct Scene {
     pub fixtures: Vec<Fixture>,
     /// Joints between fixtures.
     pub joints: Vec<Joint>,
+    /// Springs between fixtures. Absent from the JSON when there are none, so a scene
+    /// without springs keeps the hash it had before springs existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub springs: Vec<Spring>,
     /// The payload.
     pub payload: Payload,
     /// Where the payload must end.
@@ -859,6 +962,7 @@ mod tests {
                 }],
             }],
             joints: vec![],
+            springs: vec![],
             payload: Payload {
                 shape: Shape::Sphere { radius_m: 0.04 },
                 size_factor_range: [0.9, 1.1],

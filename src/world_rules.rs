@@ -1,5 +1,5 @@
-//! The rules of the world an agent must know, stated once: where energy comes from (gravity
-//! and joint motors), which body, joint and motor kinds the scene API accepts, what the
+//! The rules of the world an agent must know, stated once: where energy comes from (gravity,
+//! joint motors and springs), which body, joint, motor and spring calls the scene API accepts, what the
 //! sizes mean, the units and the limits that matter. Each fact is derived from the code the gates run (the scene types, the
 //! gravity constant, [`crate::limits::TABLE`] and the limits in force) and rendered by
 //! [`markdown`] into the Planner's and the Coder's prompts (`{{WORLD_RULES}}`), so a prompt
@@ -168,9 +168,23 @@ pub fn motor_calls() -> Vec<MotorRule> {
     out
 }
 
+/// The spring calls, on a scene (in `build`) and on a solution (in `solve`), in the order
+/// the prompts list them. Both make a [`crate::scene::Spring`]; its limits are the
+/// `spring_*` keys of [`AGENT_LIMITS`].
+pub const SPRING_CALLS: [MotorRule; 2] = [
+    MotorRule {
+        call: "spring(label_a, label_b, anchor_a_m, anchor_b_m, stiffness_n_per_m, damping_ns_per_m)",
+        meaning: "a spring-damper between two parts, fixed to each at its anchor (world points at the start); its rest length (end to end, anchor to anchor) is the anchors' distance at the start, so it starts unloaded",
+    },
+    MotorRule {
+        call: "spring(label_a, label_b, anchor_a_m, anchor_b_m, stiffness_n_per_m, damping_ns_per_m, rest_length_m)",
+        meaning: "the same with its rest length (end to end, anchor to anchor, in metres): anchors closer than it start compressed (it pushes), farther start stretched (it pulls); the energy it holds at the start, ½·k·(length − rest length)², is a source the energy check counts",
+    },
+];
+
 /// The `[limits]` keys an agent must plan and write within, in the order the prompts list
 /// them. Each is looked up in [`crate::limits::TABLE`].
-pub const AGENT_LIMITS: [&str; 13] = [
+pub const AGENT_LIMITS: [&str; 16] = [
     "plan_fixtures",
     "parts",
     "joints",
@@ -184,6 +198,9 @@ pub const AGENT_LIMITS: [&str; 13] = [
     "motor_speed_degps",
     "motor_speed_mps",
     "motor_time_s",
+    "spring_stiffness_n_per_m",
+    "spring_damping_ns_per_m",
+    "spring_length_m",
 ];
 
 /// (key, value in force, meaning) of every [`AGENT_LIMITS`] key; None for a key the
@@ -233,7 +250,7 @@ pub fn markdown() -> String {
         "- **Units**: SI — metres, kilograms, seconds; angles in degrees (names end in `_deg`). Z is up; gravity is {g} m/s² along −z. Every name with a unit ends in it (`gap_m`, `ramp_angle_deg`).\n"
     ));
     out.push_str(
-        "- **Energy**: gravity and joint motors are the only sources. There are no springs, conveyors, kinematic bodies, initial velocities or impulses: every body, the payload included, starts at rest. So without a motor the payload can only roll, slide or fall downhill from its start, unless another body that falls further lifts it (a counterweight on a lever). To raise it, drive a joint with a motor (a lift platform on a prismatic joint, an arm on a revolute one); the energy check counts the motor's work and nothing else. A theme that needs another source is a refusal (`needs_capability`).\n",
+        "- **Energy**: gravity, joint motors and springs are the only sources. There are no conveyors, kinematic bodies, initial velocities or impulses: every body, the payload included, starts at rest. So without a motor or a spring the payload can only roll, slide or fall downhill from its start, unless another body that falls further lifts it (a counterweight on a lever). To raise or push it, drive a joint with a motor (a lift platform on a prismatic joint, an arm on a revolute one) or release a preloaded spring (a plunger); the energy check counts the motor's work and the elastic energy the springs held at the start and nothing else. A theme that needs another source is a refusal (`needs_capability`).\n",
     );
     out.push_str("- **Bodies** (`fixtures[].body` in a plan; the call in a script, on `scene` in `build` and on `solution` in `solve`):\n");
     for kind in BODY_KINDS {
@@ -251,10 +268,14 @@ pub fn markdown() -> String {
             r.name, r.call, r.limit_unit, r.meaning
         ));
     }
-    out.push_str("  No other joint exists (no fixed joints or springs).\n");
+    out.push_str("  No other joint exists (no fixed joints).\n");
     out.push_str("- **Motors** (on the joint a joint call returns: `let j = scene.prismatic_joint(..); j.velocity_motor(0.1, 50.0);`; one motor per joint, the last target call wins):\n");
     for r in motor_calls() {
         out.push_str(&format!("  - `j.{}`: {}\n", r.call, r.meaning));
+    }
+    out.push_str("- **Springs** (`scene.spring(..)` in `build`; `solution.spring(..)` in `solve`, joining two solution parts or a solution part and a fixed scene part; contacts between the two parts stay on):\n");
+    for r in SPRING_CALLS {
+        out.push_str(&format!("  - `{}`: {}\n", r.call, r.meaning));
     }
     out.push_str(
         "- **Sizes**: every size key says whether it is a radius, a full size or a half extent:\n",

@@ -132,12 +132,12 @@ archetype_test!(post_ring_passes_every_gate_on_8_seeds, 10);
 archetype_test!(hinged_flap_passes_every_gate_on_8_seeds, 11);
 
 #[test]
-fn a_cube_crosses_a_gap_through_a_whole_session() {
-    let data = common::temp_dir("archetype-cube");
+fn a_stated_ball_crosses_a_stated_gap_through_a_whole_session() {
+    let data = common::temp_dir("archetype-stated");
     let out = run_session(
         procedural_steps(&data),
         &data,
-        "a 60 mm HDPE cube must cross a 180 mm gap",
+        "a 60 mm HDPE ball must cross a 180 mm gap",
     );
     assert_eq!(
         out.stage.kind(),
@@ -183,14 +183,26 @@ fn dump_renders_of_every_archetype() {
     let dir = std::path::PathBuf::from(std::env::var("BF_RENDER_DIR").unwrap());
     std::fs::create_dir_all(&dir).unwrap();
     let rt = rt();
+    // BF_SEED renders that seed at its sampled scale (default: seed 0 at scale 1);
+    // BF_ARCHETYPE renders only that archetype.
+    let seed: Option<u64> = std::env::var("BF_SEED").ok().and_then(|s| s.parse().ok());
+    let only = std::env::var("BF_ARCHETYPE").ok();
     for (theme, id) in THEMES {
+        if only.as_deref().is_some_and(|o| o != *id) {
+            continue;
+        }
         let (_, draft) = plan_and_code(&rt, theme);
+        std::fs::write(dir.join(format!("{id}.rhai")), &draft.source).unwrap();
         let script = SceneScript::compile(&draft.source).unwrap();
-        let mut scene = script.build(0, [1.0, 1.0, 1.0]).unwrap();
+        let (s, scale) = match seed {
+            Some(s) => (s, draft.scale_ranges.sample(s)),
+            None => (0, [1.0, 1.0, 1.0]),
+        };
+        let mut scene = script.build(s, scale).unwrap();
         scene
             .fixtures
-            .extend(script.solve(0, [1.0, 1.0, 1.0]).unwrap().unwrap().parts);
-        let spawn = PayloadSpawn::sample(&scene.payload, 0);
+            .extend(script.solve(s, scale).unwrap().unwrap().parts);
+        let spawn = PayloadSpawn::sample(&scene.payload, s);
         let options = RenderOptions {
             width_px: 480,
             height_px: 320,
@@ -218,9 +230,12 @@ fn dump_renders_of_every_archetype() {
 #[ignore]
 fn survey_cubes_and_cylinders_on_every_archetype() {
     let data = common::temp_dir("archetype-survey");
-    for payload in ["a 50 mm HDPE cube", "a wooden cylinder r 25 x 50"] {
+    for payload in [
+        "50 mm HDPE cube",
+        "wooden cylinder of radius 25 mm and length 50 mm",
+    ] {
         for (theme, id) in THEMES {
-            let theme = format!("{payload}: {theme}");
+            let theme = with_payload(theme, payload);
             let out = run_session(procedural_steps(&data), &data, &theme);
             println!(
                 "SURVEY {payload} | {id} | {} | attempts {}",
@@ -292,4 +307,156 @@ fn every_procedural_plan_matches_its_script() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// `theme` with its ball replaced by `payload` (words such as "50 mm HDPE cube").
+fn with_payload(theme: &str, payload: &str) -> String {
+    [
+        "ABS sphere",
+        "90 mm ABS ball",
+        "steel ball 40mm radius",
+        "rubber ball",
+        "wooden ball",
+        "glass ball",
+        "marble",
+    ]
+    .iter()
+    .fold(theme.to_string(), |t, ball| t.replace(ball, "ball"))
+    .replace("ball", payload)
+}
+
+/// Every archetype is worth solving on 8 seeds: the naive chute fails on every seed, random
+/// builders rarely succeed, every named obstacle blocks the direct path, the reference
+/// holds on the held-out seeds, and no check refuses it.
+#[test]
+fn every_archetype_is_worth_solving_on_8_seeds() {
+    use benchforge::baselines::{assess, plan_obstacles, WorthSettings};
+    use benchforge::physics::PhysicsSettings;
+    use benchforge::script::SceneScript;
+    let only = std::env::var("BF_ARCHETYPE").ok();
+    let rt = rt();
+    let settings = WorthSettings {
+        random_attempts_per_seed: 50,
+        ..WorthSettings::default()
+    };
+    let mut out = String::new();
+    for (theme, id) in THEMES {
+        if only.as_deref().is_some_and(|o| o != *id) {
+            continue;
+        }
+        // BF_PAYLOAD surveys another payload (e.g. "50 mm HDPE cube") on every archetype.
+        let theme = match std::env::var("BF_PAYLOAD") {
+            Ok(p) => with_payload(theme, &p),
+            Err(_) => theme.to_string(),
+        };
+        let (plan, draft) = plan_and_code(&rt, &theme);
+        let script = SceneScript::compile(&draft.source).unwrap();
+        let seeds: Vec<u64> = (0..8).collect();
+        let trivial = TRIVIAL.contains(id);
+        let report = assess(
+            &script,
+            &seeds,
+            0,
+            &draft.scale_ranges,
+            &PhysicsSettings::default(),
+            &plan_obstacles(&plan),
+            &settings,
+        );
+        let naive: Vec<u64> = report
+            .seeds
+            .iter()
+            .filter(|s| s.naive_solved)
+            .map(|s| s.seed)
+            .collect();
+        eprintln!(
+            "WORTH {id}: naive on {naive:?}, random {:.3}, held-out failures {} {:?}, obstacles {:?}, findings {:?}",
+            report.random_success_rate,
+            report.held_out.failures.len(),
+            report.held_out.failures.first(),
+            report.obstacles,
+            report.findings.iter().map(|f| &f.message).collect::<Vec<_>>()
+        );
+        if trivial {
+            // Its every layout is one straight chute: refused as trivial, on every seed.
+            assert_eq!(naive, seeds, "{id}");
+            assert!(
+                report
+                    .findings
+                    .iter()
+                    .any(|f| f.rule == "trivial_naive_solves"),
+                "{id}: {:?}",
+                report.findings
+            );
+            continue;
+        }
+        assert!(
+            naive.is_empty(),
+            "{id}: the naive chute solves seeds {naive:?}"
+        );
+        for v in &report.obstacles {
+            assert!(v.blocks(), "{id}: {v:?}");
+        }
+        for f in &report.findings {
+            out.push_str(&format!("{id}: {}: {}\n", f.rule, f.message));
+        }
+    }
+    assert!(out.is_empty(), "{out}");
+}
+
+/// Archetypes whose every layout a straight chute solves (the worth check refuses them).
+const TRIVIAL: &[&str] = &["deflector_side_bin"];
+
+/// Prints the reference run's payload path of `$BF_ARCHETYPE` on seed `$BF_SEED` (a
+/// debugging aid; ignored by default).
+#[test]
+#[ignore]
+fn print_reference_path() {
+    use benchforge::baselines::build_variant;
+    use benchforge::physics::{build_world_with_joints, simulate, PhysicsSettings};
+    use benchforge::script::SceneScript;
+    let id = std::env::var("BF_ARCHETYPE").unwrap();
+    let seed: u64 = std::env::var("BF_SEED").unwrap().parse().unwrap();
+    let theme = std::env::var("BF_THEME")
+        .unwrap_or_else(|_| THEMES.iter().find(|(_, i)| *i == id).unwrap().0.to_string());
+    let (_, draft) = plan_and_code(&rt(), &theme);
+    let script = SceneScript::compile(&draft.source).unwrap();
+    let v = build_variant(&script, seed, 0, &draft.scale_ranges).unwrap();
+    let sol = v.solution.unwrap();
+    let mut world = build_world_with_joints(&v.scene, &v.spawn, &sol.parts, &sol.joints).unwrap();
+    let out = simulate(
+        &mut world,
+        &v.scene,
+        &PhysicsSettings::default(),
+        Some(0.02),
+    );
+    if let Some(t) = &out.trajectory {
+        for f in &t.frames {
+            if let Some((_, p)) = f.poses.iter().find(|(l, _)| l == "payload") {
+                eprintln!(
+                    "f t={:.2} {:.3} {:.3} {:.3}",
+                    f.time_s, p.position_m[0], p.position_m[1], p.position_m[2]
+                );
+            }
+        }
+    }
+    eprintln!("scale {:?} start {:?}", v.scale, v.spawn.start_m);
+    for f in sol.parts.iter().chain(v.scene.fixtures.iter()) {
+        for p in &f.parts {
+            eprintln!(
+                "{} {:?} at {:?} {:?} in {:?}",
+                f.label,
+                p.shape,
+                p.local_pose.position_m,
+                p.local_pose.rotation_deg,
+                f.pose.position_m
+            );
+        }
+    }
+    for (t, p) in &out.payload_path_m {
+        eprintln!("t={t:.1} x={:.3} y={:.3} z={:.3}", p[0], p[1], p[2]);
+    }
+    eprintln!(
+        "in goal {} forbid {:?}",
+        out.payload_in_goal, out.payload_forbid_entries
+    );
 }

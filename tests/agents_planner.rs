@@ -98,9 +98,9 @@ fn the_themes_numbers_reach_the_plan() {
     assert_eq!(p.scale_ranges.x, [1.0, 1.0]);
     assert_eq!(p.payload.size_factor_range, [1.0, 1.0]);
 
-    let c = planned("a 60 mm HDPE cube must cross a 180 mm gap");
+    let c = planned("a 60 mm HDPE ball must cross a 180 mm gap");
     assert_eq!(c.archetype, "gap_crossing");
-    assert_eq!(c.payload.shape, PayloadShape::Box { size_m: [0.06; 3] });
+    assert_eq!(c.payload.shape, PayloadShape::Sphere { radius_m: 0.03 });
     let gap = c.parameter("gap_m").unwrap();
     assert!((gap.nominal - 0.18).abs() < 1e-9 && gap.min == gap.max);
 
@@ -136,7 +136,7 @@ fn the_themes_numbers_reach_the_plan() {
 fn difficulty_is_in_range_with_reasons_and_every_parameter_has_a_range() {
     for theme in [
         "a ball must cross a gap between two decks",
-        "a 60 mm HDPE cube must cross a 180 mm gap",
+        "a 60 mm HDPE ball must cross a 180 mm gap",
         "a ball pushes through a hinged flap",
     ] {
         let p = planned(theme);
@@ -148,11 +148,34 @@ fn difficulty_is_in_range_with_reasons_and_every_parameter_has_a_range() {
         }
     }
     let ball = planned("a ball must cross a 180 mm gap");
-    let cube = planned("a 60 mm HDPE cube must cross a 180 mm gap");
+    let heavy = planned("a 60 mm steel ball must cross a 180 mm gap");
     assert!(
-        cube.difficulty.score > ball.difficulty.score,
-        "a sliding cube is harder"
+        heavy.difficulty.score > ball.difficulty.score,
+        "a heavy ball carries momentum into the bin: harder"
     );
+}
+
+/// A box or cylinder on a bent path tumbles at the bend on many seeds: refused up front with
+/// the reason, never planned into a benchmark that would be refused as fragile.
+#[test]
+fn a_box_on_a_bent_path_is_refused_with_the_reason() {
+    for theme in [
+        "a 60 mm HDPE cube must cross a 180 mm gap",
+        "a glass puck over a speed bump",
+    ] {
+        match plan(theme) {
+            PlanOutcome::Refused(r) => {
+                assert_eq!(r.code, RefusalCode::NeedsCapability, "{theme}");
+                assert!(
+                    r.reason.contains("stays upright down the steep drop")
+                        && r.reason.contains("ask for a ball"),
+                    "{theme}: {}",
+                    r.reason
+                );
+            }
+            PlanOutcome::Planned(p) => panic!("{theme}: planned {}", p.archetype),
+        }
+    }
 }
 
 #[test]
@@ -201,7 +224,7 @@ fn procedural_plans_pass_the_plan_checks_and_an_overlap_is_named() {
     use benchforge::agents::llm::planner::validate_plan;
     for theme in [
         "a ball must cross a gap between two decks",
-        "a 60 mm HDPE cube must cross a 180 mm gap",
+        "a 60 mm HDPE ball must cross a 180 mm gap",
         "a ball pushes through a hinged flap",
         "a gate in a wall that the ball must pass",
         "a ball onto a shelf",

@@ -259,13 +259,18 @@ fn check_folder_tells_the_truth(theme: &str, folder: &Path, bench: &Value, views
 /// The procedural script of the gap theme: a known scene that passes every gate at the
 /// default settings.
 fn gap_script() -> ScriptDraft {
+    procedural_script("a ball must cross a gap between two decks")
+}
+
+/// The procedural Coder's first script for `theme`.
+fn procedural_script(theme: &str) -> ScriptDraft {
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
     let plan = match rt
         .block_on(benchforge::agents::Planner::plan(
             &ProceduralPlanner,
-            benchforge::agents::PlanRequest::new("a ball must cross a gap between two decks"),
+            benchforge::agents::PlanRequest::new(theme),
         ))
         .unwrap()
         .value
@@ -417,12 +422,18 @@ fn sink_a_block(source: &str) -> String {
 /// enforced; with `[worth] enforce = true` the naive chute solving the procedural gap
 /// benchmark refuses it as gate `worth`, naming the rule.
 #[test]
-fn the_worth_battery_refuses_a_trivial_candidate_when_enforced_through_the_config() {
-    let script = gap_script();
-    let recorded = simulate_with_sections("", "seeds = [0, 1]", &script);
+fn the_worth_battery_refuses_a_trivial_candidate_unless_the_config_turns_it_off() {
+    // The deflector layout is one straight chute: the naive chute solves it.
+    let script = procedural_script("drop an ABS sphere from 120 mm onto a 30° deflector ramp so it ends in a side goal bin while avoiding a forbid zone below the spawn");
+    let recorded = simulate_with_sections(
+        "[worth]\nenforce = false\nrandom_attempts_per_seed = 10\nheld_out_seeds = 2\n",
+        "seeds = [0, 1]",
+        &script,
+    );
     assert!(recorded.passed, "{}", recorded.summary);
+    // Enforced by default.
     let enforced = simulate_with_sections(
-        "[worth]\nenforce = true\nrandom_attempts_per_seed = 10\nheld_out_seeds = 2\n",
+        "[worth]\nrandom_attempts_per_seed = 10\nheld_out_seeds = 2\n",
         "seeds = [0, 1]",
         &script,
     );
@@ -433,4 +444,49 @@ fn the_worth_battery_refuses_a_trivial_candidate_when_enforced_through_the_confi
         "{}",
         enforced.summary
     );
+}
+
+/// A theme's `tier` is a request: a benchmark measuring as another tier is refused naming
+/// both, the one it measures as passes, and a label that is no tier is refused by the config.
+#[test]
+fn a_requested_tier_refuses_a_benchmark_of_another_tier() {
+    let script = gap_script();
+    let worth = "[worth]\nrandom_attempts_per_seed = 10\nheld_out_seeds = 2\n";
+    let free = simulate_with_sections(worth, "seeds = [0, 1]", &script);
+    assert!(free.passed, "{}", free.summary);
+    let mut passing = Vec::new();
+    for tier in 1..=3 {
+        let report =
+            simulate_with_sections(worth, &format!("seeds = [0, 1]\ntier = {tier}"), &script);
+        if report.passed {
+            passing.push(tier);
+        } else {
+            assert!(
+                report.summary.contains("[tier_mismatch]")
+                    && report.summary.contains(&format!(
+                        "the theme asks for tier {tier} but the benchmark measures as tier"
+                    )),
+                "{}",
+                report.summary
+            );
+        }
+    }
+    assert_eq!(
+        passing.len(),
+        1,
+        "exactly the measured tier passes: {passing:?}"
+    );
+    let dir = temp_dir("truth-tier");
+    let path = dir.join("benchforge.toml");
+    std::fs::write(
+        &path,
+        "data_dir = \"data\"\n[[themes]]\nprompt = \"a ball must cross a gap\"\ntier = \"impossible\"\n",
+    )
+    .unwrap();
+    let e = Config::load(&path).unwrap_err().to_string();
+    assert!(
+        e.contains("themes[0].tier") && e.contains("give 1, 2 or 3"),
+        "{e}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -62,7 +62,9 @@ fn hostile_scripts_from_the_model_fail_their_sessions_and_the_daemon_goes_on() {
     std::fs::create_dir_all(&data).unwrap();
     // One session at a time, hostile themes first: the good one runs after all of them.
     let mut text = format!(
-        "data_dir = \"data\"\nconcurrency = 1\n\n[gates]\nseeds = 2\n\n[render]\nwidth_px = 64\nheight_px = 48\nviews_per_seed = 2\n\n\
+        "data_dir = \"data\"\nconcurrency = 1\n\n[gates]\nseeds = 2\n\n\
+         # The good answer is a straight chute: what is tested here is the daemon going on.\n\
+         [worth]\nenforce = false\n\n[render]\nwidth_px = 64\nheight_px = 48\nviews_per_seed = 2\n\n\
          [agents.planner]\nbackend = \"llm\"\nattempts = 1\n\n[agents.coder]\nbackend = \"llm\"\nattempts = 2\n\n[agents.reviewer]\nbackend = \"llm\"\nattempts = 3\n\n\
          [llm]\nbase_url = \"{}\"\nmodel = \"fake-model\"\nrequest_timeout_s = 30.0\n",
         server.base_url()

@@ -30,6 +30,9 @@ struct Suite {
 struct ThemeCase {
     text: String,
     archetype: Option<String>,
+    /// Planned, but its layout is one straight chute: the worth checks refuse it as trivial.
+    #[serde(default)]
+    trivial: bool,
     refuse: Option<String>,
     reason: Option<String>,
     why: Option<String>,
@@ -435,6 +438,13 @@ fn every_accepted_theme_becomes_a_benchmark_that_passes_gate_8() {
                 &c.text,
                 SEEDS,
             );
+            if c.trivial {
+                let stage = out.stage.to_string();
+                if stage.contains("gate worth") && stage.contains("trivial_naive_solves") {
+                    return Vec::new();
+                }
+                return vec![format!("{}: not refused as trivial: {stage}", c.text)];
+            }
             if out.stage.kind() != benchforge::session::StageKind::Accepted {
                 return vec![format!("{}: session {}", c.text, out.stage)];
             }
@@ -624,7 +634,8 @@ fn a_language_models_intent_is_cross_checked_against_the_themes_numbers() {
 
 #[test]
 fn deviations_are_refused_by_default_and_listed_when_allowed() {
-    let theme = "a steel cylinder 40 mm in diameter and 120 mm long must pass under a low bar";
+    // A cylinder on the one archetype without a bend (every bent path refuses cylinders).
+    let theme = "drop a steel cylinder 40 mm in diameter and 120 mm long onto a 30° deflector ramp so it ends in a side goal bin";
     match plan_theme(&PlanRequest::new(theme)).0 {
         PlanOutcome::Refused(r) => assert!(r.reason.contains("topples"), "{}", r.line()),
         PlanOutcome::Planned(p) => panic!("planned {}", p.archetype),
@@ -718,6 +729,9 @@ fn a_hinged_flap_that_does_the_work_passes_and_a_locked_one_is_refused() {
 fn a_lever_the_solution_ignores_is_refused_as_idle_and_bypassed() {
     let (mut intent, mut scene, spawn, parts) =
         variant0("a ball must cross a gap between two decks");
+    // Without its portal the straight path is open, so the naive chute shows the lever is
+    // bypassed as well as idle.
+    scene.fixtures.retain(|f| f.label != "portal");
     // The theme names a lever; the scene has one, hinged beside the track, doing nothing.
     intent.elements.push(intent::ElementIntent {
         kind: intent::ElementKind::Lever,

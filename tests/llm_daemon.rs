@@ -32,6 +32,8 @@ fn the_daemon_with_llm_agents_accepts_a_benchmark_with_traces_and_tokens() {
     let data = std::env::temp_dir().join(format!("benchforge-llm-daemon-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data);
     let mut config = Config::with_data_dir(data.clone());
+    // The replayed script is a straight chute: the daemon's llm plumbing is what is tested.
+    config.worth.enforce = false;
     config.render.width_px = 64;
     config.render.height_px = 48;
     config.agents.planner.backend = Backend::Llm;

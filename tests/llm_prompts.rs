@@ -373,7 +373,56 @@ fn every_motor_call_the_rules_list_drives_a_joint_in_build_and_in_solve() {
             .unwrap();
         assert!(solved.joints[0].motor.is_some(), "{call} in solve");
     }
-    assert!(text.contains("gravity and joint motors are the only sources"));
+    assert!(text.contains("gravity, joint motors and springs are the only sources"));
+}
+
+#[test]
+fn every_spring_call_the_rules_list_makes_a_spring_in_build_and_in_solve() {
+    let text = world_rules::markdown();
+    for (i, r) in world_rules::SPRING_CALLS.iter().enumerate() {
+        assert!(text.contains(&format!("`{}`", r.call)), "{}", r.call);
+        let rest = if r.call.contains("rest_length_m") {
+            ", 0.3"
+        } else {
+            ""
+        };
+        let call = format!(
+            r#"SCOPE.spring("post", "arm", [0.3, 0.0, -0.5], [0.0, 0.0, -0.49], 100.0, 2.0{rest});"#
+        );
+        let parts = r#"let a = scene.fixed_part("post", "wood"); a.box([0.05, 0.05, 0.2], [0.3, 0.0, -0.6]);"#;
+        let arm = r#"let b = SCOPE.dynamic_part("arm", "wood"); b.box([0.3, 0.05, 0.02], [0.0, 0.0, -0.49]);"#;
+        let in_build = format!(
+            "{parts} {} {}",
+            arm.replace("SCOPE", "scene"),
+            call.replace("SCOPE", "scene")
+        );
+        let in_solve = format!(
+            "{} {}",
+            arm.replace("SCOPE", "solution"),
+            call.replace("SCOPE", "solution")
+        );
+        let built = SceneScript::compile(&script(&in_build, ""))
+            .unwrap()
+            .build(0, [1.0; 3])
+            .unwrap_or_else(|e| panic!("{call} in build: {e}"));
+        assert_eq!(built.springs.len(), 1, "{call} in build");
+        let solved = SceneScript::compile(&script(parts, &in_solve))
+            .unwrap()
+            .solve(0, [1.0; 3])
+            .unwrap_or_else(|e| panic!("{call} in solve: {e}"))
+            .unwrap();
+        assert_eq!(solved.springs.len(), 1, "{call} in solve");
+        // The first form starts unloaded, the second with the rest length it was given.
+        let s = &solved.springs[0];
+        let expected = if i == 0 { s.start_length_m() } else { 0.3 };
+        assert!((s.rest_length_m - expected).abs() < 1e-12, "{s:?}");
+    }
+    for key in [
+        "N/m of stiffness of one spring",
+        "N·s/m of damping of one spring",
+    ] {
+        assert!(text.contains(key), "{key}");
+    }
 }
 
 #[test]
@@ -470,7 +519,7 @@ fn the_limits_in_the_rules_are_the_ones_in_force() {
     let text = with_limits(limits, world_rules::markdown);
     for line in [
         "parts (fixtures) per scene or solution: at most 123",
-        "joints per scene: at most 45",
+        "joints and springs per scene: at most 45",
         "fixtures one plan may list: at most 17",
     ] {
         assert!(text.contains(line), "{line:?} missing from:\n{text}");

@@ -89,7 +89,7 @@ fn each_reloadable_key_reaches_the_next_session_and_data_dir_needs_a_restart() {
     let data = dir.join("data");
     let config = dir.join("benchforge.toml");
     let a = "a ball must cross a gap between two decks";
-    let b = "a 60 mm HDPE cube must cross a 180 mm gap";
+    let b = "a 60 mm HDPE ball must cross a 180 mm gap";
     let c = "drop a ball into a lower bin past a shield";
     let mut s = Settings {
         data_dir: &data,

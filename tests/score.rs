@@ -251,12 +251,36 @@ fn a_part_in_a_forbid_zone_is_flagged_with_its_depth() {
     }
 }
 
+/// One benchmark of the shield theme (its forbid zone lies on the shield, in reach of a
+/// straight plank; the gap's pit lies behind a portal).
+fn shield_benchmark() -> &'static PathBuf {
+    static DATA: OnceLock<PathBuf> = OnceLock::new();
+    DATA.get_or_init(|| {
+        let data = temp_dir("score-shield");
+        let mut cmd = benchforge(&[]);
+        cmd.args([
+            "generate",
+            "drop a ball into a lower bin past a shield",
+            "--seeds",
+            "3",
+            "--data-dir",
+        ])
+        .arg(&data);
+        let out = run_to_end(cmd, Duration::from_secs(600));
+        assert!(
+            out.status.success(),
+            "generate failed: {}",
+            tail(&String::from_utf8_lossy(&out.stderr), 30)
+        );
+        check_dataset(&data, 1).remove(0)
+    })
+}
+
 #[test]
-fn a_solution_that_drops_the_payload_into_the_pit_is_flagged_with_time_and_depth() {
-    let (_, benches) = benchmarks();
+fn a_solution_that_drops_the_payload_into_a_forbid_zone_is_flagged_with_time_and_depth() {
     let mut flagged = 0;
-    for bench in benches {
-        let (code, score, stderr) = score_json(bench, &solution("through_forbid_zone.rhai"), &[]);
+    for bench in [shield_benchmark()] {
+        let (code, score, stderr) = score_json(bench, &solution("onto_shield.rhai"), &[]);
         assert_eq!(code, Some(0), "{stderr}");
         for s in seeds(&score) {
             // The ramp itself is legal: the run happened.
@@ -265,7 +289,7 @@ fn a_solution_that_drops_the_payload_into_the_pit_is_flagged_with_time_and_depth
             assert!(violations(s, "part_overlaps_scene").is_empty(), "{s:#}");
             for v in violations(s, "payload_entered_forbid_zone") {
                 flagged += 1;
-                assert_eq!(v["zone"], "gap_pit");
+                assert_eq!(v["zone"], "on_shield");
                 assert!(v["numbers"]["time_s"].as_f64().unwrap() > 0.0, "{v:#}");
                 assert!(v["numbers"]["depth_m"].as_f64().unwrap() > 0.0, "{v:#}");
                 assert_eq!(s["success"], false);
@@ -273,7 +297,7 @@ fn a_solution_that_drops_the_payload_into_the_pit_is_flagged_with_time_and_depth
             }
         }
     }
-    assert!(flagged > 0, "no seed dropped the payload into the pit");
+    assert!(flagged > 0, "no seed dropped the payload onto the shield");
 }
 
 #[test]

@@ -67,7 +67,7 @@ fn a_payload_resting_on_the_solution_never_moved() {
         "{message}"
     );
     assert!(
-        message.contains("gravity and joint motors are the only energy sources"),
+        message.contains("gravity, joint motors and springs are the only energy sources"),
         "{message}"
     );
     let outcome = check.outcome.unwrap();
@@ -129,6 +129,7 @@ fn roll_back_scene() -> Scene {
             ),
         ],
         joints: vec![],
+        springs: vec![],
         payload: ball([-0.65, 0.0, 0.53]),
         goal_zone: Aabb::new([0.95, -0.3, 0.5], [1.15, 0.3, 0.7]),
         forbid_zones: vec![],

@@ -42,6 +42,8 @@ use random::AttemptResult;
 
 /// Rule id: the naive chute solves the benchmark.
 pub const RULE_TRIVIAL_NAIVE: &str = "trivial_naive_solves";
+/// Rule id: the measured tier is not the one the theme asks for.
+pub const RULE_TIER_MISMATCH: &str = "tier_mismatch";
 /// Rule id: random builders solve it too often.
 pub const RULE_TRIVIAL_RANDOM: &str = "trivial_random_solves";
 /// Rule id: the reference solution fails on a shipped seed.
@@ -88,7 +90,7 @@ impl Default for WorthSettings {
     /// 32 held-out seeds, build zone at most 40 % of the bounds, 10 % or 2 cm of variation.
     fn default() -> Self {
         Self {
-            enforce: false,
+            enforce: true,
             random_attempts_per_seed: 200,
             random_max_parts: 3,
             max_random_success_rate: 0.20,
@@ -252,6 +254,35 @@ impl WorthReport {
     /// True when nothing was found: the benchmark is worth solving.
     pub fn passed(&self) -> bool {
         self.findings.is_empty()
+    }
+
+    /// Adds a finding when the theme asks for a tier (1–3) and the measured one differs.
+    pub fn check_requested_tier(&mut self, requested: Option<u8>) {
+        let Some(wanted) = requested else { return };
+        if self.difficulty.tier != wanted {
+            self.findings.push(Finding::new(
+                RULE_TIER_MISMATCH,
+                format!(
+                    "the theme asks for tier {wanted} but the benchmark measures as tier {} (difficulty score {:.2}: {})",
+                    self.difficulty.tier,
+                    self.difficulty.score,
+                    self.difficulty.reasons.join("; ")
+                ),
+            ));
+        }
+    }
+}
+
+/// The tier (1–3) a theme's `tier` label asks for: `1`, `2`, `3`, or `easy`, `medium`,
+/// `hard`; `Err` says what is accepted.
+pub fn requested_tier(label: &str) -> Result<u8, String> {
+    match label.trim().to_ascii_lowercase().as_str() {
+        "1" | "easy" => Ok(1),
+        "2" | "medium" => Ok(2),
+        "3" | "hard" => Ok(3),
+        other => Err(format!(
+            "tier \"{other}\" is not a tier: give 1, 2 or 3 (or easy, medium, hard)"
+        )),
     }
 }
 
@@ -550,7 +581,12 @@ pub fn assess(
         .first()
         .and_then(|v| v.solution.clone())
         .unwrap_or_default();
-    let mut difficulty = difficulty(random_rate, settings.max_random_success_rate, &reference, 0);
+    let mut difficulty = difficulty(
+        random_rate,
+        settings.max_random_success_rate,
+        &reference,
+        reference.joints.len(),
+    );
     if !naive_seeds.is_empty() {
         // The simplest solver solves it: whatever else it takes, it measures as trivial.
         difficulty.score = 0.0;
@@ -576,14 +612,21 @@ pub fn assess(
     }
 }
 
-/// The labels a plan calls obstacles: the fixtures its archetype adds (the shared start
-/// support, chute and goal bin are not obstacles). For a plan of no known archetype, every
-/// planned fixture whose label or purpose says obstacle, wall, barrier, block or gate.
+/// The labels a plan calls obstacles: for a plan of a known archetype, the planned fixtures
+/// the archetype declares as standing across the direct path (supports, the start pad, the
+/// goal bin and features the path merely passes are not obstacles). For a plan of no known
+/// archetype, every planned fixture whose label or purpose says obstacle, wall, barrier,
+/// block or gate.
 pub fn plan_obstacles(plan: &crate::plan::Plan) -> Vec<String> {
     if let Some(arch) = crate::agents::procedural::archetypes::by_id(&plan.archetype) {
-        if !arch.parts.is_empty() {
-            return arch.parts.iter().map(|(l, _)| l.to_string()).collect();
-        }
+        // Those of its obstacles the plan has (a stated drop leaves `sideways_move` without
+        // its portal; a model may name an archetype and plan other fixtures).
+        return arch
+            .obstacles
+            .iter()
+            .filter(|l| plan.fixtures.iter().any(|f| f.label == **l))
+            .map(|l| l.to_string())
+            .collect();
     }
     const WORDS: [&str; 5] = ["obstacle", "wall", "barrier", "block", "gate"];
     plan.fixtures

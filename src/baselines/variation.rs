@@ -1,8 +1,9 @@
 //! Variants that vary: every randomized quantity a benchmark declares — each scale axis
 //! with a real range, the payload's start jitter per axis, the payload's size factor — must
 //! change the scene measurably across the seeds. A scale axis is judged alone: the scene of
-//! the first seed is rebuilt with only that axis set to each seed's value, so a quantity the
-//! script ignores cannot hide behind another that it uses.
+//! the first seed is rebuilt with only that axis set to each seed's value and to its range's
+//! two ends, so a quantity the script ignores cannot hide behind another that it uses, and
+//! a few seeds drawing close together do not make a used axis look constant.
 
 use std::collections::BTreeMap;
 
@@ -143,6 +144,21 @@ fn judge_values(values: &[f64], nominal: f64, settings: &VariationSettings) -> (
     (spread, needed, spread >= needed)
 }
 
+/// A quantity the engine samples itself (start jitter, size factor) always reaches the
+/// scene, so what must be measurable is the range it declares (`width_m`, in metres), judged
+/// against the payload's size like any element; judging the spread of a few draws instead
+/// would refuse a sound benchmark whenever 3 seeds happen to land close together. The
+/// spread actually drawn is still reported.
+fn judge_sampled(
+    values: &[f64],
+    width_m: f64,
+    nominal: f64,
+    settings: &VariationSettings,
+) -> (f64, f64, bool) {
+    let (spread, needed, _) = judge_values(values, nominal, settings);
+    (spread, needed, width_m >= needed)
+}
+
 /// Measures every declared randomized quantity over `seeds` (of the stream `seed_stream`, 0
 /// for a lone script) and returns what each did, with
 /// a finding naming each that changes nothing measurable. A seed whose scene cannot be
@@ -177,6 +193,15 @@ pub fn variation_check(
             scale[axis] = value;
             if let Ok(scene) = script.build(n(first_seed), scale) {
                 per_seed.push((seed, value));
+                scenes.push(scene);
+            }
+        }
+        // The range's ends too: whether the script uses the axis must not depend on how
+        // close together a few seeds happen to draw it.
+        for value in range {
+            let mut scale = base_scale;
+            scale[axis] = value;
+            if let Ok(scene) = script.build(n(first_seed), scale) {
                 scenes.push(scene);
             }
         }
@@ -219,7 +244,8 @@ pub fn variation_check(
             .map(|(s, sp)| (*s, sp.start_m[axis] - payload.start_m[axis]))
             .collect();
         let values: Vec<f64> = per_seed.iter().map(|p| p.1).collect();
-        let (spread_m, needed_m, varies) = judge_values(&values, nominal_size, settings);
+        let (spread_m, needed_m, varies) =
+            judge_sampled(&values, 2.0 * jitter, nominal_size, settings);
         out.push(QuantityVariation {
             name: name.into(),
             range: [-jitter, jitter],
@@ -234,7 +260,8 @@ pub fn variation_check(
     if lo != hi {
         let per_seed: Vec<(u64, f64)> = spawns.iter().map(|(s, sp)| (*s, sp.size_factor)).collect();
         let sizes: Vec<f64> = per_seed.iter().map(|p| p.1 * nominal_size).collect();
-        let (spread_m, needed_m, varies) = judge_values(&sizes, nominal_size, settings);
+        let (spread_m, needed_m, varies) =
+            judge_sampled(&sizes, (hi - lo) * nominal_size, nominal_size, settings);
         out.push(QuantityVariation {
             name: "payload_size_factor".into(),
             range: [lo, hi],

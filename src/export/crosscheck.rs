@@ -9,7 +9,7 @@ use std::process::Command;
 use serde::{Deserialize, Serialize};
 
 use super::mjcf::{to_mjcf_with_solution, MjcfError, MjcfOptions};
-use crate::physics::{build_world_with_joints, simulate, PhysicsSettings};
+use crate::physics::{build_world_with_solution, simulate, PhysicsSettings};
 use crate::scene::{Scene, Vec3};
 use crate::variant::PayloadSpawn;
 
@@ -334,11 +334,12 @@ fn crosscheck_in(
         let runs = [(false, Some(&passive)), (true, v.solution.as_ref())];
         for (with_solution, parts) in runs {
             let Some(parts) = parts else { continue };
-            let mut world = build_world_with_joints(&v.scene, &v.spawn, parts, &parts.joints)
-                .map_err(|e| CrosscheckError::Rapier {
+            let mut world = build_world_with_solution(&v.scene, &v.spawn, parts).map_err(|e| {
+                CrosscheckError::Rapier {
                     name: v.name.clone(),
                     why: e.to_string(),
-                })?;
+                }
+            })?;
             let outcome = simulate(&mut world, &v.scene, &options.physics, None);
             let name = format!("{i}-{}", if with_solution { "solution" } else { "passive" });
             let xml = to_mjcf_with_solution(&v.scene, &v.spawn, parts, &name, &mjcf_options)

@@ -34,8 +34,14 @@
 //!   does. With motors the integrator is `implicitfast`, which treats the stiff velocity
 //!   servos implicitly as rapier does.
 //!
-//! Kinematic movers and springs do not exist in the scene model yet, so there is nothing to
-//! write as mocap bodies or tendons.
+//! - A spring is a spatial `<tendon>` between two sites (`spring_N_a`, `spring_N_b`) at its
+//!   anchors, with the spring's stiffness, damping and `springlength` (its rest length):
+//!   MuJoCo's tendon spring-damper is the same law as rapier's force-based spring joint. With
+//!   springs the integrator is `implicitfast` too (the tendon damping is then implicit).
+//!   Contacts between the two bodies stay on, as in rapier.
+//!
+//! Kinematic movers do not exist in the scene model yet, so there is nothing to write as
+//! mocap bodies.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -43,7 +49,7 @@ use std::fmt::Write as _;
 use crate::physics::{build_world, PhysicsSettings, PAYLOAD_LABEL};
 use crate::scene::{
     rotation, Aabb, BodyKind, Fixture, Joint, JointKind, MotorProfile, MotorTarget, Part, Pose,
-    Scene, Shape, Vec3,
+    Scene, Shape, Spring, Vec3,
 };
 use crate::variant::PayloadSpawn;
 
@@ -217,6 +223,14 @@ pub fn to_mjcf_with_solution(
         .map(|(i, item)| (item.fixture.label.as_str(), i))
         .collect();
     let joints: Vec<&Joint> = scene.joints.iter().chain(&solution.joints).collect();
+    let springs: Vec<&Spring> = scene.springs.iter().chain(&solution.springs).collect();
+    for spring in &springs {
+        for label in [&spring.fixture_a, &spring.fixture_b] {
+            if !index.contains_key(label.as_str()) {
+                return Err(MjcfError::UnknownPart(label.clone()));
+            }
+        }
+    }
     let (nesting, loops) = nest(&items, &joints, &index)?;
 
     let mut x = String::new();
@@ -259,7 +273,7 @@ pub fn to_mjcf_with_solution(
         "  <option timestep=\"{}\" gravity=\"0 0 {}\"{}/>",
         f(options.mujoco_timestep_s()),
         crate::scene::GRAVITY_Z_MPS2,
-        if motorized.is_empty() {
+        if motorized.is_empty() && springs.is_empty() {
             ""
         } else {
             " integrator=\"implicitfast\""
@@ -290,6 +304,7 @@ pub fn to_mjcf_with_solution(
         inertials: &inertials,
         nesting: &nesting,
         loops: &loops,
+        springs: &springs,
         damping_per_s: options.angular_damping_per_s,
     };
     x.push_str("  <worldbody>\n");
@@ -375,6 +390,19 @@ pub fn to_mjcf_with_solution(
             );
         }
         x.push_str("  </equality>\n");
+    }
+    if !springs.is_empty() {
+        x.push_str("  <tendon>\n");
+        for (n, spring) in springs.iter().enumerate() {
+            let _ = writeln!(
+                x,
+                "    <spatial name=\"spring_{n}\" stiffness=\"{}\" damping=\"{}\" springlength=\"{}\" width=\"0.003\" rgba=\"0.9 0.7 0.1 1\"><site site=\"spring_{n}_a\"/><site site=\"spring_{n}_b\"/></spatial>",
+                g(spring.stiffness_n_per_m),
+                g(spring.damping_ns_per_m),
+                g(spring.rest_length_m)
+            );
+        }
+        x.push_str("  </tendon>\n");
     }
     if !motorized.is_empty() {
         write_motors(&mut x, &motorized, &items, &inertials);
@@ -594,6 +622,7 @@ struct BodyWriter<'a> {
     inertials: &'a [Inertial],
     nesting: &'a HashMap<usize, Nesting<'a>>,
     loops: &'a [LoopJoint<'a>],
+    springs: &'a [&'a Spring],
     damping_per_s: f64,
 }
 
@@ -686,6 +715,22 @@ impl BodyWriter<'_> {
                 f(props.friction),
                 f(props.density_kg_per_m3),
             );
+        }
+        // The anchors of the springs that hold on to this body.
+        for (n, spring) in self.springs.iter().enumerate() {
+            let ends = [
+                ("a", &spring.fixture_a, spring.anchor_a_m),
+                ("b", &spring.fixture_b, spring.anchor_b_m),
+            ];
+            for (end, label, anchor_m) in ends {
+                if *label == fixture.label && item.role != Role::Payload {
+                    let _ = writeln!(
+                        x,
+                        "{pad}  <site name=\"spring_{n}_{end}\" pos=\"{}\" size=\"0.004\"/>",
+                        v3(inverse_transform_point(&fixture.pose, anchor_m))
+                    );
+                }
+            }
         }
         // Proxies of loop-closing joints that hang in this body.
         for l in self.loops.iter().filter(|l| l.parent == i) {

@@ -48,6 +48,9 @@ pub mod rule {
     /// A joint motor with a parameter that is NaN, infinite or beyond its physical limit
     /// (`limits.motor_*`).
     pub const MOTOR_INVALID: &str = "motor_invalid";
+    /// A spring with a parameter that is NaN, infinite or beyond its physical limit
+    /// (`limits.spring_*`).
+    pub const SPRING_INVALID: &str = "spring_invalid";
 }
 
 /// Every rule id of gate 2, in the order they are checked.
@@ -281,8 +284,8 @@ fn check_size(scene: &Scene, solution: Option<&[Fixture]>, findings: &mut Vec<Fi
         "parts",
     );
     too_many(
-        "the scene: joints".into(),
-        scene.joints.len(),
+        "the scene: joints and springs".into(),
+        scene.joints.len() + scene.springs.len(),
         limits.joints,
         "joints",
     );
@@ -346,10 +349,26 @@ pub fn check_motors(joints: &[crate::scene::Joint], owner: &str, findings: &mut 
     }
 }
 
-/// Joint limits within their physical range (±360° for hinges, ±1 km for sliders), and the
-/// payload at its smallest still at least [`MIN_SIZE_M`].
+/// Every spring's parameters within `limits.spring_*` (see
+/// [`crate::scene::Spring::problem`]); `owner` as for [`check_motors`].
+pub fn check_springs(springs: &[crate::scene::Spring], owner: &str, findings: &mut Vec<Finding>) {
+    let limits = crate::limits::current();
+    for spring in springs {
+        if let Some(problem) = spring.problem(&limits) {
+            findings.push(Finding::new(
+                rule::SPRING_INVALID,
+                format!("{owner}{}: {problem}", spring.between()),
+            ));
+        }
+    }
+}
+
+/// Joint limits within their physical range (±360° for hinges, ±1 km for sliders), motors
+/// and springs within their limits, and the payload at its smallest still at least
+/// [`MIN_SIZE_M`].
 fn check_joint_limits(scene: &Scene, findings: &mut Vec<Finding>) {
     check_motors(&scene.joints, "", findings);
+    check_springs(&scene.springs, "", findings);
     for joint in &scene.joints {
         let (limits, unit) = match joint.kind {
             crate::scene::JointKind::Revolute { limits_deg } => (limits_deg, "deg"),
@@ -393,20 +412,30 @@ fn check_joint_limits(scene: &Scene, findings: &mut Vec<Finding>) {
     }
 }
 
-/// The reference solution's joints: each joins two of its own parts, or one of its parts
-/// and a fixed part of the scene (a solution may not hinge or drive the scene's moving
-/// parts), and its motor is within `limits.motor_*`.
+/// The reference solution's joints and springs: each joins two of its own parts, or one of
+/// its parts and a fixed part of the scene (a solution may not hinge, drive or pull the
+/// scene's moving parts), its motor is within `limits.motor_*` and its spring within
+/// `limits.spring_*`.
 pub fn check_solution_joints(
     scene: &Scene,
     solution: &crate::scene::Solution,
     findings: &mut Vec<Finding>,
 ) {
     let own = |label: &str| solution.parts.iter().any(|p| p.label == label);
-    for joint in &solution.joints {
-        let (a, b) = (&joint.fixture_a, &joint.fixture_b);
+    let joined = solution
+        .joints
+        .iter()
+        .map(|j| ("joint", &j.fixture_a, &j.fixture_b))
+        .chain(
+            solution
+                .springs
+                .iter()
+                .map(|s| ("spring", &s.fixture_a, &s.fixture_b)),
+        );
+    for (what, a, b) in joined {
         let problem = if !own(a) && !own(b) {
             Some(format!(
-                "neither \"{a}\" nor \"{b}\" is a part of the solution; a solution joint joins two solution parts, or a solution part and a fixed part of the scene"
+                "neither \"{a}\" nor \"{b}\" is a part of the solution; a solution {what} joins two solution parts, or a solution part and a fixed part of the scene"
             ))
         } else {
             [a, b].into_iter().filter(|l| !own(l)).find_map(|label| {
@@ -415,7 +444,7 @@ pub fn check_solution_joints(
                         "\"{label}\" is neither a solution part nor a part of the scene"
                     )),
                     Some(f) if f.body != crate::scene::BodyKind::Fixed => Some(format!(
-                        "scene part \"{label}\" is dynamic; a solution joint may only hold on to a fixed part of the scene"
+                        "scene part \"{label}\" is dynamic; a solution {what} may only hold on to a fixed part of the scene"
                     )),
                     Some(_) => None,
                 }
@@ -424,11 +453,12 @@ pub fn check_solution_joints(
         if let Some(why) = problem {
             findings.push(Finding::new(
                 rule::JOINT_UNKNOWN_PART,
-                format!("the solution's joint between \"{a}\" and \"{b}\": {why}"),
+                format!("the solution's {what} between \"{a}\" and \"{b}\": {why}"),
             ));
         }
     }
     check_motors(&solution.joints, "the solution's ", findings);
+    check_springs(&solution.springs, "the solution's ", findings);
 }
 
 fn check_labels(scene: &Scene, solution: Option<&[Fixture]>, findings: &mut Vec<Finding>) {
@@ -489,22 +519,29 @@ fn check_labels(scene: &Scene, solution: Option<&[Fixture]>, findings: &mut Vec<
             ));
         }
     }
-    for joint in &scene.joints {
-        for label in [&joint.fixture_a, &joint.fixture_b] {
+    let joined = scene
+        .joints
+        .iter()
+        .map(|j| ("joint", &j.fixture_a, &j.fixture_b))
+        .chain(
+            scene
+                .springs
+                .iter()
+                .map(|s| ("spring", &s.fixture_a, &s.fixture_b)),
+        );
+    for (what, a, b) in joined {
+        for label in [a, b] {
             if scene.fixture(label).is_none() {
                 findings.push(Finding::new(
                     rule::JOINT_UNKNOWN_PART,
-                    format!("a joint names part \"{label}\", but no part has that label"),
+                    format!("a {what} names part \"{label}\", but no part has that label"),
                 ));
             }
         }
-        if joint.fixture_a == joint.fixture_b {
+        if a == b {
             findings.push(Finding::new(
                 rule::JOINT_UNKNOWN_PART,
-                format!(
-                    "a joint joins part \"{}\" to itself; it needs two different parts",
-                    joint.fixture_a
-                ),
+                format!("a {what} joins part \"{a}\" to itself; it needs two different parts"),
             ));
         }
     }
@@ -688,7 +725,7 @@ mod limit_tests {
         let found = rules(&scene);
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(
-            found[0].starts_with("scene_too_large: the scene: joints has 200000"),
+            found[0].starts_with("scene_too_large: the scene: joints and springs has 200000"),
             "{}",
             found[0]
         );

@@ -17,8 +17,8 @@
 //!
 //! A named mechanism (lever, flap, gear, conveyor, pulley, spring, catapult, motor) must do
 //! the work the theme gives it ([`mechanism_findings`]): it must be able to move (a dynamic
-//! part, or one with a joint); an ablation run locks it (its parts made fixed, its joints
-//! removed) and the reference solution must then fail; and the naive straight chute from
+//! part, or one with a joint or a spring); an ablation run locks it (its parts made fixed,
+//! its joints and springs removed) and the reference solution must then fail; and the naive straight chute from
 //! the payload to the goal must fail with it locked too.
 
 use crate::intent::{
@@ -125,7 +125,8 @@ pub fn is_mechanism(kind: ElementKind) -> bool {
     )
 }
 
-/// The scene with the fixtures `labels` locked: made fixed, their joints removed.
+/// The scene with the fixtures `labels` locked: made fixed, their joints and springs
+/// removed (a locked part neither moves nor pushes through a spring).
 pub fn locked(scene: &Scene, labels: &[&str]) -> Scene {
     let mut out = scene.clone();
     for f in &mut out.fixtures {
@@ -133,9 +134,9 @@ pub fn locked(scene: &Scene, labels: &[&str]) -> Scene {
             f.body = crate::scene::BodyKind::Fixed;
         }
     }
-    out.joints.retain(|j| {
-        !labels.contains(&j.fixture_a.as_str()) && !labels.contains(&j.fixture_b.as_str())
-    });
+    let free = |a: &str, b: &str| !labels.contains(&a) && !labels.contains(&b);
+    out.joints.retain(|j| free(&j.fixture_a, &j.fixture_b));
+    out.springs.retain(|s| free(&s.fixture_a, &s.fixture_b));
     out
 }
 
@@ -160,17 +161,22 @@ pub fn mechanism_findings(
         let name = e.kind.name();
         let labels: Vec<&str> = parts.iter().map(|f| f.label.as_str()).collect();
         let moves = parts.iter().any(|f| {
+            let named = |a: &str, b: &str| a == f.label || b == f.label;
             f.body == crate::scene::BodyKind::Dynamic
                 || scene
                     .joints
                     .iter()
-                    .any(|j| j.fixture_a == f.label || j.fixture_b == f.label)
+                    .any(|j| named(&j.fixture_a, &j.fixture_b))
+                || scene
+                    .springs
+                    .iter()
+                    .any(|s| named(&s.fixture_a, &s.fixture_b))
         });
         if !moves {
             out.push(Finding::new(
                 "mechanism_static",
                 format!(
-                    "{name}: its parts ({}) are fixed and have no joint, so it cannot do any work; make it dynamic or hinge it",
+                    "{name}: its parts ({}) are fixed and have no joint or spring, so it cannot do any work; make it dynamic or hinge it",
                     labels.join(", ")
                 ),
             ));

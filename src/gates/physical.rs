@@ -64,11 +64,10 @@ pub fn run_physical_gates(
         return out;
     }
     if let Some(solution) = solution {
-        let check = crate::gates::solvable::check_solvable_with_joints(
+        let check = crate::gates::solvable::check_solvable_with_solution(
             scene,
             spawn,
             solution,
-            &solution.joints,
             settings,
             record_every_s,
         );

@@ -1,6 +1,7 @@
 //! Gate 4, passive physics: simulate the scene under gravity alone and fail on non-finite
 //! state, excessive speed, energy appearing from nowhere (kinetic energy beyond what gravity
-//! released plus what the motors worked, see `physics::simulate`), fixed parts moving, bodies leaving
+//! released plus what the motors worked and the springs released, see `physics::simulate`), fixed
+//! parts moving, bodies leaving
 //! the bounds, or a scene that never comes to rest.
 
 use crate::gates::overlap::fmt_m;
@@ -121,18 +122,23 @@ pub fn stability_findings(
         ));
     }
     if outcome.max_energy_ratio > settings.max_energy_ratio {
-        let supplied = if outcome.max_energy_ratio_motor_j != 0.0 {
-            format!(
-                "{:.3} J that gravity had released and the motors had supplied ({:.3} J of motor work)",
-                (outcome.max_energy_ratio_released_j + outcome.max_energy_ratio_motor_j).max(0.0),
+        let total = outcome.max_energy_ratio_released_j
+            + outcome.max_energy_ratio_motor_j
+            + outcome.max_energy_ratio_spring_j;
+        let mut sources = vec!["gravity had released".to_string()];
+        if outcome.max_energy_ratio_motor_j != 0.0 {
+            sources.push(format!(
+                "the motors had supplied ({:.3} J of motor work)",
                 outcome.max_energy_ratio_motor_j
-            )
-        } else {
-            format!(
-                "{:.3} J that gravity had released",
-                outcome.max_energy_ratio_released_j.max(0.0)
-            )
-        };
+            ));
+        }
+        if outcome.max_energy_ratio_spring_j != 0.0 || outcome.spring_energy_start_j != 0.0 {
+            sources.push(format!(
+                "the springs had released ({:.3} J of {:.3} J stored at the start)",
+                outcome.max_energy_ratio_spring_j, outcome.spring_energy_start_j
+            ));
+        }
+        let supplied = format!("{:.3} J that {}", total.max(0.0), sources.join(" and "));
         findings.push(Finding::new(
             "energy_explosion",
             format!(

@@ -5,7 +5,7 @@ use crate::gates::geometry::solution_placement_findings;
 use crate::gates::overlap::fmt_m;
 use crate::gates::physics::stability_findings;
 use crate::physics::{
-    build_world_with_joints, simulate, BodyRole, PhysicsSettings, SceneWorld, SimulationOutcome,
+    build_world_with_solution, simulate, BodyRole, PhysicsSettings, SceneWorld, SimulationOutcome,
 };
 use crate::report::{Finding, GateId, GateResult, SolutionRun};
 use crate::scene::{BodyKind, Fixture, Scene, Shape};
@@ -33,20 +33,21 @@ pub fn check_solvable(
     settings: &PhysicsSettings,
     record_every_s: Option<f64>,
 ) -> SolutionCheck {
-    check_solvable_with_joints(scene, spawn, solution, &[], settings, record_every_s)
+    let solution = crate::scene::Solution::of_parts(solution.to_vec());
+    check_solvable_with_solution(scene, spawn, &solution, settings, record_every_s)
 }
 
-/// [`check_solvable`] with the reference solution's joints (and their motors).
-pub fn check_solvable_with_joints(
+/// [`check_solvable`] with the whole reference solution: its parts, joints (and their
+/// motors) and springs.
+pub fn check_solvable_with_solution(
     scene: &Scene,
     spawn: &PayloadSpawn,
-    solution: &[Fixture],
-    solution_joints: &[crate::scene::Joint],
+    solution: &crate::scene::Solution,
     settings: &PhysicsSettings,
     record_every_s: Option<f64>,
 ) -> SolutionCheck {
     let ran = crate::guard::catch_panic(|| {
-        let mut world = build_world_with_joints(scene, spawn, solution, solution_joints)?;
+        let mut world = build_world_with_solution(scene, spawn, solution)?;
         let placement = solution_placement_findings(scene, &world, settings);
         if !placement.is_empty() {
             return Ok((placement, None));
@@ -353,7 +354,7 @@ fn classify_miss(
     if moved_m < NEVER_MOVED_M {
         let message = format!(
             "with the reference solution the payload never moved: its centre stayed within {moved_m:.3} m of its start {} over {:.1} s, {short_m:.3} m from the goal zone; \
-             every body starts at rest and gravity and joint motors are the only energy sources, so give it a slope to roll down, an edge to fall from, a part that tips or falls onto it, or a motor that moves it",
+             every body starts at rest and gravity, joint motors and springs are the only energy sources, so give it a slope to roll down, an edge to fall from, a part that tips or falls onto it, or a motor or a preloaded spring that moves it",
             fmt_m(start),
             outcome.simulated_s
         );
@@ -416,7 +417,7 @@ fn classify_miss(
     if highest_z_m < goal_min_z_m {
         let message = format!(
             "with the reference solution the payload stopped {short_m:.3} m short of the goal zone: its centre rose at most to z = {highest_z_m:.3} m (t={highest_t:.2} s, start z = {:.3} m) but the goal zone starts at z = {goal_min_z_m:.3} m; \
-             not enough energy: gravity is the only source, so the payload cannot end above its start unless a body falling further lifts it; ended at {} after {:.1} s",
+             not enough energy: gravity, motors and preloaded springs are the only sources, so without a motor or a spring the payload cannot end above its start unless a body falling further lifts it; ended at {} after {:.1} s",
             start[2],
             fmt_m(final_m),
             outcome.simulated_s

@@ -11,7 +11,7 @@ pub use simulate::{
     TrajectoryFrame, TrajectoryPose,
 };
 pub use world::{
-    build_world, build_world_with_joints, BodyRole, ColliderOwner, SceneBody, SceneWorld,
+    build_world, build_world_with_solution, BodyRole, ColliderOwner, SceneBody, SceneWorld,
     PAYLOAD_LABEL,
 };
 

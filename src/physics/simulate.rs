@@ -173,8 +173,8 @@ pub struct SimulationOutcome {
     pub max_speed_label: String,
     /// ...and when, in seconds.
     pub max_speed_time_s: f64,
-    /// Highest kinetic energy / (potential energy released + motor work + margin) seen
-    /// (unitless).
+    /// Highest kinetic energy / (potential energy released + motor work + elastic energy the
+    /// springs released + margin) seen (unitless).
     pub max_energy_ratio: f64,
     /// When the highest energy ratio was seen, in seconds.
     pub max_energy_ratio_time_s: f64,
@@ -188,6 +188,13 @@ pub struct SimulationOutcome {
     /// Work every motor did over the run, in joules (negative when they mostly braked).
     #[serde(default)]
     pub motor_work_j: f64,
+    /// Elastic energy the springs had released (joules) at the highest energy ratio: what
+    /// they held at the start minus what they held then (negative when they were charged).
+    #[serde(default)]
+    pub max_energy_ratio_spring_j: f64,
+    /// Elastic energy the springs held at the start (a preload), in joules.
+    #[serde(default)]
+    pub spring_energy_start_j: f64,
     /// The first body whose state went NaN/infinite or that rapier quarantined, and when.
     pub non_finite: Option<(String, f64)>,
     /// Bodies that left the bounds (the run stops at the first such step).
@@ -328,6 +335,8 @@ pub fn simulate_cancellable(
         max_energy_ratio_released_j: 0.0,
         max_energy_ratio_motor_j: 0.0,
         motor_work_j: 0.0,
+        max_energy_ratio_spring_j: 0.0,
+        spring_energy_start_j: world.elastic_energy_j(),
         non_finite: None,
         exits: Vec::new(),
         fixed_drift: Vec::new(),
@@ -449,9 +458,11 @@ pub fn simulate_cancellable(
                 });
             }
         }
-        // Energy may come from gravity and from the motors, nowhere else: what they gave
-        // together (lifting loses gravity's share to the motor's) bounds the kinetic energy.
-        let supplied_j = released_j + out.motor_work_j;
+        // Energy may come from gravity, the motors and the springs' stored elastic energy,
+        // nowhere else: what they gave together (lifting loses gravity's share to the motor's,
+        // charging a spring takes its share back) bounds the kinetic energy.
+        let spring_released_j = out.spring_energy_start_j - world.elastic_energy_j();
+        let supplied_j = released_j + out.motor_work_j + spring_released_j;
         let ratio = kinetic_j / (supplied_j.max(0.0) + margin_j).max(f64::MIN_POSITIVE);
         if ratio > out.max_energy_ratio {
             out.max_energy_ratio = ratio;
@@ -459,6 +470,7 @@ pub fn simulate_cancellable(
             out.max_energy_ratio_kinetic_j = kinetic_j;
             out.max_energy_ratio_released_j = released_j;
             out.max_energy_ratio_motor_j = out.motor_work_j;
+            out.max_energy_ratio_spring_j = spring_released_j;
         }
 
         let p = payload_pos(world);

@@ -21,6 +21,7 @@ pub(crate) fn ball_on_floor() -> Scene {
             }],
         }],
         joints: vec![],
+        springs: vec![],
         payload: Payload {
             shape: Shape::Sphere { radius_m: 0.05 },
             size_factor_range: [1.0, 1.0],

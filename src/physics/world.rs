@@ -72,6 +72,23 @@ pub struct SceneWorld {
     pub jointed_pairs: Vec<(usize, usize)>,
     /// Every motorized joint, driven each step by [`SceneWorld::drive_motors`].
     pub motors: Vec<MotorDrive>,
+    /// Every spring (a rapier spring joint), with what measuring its length needs.
+    pub springs: Vec<WorldSpring>,
+}
+
+/// A spring of the world: the scene's spring and its anchors in its two bodies' frames.
+#[derive(Debug, Clone)]
+pub struct WorldSpring {
+    /// The scene's spring (stiffness, damping, rest length).
+    pub spring: scene::Spring,
+    /// The first body.
+    pub body_a: RigidBodyHandle,
+    /// The second body.
+    pub body_b: RigidBodyHandle,
+    /// The anchor on the first body, in its local frame.
+    pub local_a: Vector,
+    /// The anchor on the second body, in its local frame.
+    pub local_b: Vector,
 }
 
 /// A motorized joint of the world: what drives it and how to read its motion back.
@@ -206,6 +223,28 @@ impl SceneWorld {
         q as f64
     }
 
+    /// The spring's length right now (anchor to anchor), in metres.
+    pub fn spring_length_m(&self, spring: &WorldSpring) -> f64 {
+        let (Some(a), Some(b)) = (
+            self.world.bodies.get(spring.body_a),
+            self.world.bodies.get(spring.body_b),
+        ) else {
+            return spring.spring.rest_length_m;
+        };
+        let pa = *a.position() * spring.local_a;
+        let pb = *b.position() * spring.local_b;
+        (pb - pa).length() as f64
+    }
+
+    /// The elastic energy every spring holds right now, in joules: the sum of
+    /// ½·k·(length − rest length)².
+    pub fn elastic_energy_j(&self) -> f64 {
+        self.springs
+            .iter()
+            .map(|s| s.spring.elastic_energy_j(self.spring_length_m(s)))
+            .sum()
+    }
+
     /// The impulse the motor of `drive` applied in the last step (N·m·s on a hinge, N·s on a
     /// slider), as rapier wrote it back.
     pub fn motor_impulse(&self, drive: &MotorDrive) -> f64 {
@@ -323,22 +362,37 @@ const CCD_THIN_HALF_EXTENT_M: f64 = 0.05;
 
 /// Builds the rapier world of `scene`, with the payload at `spawn` and the reference
 /// solution's parts (`solution`, possibly empty) added as bodies of role
-/// [`BodyRole::Solution`]. Same as [`build_world_with_joints`] without solution joints.
+/// [`BodyRole::Solution`]. Same as [`build_world_with_solution`] with parts only.
 pub fn build_world(
     scene: &Scene,
     spawn: &PayloadSpawn,
     solution: &[Fixture],
 ) -> Result<SceneWorld, PhysicsError> {
-    build_world_with_joints(scene, spawn, solution, &[])
+    build(scene, spawn, solution, &[], &[])
 }
 
-/// [`build_world`] with the reference solution's joints (`solution_joints`): each joins two
-/// solution parts, or a solution part and a fixed part of the scene.
-pub fn build_world_with_joints(
+/// [`build_world`] with the whole reference solution: its parts, and its joints and springs,
+/// each joining two solution parts, or a solution part and a fixed part of the scene.
+pub fn build_world_with_solution(
+    scene: &Scene,
+    spawn: &PayloadSpawn,
+    solution: &scene::Solution,
+) -> Result<SceneWorld, PhysicsError> {
+    build(
+        scene,
+        spawn,
+        &solution.parts,
+        &solution.joints,
+        &solution.springs,
+    )
+}
+
+fn build(
     scene: &Scene,
     spawn: &PayloadSpawn,
     solution: &[Fixture],
     solution_joints: &[scene::Joint],
+    solution_springs: &[scene::Spring],
 ) -> Result<SceneWorld, PhysicsError> {
     let mut world = PhysicsWorld::new();
     world.gravity = Vector::new(0.0, 0.0, scene::GRAVITY_Z_MPS2 as Real);
@@ -349,6 +403,7 @@ pub fn build_world_with_joints(
         payload: 0,
         jointed_pairs: Vec::new(),
         motors: Vec::new(),
+        springs: Vec::new(),
     };
 
     for fixture in &scene.fixtures {
@@ -381,6 +436,12 @@ pub fn build_world_with_joints(
     }
     for joint in solution_joints {
         add_joint(&mut out, joint, true)?;
+    }
+    for spring in &scene.springs {
+        add_spring(&mut out, spring, false)?;
+    }
+    for spring in solution_springs {
+        add_spring(&mut out, spring, true)?;
     }
     Ok(out)
 }
@@ -544,5 +605,66 @@ fn add_joint(
         out.motors.push(drive);
     }
     out.drive_motors(0.0);
+    Ok(())
+}
+
+/// Adds one spring as a rapier spring joint (force-based, so the stiffness is in N/m and the
+/// damping in N·s/m whatever the masses), with contacts between its two bodies left on. A
+/// scene spring joins two scene fixtures; a solution spring (`of_solution`) joins two
+/// solution parts, or a solution part and a fixed scene fixture.
+fn add_spring(
+    out: &mut SceneWorld,
+    spring: &scene::Spring,
+    of_solution: bool,
+) -> Result<(), PhysicsError> {
+    let owner = if of_solution { "solution " } else { "" };
+    let find = |label: &str| {
+        out.bodies
+            .iter()
+            .position(|b| {
+                b.label == label
+                    && match b.role {
+                        BodyRole::Fixture => !of_solution || b.kind == BodyKind::Fixed,
+                        BodyRole::Solution => of_solution,
+                        BodyRole::Payload => false,
+                    }
+            })
+            .ok_or_else(|| PhysicsError::BadJoint {
+                why: format!(
+                    "{owner}{}: there is no part labelled \"{label}\"{}",
+                    spring.between(),
+                    if of_solution {
+                        " among the solution's parts and the scene's fixed parts"
+                    } else {
+                        ""
+                    }
+                ),
+            })
+    };
+    let a = find(&spring.fixture_a)?;
+    let b = find(&spring.fixture_b)?;
+    if let Some(problem) = spring.problem(&crate::limits::current()) {
+        return Err(PhysicsError::BadJoint {
+            why: format!("{owner}{}: {problem}", spring.between()),
+        });
+    }
+    let local_a = out.bodies[a].start_pose.inverse() * to_vector(spring.anchor_a_m);
+    let local_b = out.bodies[b].start_pose.inverse() * to_vector(spring.anchor_b_m);
+    let joint = SpringJointBuilder::new(
+        spring.rest_length_m as Real,
+        spring.stiffness_n_per_m as Real,
+        spring.damping_ns_per_m as Real,
+    )
+    .local_anchor1(local_a)
+    .local_anchor2(local_b);
+    let (ha, hb) = (out.bodies[a].handle, out.bodies[b].handle);
+    out.world.insert_impulse_joint(ha, hb, joint.build());
+    out.springs.push(WorldSpring {
+        spring: spring.clone(),
+        body_a: ha,
+        body_b: hb,
+        local_a,
+        local_b,
+    });
     Ok(())
 }

@@ -3,7 +3,7 @@
 //!
 //! Per seed: build the variant exactly as recorded ([`Benchmark::build`] checks the scene
 //! hash), ask the solution for its parts, check where they spawn (build zone, forbid zones,
-//! overlaps), run gate 6's simulation with them ([`crate::gates::solvable::check_solvable_with_joints`],
+//! overlaps), run gate 6's simulation with them ([`crate::gates::solvable::check_solvable_with_solution`],
 //! recording the payload every step), and turn the outcome into success, progress,
 //! violations, resources and a score with the [`ScoringTable`].
 //!
@@ -25,9 +25,9 @@ pub use table::{penalty, rules, ScoringTable, DEFAULT_TABLE_VERSION};
 
 use crate::gates::overlap::{body_aabb, fmt_m, overlaps, sticking_out};
 use crate::gates::physics::stability_findings;
-use crate::gates::solvable::check_solvable_with_joints;
+use crate::gates::solvable::check_solvable_with_solution;
 use crate::physics::{
-    build_world, build_world_with_joints, BodyRole, SceneWorld, SimulationOutcome, PAYLOAD_LABEL,
+    build_world, build_world_with_solution, BodyRole, SceneWorld, SimulationOutcome, PAYLOAD_LABEL,
 };
 use crate::scene::{Aabb, Fixture, Scene, Vec3, RESERVED_LABELS};
 
@@ -434,7 +434,7 @@ fn score_parts(
     let scene = &variant.scene;
     let settings = &bench.physics;
     let parts: &[Fixture] = solution;
-    let world = build_world_with_joints(scene, &variant.spawn, parts, &solution.joints)
+    let world = build_world_with_solution(scene, &variant.spawn, solution)
         .map_err(|e| format!("the solution's parts cannot be built: {e}"))?;
     let mut violations =
         placement_violations(scene, &world, parts, settings.penetration_tolerance_m);
@@ -446,11 +446,10 @@ fn score_parts(
     out.error = None;
     if placed {
         // Gate 6's own run, with the payload recorded every step.
-        let check = check_solvable_with_joints(
+        let check = check_solvable_with_solution(
             scene,
             &variant.spawn,
-            parts,
-            &solution.joints,
+            solution,
             settings,
             Some(settings.timestep_s),
         );

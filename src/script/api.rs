@@ -14,7 +14,7 @@ use super::values;
 use crate::rng::{stream, SeededRng};
 use crate::scene::{
     Aabb, BodyKind, Fixture, ForbidZone, Joint, JointKind, Material, Motor, MotorProfile,
-    MotorTarget, Part, Payload, Pose, Scene, Shape, Vec3,
+    MotorTarget, Part, Payload, Pose, Scene, Shape, Spring, Vec3,
 };
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -159,6 +159,7 @@ pub(crate) struct SceneDraft {
     bounds: Aabb,
     parts: Arc<Mutex<PartList>>,
     joints: Arc<Mutex<Vec<Joint>>>,
+    springs: Arc<Mutex<Vec<Spring>>>,
     payload: Option<PayloadDraft>,
     jitter_m: Vec3,
     size_factor_range: [f64; 2],
@@ -186,10 +187,12 @@ impl SceneHandle {
         )?;
         let fixtures = lock(&draft.parts).to_fixtures()?;
         let joints = lock(&draft.joints).clone();
+        let springs = lock(&draft.springs).clone();
         Ok(Scene {
             bounds: draft.bounds,
             fixtures,
             joints,
+            springs,
             payload: Payload {
                 shape: payload.shape,
                 size_factor_range: draft.size_factor_range,
@@ -234,15 +237,44 @@ impl SceneHandle {
     }
 }
 
-/// Where a joint call adds its joint: the joints and the parts of a scene or of a solution.
-/// `scope` is the variable the script calls it on (`scene`, `solution`), for messages.
+/// Where a joint or spring call adds its joint: the joints, springs and parts of a scene or
+/// of a solution. `scope` is the variable the script calls it on (`scene`, `solution`), for
+/// messages.
 struct JointTarget<'a> {
     parts: &'a Arc<Mutex<PartList>>,
     joints: &'a Arc<Mutex<Vec<Joint>>>,
+    springs: &'a Arc<Mutex<Vec<Spring>>>,
     scope: &'static str,
     /// Labels outside `parts` a joint may name (none for a scene; for a solution, any
     /// fixed part of the scene, checked when the solution meets the scene).
     outside_labels_allowed: bool,
+}
+
+impl JointTarget<'_> {
+    /// Both labels name parts a joint or spring of this scope may join: for a scene, two of
+    /// its parts; for a solution, at least one of its own parts.
+    fn check_labels(&self, fixture_a: &str, fixture_b: &str) -> ApiResult<()> {
+        let parts = lock(self.parts);
+        let known = |label: &str| parts.labels().any(|l| l == label);
+        let scope = self.scope;
+        if self.outside_labels_allowed {
+            // A solution's joint may name one fixed part of the scene, never two.
+            if !known(fixture_a) && !known(fixture_b) {
+                return misuse(format!(
+                    "neither \"{fixture_a}\" nor \"{fixture_b}\" is a part of this {scope}; a {scope} joint or spring joins two of its own parts, or one of its parts to a fixed part of the scene: create it first with `{scope}.dynamic_part(label, material)`"
+                ));
+            }
+        } else {
+            for label in [fixture_a, fixture_b] {
+                if !known(label) {
+                    return misuse(format!(
+                        "no part labelled \"{label}\" yet; create it first with `{scope}.fixed_part(\"{label}\", material)` or `{scope}.dynamic_part(..)`"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Adds a joint between two labelled parts; the one implementation behind `revolute_joint`
@@ -270,27 +302,7 @@ fn add_joint(
             format!("while joining \"{fixture_a}\" and \"{fixture_b}\"; use fewer joints"),
         );
     }
-    {
-        let parts = lock(target.parts);
-        let known = |label: &str| parts.labels().any(|l| l == label);
-        let scope = target.scope;
-        if target.outside_labels_allowed {
-            // A solution's joint may name one fixed part of the scene, never two.
-            if !known(&fixture_a) && !known(&fixture_b) {
-                return misuse(format!(
-                    "neither \"{fixture_a}\" nor \"{fixture_b}\" is a part of this {scope}; a {scope} joint joins two of its own parts, or one of its parts to a fixed part of the scene: create it first with `{scope}.dynamic_part(label, material)`"
-                ));
-            }
-        } else {
-            for label in [&fixture_a, &fixture_b] {
-                if !known(label) {
-                    return misuse(format!(
-                        "no part labelled \"{label}\" yet; create it first with `{scope}.fixed_part(\"{label}\", material)` or `{scope}.dynamic_part(..)`"
-                    ));
-                }
-            }
-        }
-    }
+    target.check_labels(&fixture_a, &fixture_b)?;
     let mut joints = lock(target.joints);
     joints.push(Joint {
         fixture_a,
@@ -304,6 +316,88 @@ fn add_joint(
         joints: target.joints.clone(),
         index: joints.len() - 1,
     })
+}
+
+impl SceneDraft {
+    /// Where the scene's joint and spring calls add to: its own parts only.
+    fn joint_target(&self) -> JointTarget<'_> {
+        JointTarget {
+            parts: &self.parts,
+            joints: &self.joints,
+            springs: &self.springs,
+            scope: "scene",
+            outside_labels_allowed: false,
+        }
+    }
+}
+
+impl SolutionHandle {
+    /// Where the solution's joint and spring calls add to: its parts, and fixed scene parts.
+    fn joint_target(&self) -> JointTarget<'_> {
+        JointTarget {
+            parts: &self.parts,
+            joints: &self.joints,
+            springs: &self.springs,
+            scope: "solution",
+            outside_labels_allowed: true,
+        }
+    }
+}
+
+/// The numbers of a spring call as the script gave them, before they are checked.
+struct SpringArgs<'a> {
+    a: &'a Dynamic,
+    b: &'a Dynamic,
+    anchor_a: &'a Dynamic,
+    anchor_b: &'a Dynamic,
+    stiffness: &'a Dynamic,
+    damping: &'a Dynamic,
+    /// None: the rest length is the anchors' distance at the start (an unloaded spring).
+    rest_length: Option<&'a Dynamic>,
+}
+
+/// Adds a spring between two labelled parts, the one implementation behind `spring` on a
+/// scene and on a solution; checked against `limits.spring_*` at once.
+fn add_spring(target: JointTarget<'_>, args: SpringArgs<'_>) -> ApiResult<()> {
+    let fixture_a = values::label(args.a, "spring label_a")?;
+    let fixture_b = values::label(args.b, "spring label_b")?;
+    if fixture_a == fixture_b {
+        return misuse(format!(
+            "a spring needs two different parts, got \"{fixture_a}\" twice"
+        ));
+    }
+    let anchor_a_m = values::position(args.anchor_a, "spring anchor_a_m")?;
+    let anchor_b_m = values::position(args.anchor_b, "spring anchor_b_m")?;
+    let stiffness_n_per_m = values::number(args.stiffness, "spring stiffness_n_per_m")?;
+    let damping_ns_per_m = values::number(args.damping, "spring damping_ns_per_m")?;
+    let mut spring = Spring {
+        fixture_a,
+        fixture_b,
+        anchor_a_m,
+        anchor_b_m,
+        stiffness_n_per_m,
+        damping_ns_per_m,
+        rest_length_m: 0.0,
+    };
+    spring.rest_length_m = match args.rest_length {
+        Some(rest) => values::number(rest, "spring rest_length_m")?,
+        None => spring.start_length_m(),
+    };
+    if let Some(problem) = spring.problem(&limits::call_limits()) {
+        return super::error::bad_value(format!("{}: {problem}", spring.between()));
+    }
+    if !limits::take_joint() {
+        return over_limit(
+            Limit::Joints,
+            format!(
+                "while adding the {}; use fewer joints and springs",
+                spring.between()
+            ),
+        );
+    }
+    target.check_labels(&spring.fixture_a, &spring.fixture_b)?;
+    lock(target.springs).push(spring);
+    Ok(())
 }
 
 /// A handle on one joint, for giving it a motor.
@@ -366,12 +460,18 @@ impl JointHandle {
 pub(crate) struct SolutionHandle {
     pub(crate) parts: Arc<Mutex<PartList>>,
     pub(crate) joints: Arc<Mutex<Vec<Joint>>>,
+    pub(crate) springs: Arc<Mutex<Vec<Spring>>>,
 }
 
 impl SolutionHandle {
     /// The solution's joints, in the order the script made them.
     pub(crate) fn joints(&self) -> Vec<Joint> {
         lock(&self.joints).clone()
+    }
+
+    /// The solution's springs, in the order the script made them.
+    pub(crate) fn springs(&self) -> Vec<Spring> {
+        lock(&self.springs).clone()
     }
 }
 
@@ -544,6 +644,7 @@ fn register_scene(engine: &mut Engine) {
                 bounds,
                 parts: Arc::default(),
                 joints: Arc::default(),
+                springs: Arc::default(),
                 payload: None,
                 jitter_m: [0.0; 3],
                 size_factor_range: [1.0, 1.0],
@@ -556,6 +657,7 @@ fn register_scene(engine: &mut Engine) {
     engine.register_fn("new_solution", || SolutionHandle {
         parts: Arc::default(),
         joints: Arc::default(),
+        springs: Arc::default(),
     });
     // The two single zones: set once each, with the same checks.
     type ZoneSlot = fn(&mut SceneDraft) -> &mut Option<Aabb>;
@@ -628,6 +730,7 @@ fn register_scene(engine: &mut Engine) {
         );
     }
     register_joints(engine);
+    register_springs(engine);
     engine.register_fn(
         "payload_sphere",
         |scene: &mut SceneHandle,
@@ -724,13 +827,7 @@ fn register_joints(engine: &mut Engine) {
                   -> ApiResult<JointHandle> {
                 let limits = limits_pair(&lower, &upper, unit)?;
                 let draft = lock(&scene.0);
-                let target = JointTarget {
-                    parts: &draft.parts,
-                    joints: &draft.joints,
-                    scope: "scene",
-                    outside_labels_allowed: false,
-                };
-                add_joint(target, &a, &b, &anchor, &axis, kind(limits))
+                add_joint(draft.joint_target(), &a, &b, &anchor, &axis, kind(limits))
             },
         );
         engine.register_fn(
@@ -744,13 +841,14 @@ fn register_joints(engine: &mut Engine) {
                   upper: Dynamic|
                   -> ApiResult<JointHandle> {
                 let limits = limits_pair(&lower, &upper, unit)?;
-                let target = JointTarget {
-                    parts: &solution.parts,
-                    joints: &solution.joints,
-                    scope: "solution",
-                    outside_labels_allowed: true,
-                };
-                add_joint(target, &a, &b, &anchor, &axis, kind(limits))
+                add_joint(
+                    solution.joint_target(),
+                    &a,
+                    &b,
+                    &anchor,
+                    &axis,
+                    kind(limits),
+                )
             },
         );
     }
@@ -802,6 +900,104 @@ fn register_joints(engine: &mut Engine) {
             },
         );
     }
+}
+
+/// `spring(label_a, label_b, anchor_a_m, anchor_b_m, stiffness_n_per_m, damping_ns_per_m)`
+/// (rest length = the anchors' start distance) and the same with `rest_length_m` last, on a
+/// scene (in `build`) and on a solution (in `solve`).
+fn register_springs(engine: &mut Engine) {
+    engine.register_fn(
+        "spring",
+        |scene: &mut SceneHandle,
+         a: Dynamic,
+         b: Dynamic,
+         anchor_a: Dynamic,
+         anchor_b: Dynamic,
+         stiffness: Dynamic,
+         damping: Dynamic|
+         -> ApiResult<()> {
+            let draft = lock(&scene.0);
+            let args = SpringArgs {
+                a: &a,
+                b: &b,
+                anchor_a: &anchor_a,
+                anchor_b: &anchor_b,
+                stiffness: &stiffness,
+                damping: &damping,
+                rest_length: None,
+            };
+            add_spring(draft.joint_target(), args)
+        },
+    );
+    engine.register_fn(
+        "spring",
+        |scene: &mut SceneHandle,
+         a: Dynamic,
+         b: Dynamic,
+         anchor_a: Dynamic,
+         anchor_b: Dynamic,
+         stiffness: Dynamic,
+         damping: Dynamic,
+         rest: Dynamic|
+         -> ApiResult<()> {
+            let draft = lock(&scene.0);
+            let args = SpringArgs {
+                a: &a,
+                b: &b,
+                anchor_a: &anchor_a,
+                anchor_b: &anchor_b,
+                stiffness: &stiffness,
+                damping: &damping,
+                rest_length: Some(&rest),
+            };
+            add_spring(draft.joint_target(), args)
+        },
+    );
+    engine.register_fn(
+        "spring",
+        |solution: &mut SolutionHandle,
+         a: Dynamic,
+         b: Dynamic,
+         anchor_a: Dynamic,
+         anchor_b: Dynamic,
+         stiffness: Dynamic,
+         damping: Dynamic|
+         -> ApiResult<()> {
+            let args = SpringArgs {
+                a: &a,
+                b: &b,
+                anchor_a: &anchor_a,
+                anchor_b: &anchor_b,
+                stiffness: &stiffness,
+                damping: &damping,
+                rest_length: None,
+            };
+            add_spring(solution.joint_target(), args)
+        },
+    );
+    engine.register_fn(
+        "spring",
+        |solution: &mut SolutionHandle,
+         a: Dynamic,
+         b: Dynamic,
+         anchor_a: Dynamic,
+         anchor_b: Dynamic,
+         stiffness: Dynamic,
+         damping: Dynamic,
+         rest: Dynamic|
+         -> ApiResult<()> {
+            let args = SpringArgs {
+                a: &a,
+                b: &b,
+                anchor_a: &anchor_a,
+                anchor_b: &anchor_b,
+                stiffness: &stiffness,
+                damping: &damping,
+                rest_length: Some(&rest),
+            };
+            add_spring(solution.joint_target(), args)
+        },
+    );
 }
 
 fn register_shapes(engine: &mut Engine) {

@@ -117,7 +117,7 @@ impl Limit {
                 l.script_wall_time_s
             ),
             Limit::Joints => format!(
-                "joints limit ({} joints per scene, limits.joints)",
+                "joints limit ({} joints and springs per scene, limits.joints)",
                 l.joints
             ),
             Limit::Memory => format!(

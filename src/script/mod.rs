@@ -204,6 +204,7 @@ impl SceneScript {
         Ok(Some(Solution {
             parts,
             joints: handle.joints(),
+            springs: handle.springs(),
         }))
     }
 

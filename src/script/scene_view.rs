@@ -232,6 +232,7 @@ mod tests {
             bounds: Aabb::new([-1.0, -1.0, 0.0], [1.0, 1.0, 1.0]),
             fixtures: vec![],
             joints: vec![],
+            springs: vec![],
             payload: Payload {
                 shape: Shape::Sphere { radius_m: 0.05 },
                 size_factor_range: [1.0, 1.0],

@@ -53,6 +53,10 @@ pub(crate) const API: &[(&str, &str)] = &[
     ("motor_sine", "`j.motor_sine(period_s)` after `j.velocity_motor(..)` or `j.position_motor(..)`"),
     ("motor_start", "`j.motor_start(start_s)` after `j.velocity_motor(..)` or `j.position_motor(..)`"),
     (
+        "spring",
+        "`scene.spring(label_a, label_b, anchor_a_m, anchor_b_m, stiffness_n_per_m, damping_ns_per_m)` or with `rest_length_m` last",
+    ),
+    (
         "payload_sphere",
         "`scene.payload_sphere(radius_m, material, start_m)`",
     ),
@@ -69,11 +73,12 @@ pub(crate) const API: &[(&str, &str)] = &[
 ];
 
 /// The calls a solution (in `solve`) has; every other scene call belongs to `build`.
-const SOLUTION_CALLS: [&str; 4] = [
+const SOLUTION_CALLS: [&str; 5] = [
     "fixed_part",
     "dynamic_part",
     "revolute_joint",
     "prismatic_joint",
+    "spring",
 ];
 
 const PART_HINT: &str =
@@ -106,6 +111,8 @@ const MISTAKES: &[(&str, &str)] = &[
     ("motor", "write `let j = scene.revolute_joint(..);` then `j.velocity_motor(speed, max_effort)` or `j.position_motor(position, max_effort)`"),
     ("add_motor", "write `let j = scene.revolute_joint(..);` then `j.velocity_motor(speed, max_effort)` or `j.position_motor(position, max_effort)`"),
     ("set_motor", "write `let j = scene.revolute_joint(..);` then `j.velocity_motor(speed, max_effort)` or `j.position_motor(position, max_effort)`"),
+    ("spring_joint", "write `scene.spring(label_a, label_b, anchor_a_m, anchor_b_m, stiffness_n_per_m, damping_ns_per_m)` (add `rest_length_m` last to preload it)"),
+    ("add_spring", "write `scene.spring(label_a, label_b, anchor_a_m, anchor_b_m, stiffness_n_per_m, damping_ns_per_m)` (add `rest_length_m` last to preload it)"),
     ("cube", "write `p.box(size_m, center_m)` with the full size"),
     ("ball", "write `p.sphere(radius_m, center_m)`"),
     ("convex_hull", "write `p.hull(points_m)`"),

@@ -21,6 +21,7 @@ pub fn floor_scene() -> Scene {
         bounds: Aabb::new([-1.2, -0.6, -0.4], [1.2, 0.6, 1.5]),
         fixtures: vec![fixed_box("floor", [2.0, 1.2, 0.2], [0.0, 0.0, -0.1])],
         joints: vec![],
+        springs: vec![],
         payload: Payload {
             shape: Shape::Sphere { radius_m: 0.05 },
             size_factor_range: [1.0, 1.0],

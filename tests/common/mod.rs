@@ -114,6 +114,7 @@ pub fn valid_scene() -> Scene {
             }],
         }],
         joints: vec![],
+        springs: vec![],
         payload: Payload {
             shape: Shape::Sphere { radius_m: 0.03 },
             size_factor_range: [0.9, 1.1],

@@ -51,6 +51,7 @@ pub fn pit() -> Scene {
             fixed_box("pit_wall", [0.1, 1.0, 0.4], [0.75, 0.0, -0.1]),
         ],
         joints: vec![],
+        springs: vec![],
         payload: ball([-0.5, 0.0, 0.3]),
         goal_zone: Aabb::new([0.3, -0.5, -0.2], [0.7, 0.5, 0.0]),
         forbid_zones: vec![],

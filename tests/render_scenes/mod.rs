@@ -96,6 +96,7 @@ pub fn ramp_scene() -> Scene {
             ),
         ],
         joints: vec![],
+        springs: vec![],
         payload: Payload {
             shape: Shape::Sphere { radius_m: 0.05 },
             size_factor_range: [0.9, 1.1],

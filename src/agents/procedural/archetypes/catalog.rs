@@ -41,6 +41,25 @@ const POS: ParamSpec = p(
     Axis::None,
 );
 
+const PORTAL: ParamSpec = p(
+    "portal_pos",
+    "where the portal stands between start and bin (fraction)",
+    "1",
+    0.45,
+    0.2,
+    Axis::None,
+);
+
+/// What the generic portal is, for the plan and the obstacle check.
+const PORTAL_PART: (&str, &str) = (
+    "portal",
+    "a wall across the direct line from the payload to the goal, with a low opening the path must pass through",
+);
+
+/// Places the generic portal (the layout bends the path for it).
+const PORTAL_FIXTURE: &str =
+    "\n    if \"x_k\" in g { portal(scene, g, \"portal\", \"wood\", 0.06); }\n";
+
 /// Placement shared by archetypes whose bin stands on the floor `run_m` away.
 const PLACE_FLOOR: &str = "g.x_end = ph + g.run_m; g.gf = 0.0;";
 
@@ -55,13 +74,13 @@ pub const CATALOG: &[Archetype] = &[
         has_forbid_zone: true,
         objective: "Bridge a gap between two decks so the payload reaches the far deck without falling into the pit.",
         solution_idea: "a sloped bridge chute from under the payload across the gap into the goal bin on the far deck",
-        params: &[
+        params: &[PORTAL,
             p("gap_m", "width of the gap between the decks", "m", 0.2, 0.25, Axis::X),
             p("deck_height_m", "height of the goal deck's top", "m", 0.12, 0.2, Axis::Z),
             p("landing_m", "length of goal deck before the bin", "m", 0.1, 0.2, Axis::X),
         ],
         uses_pad: false,
-        place: "g.x_gl = ph + 0.03; g.x_gr = g.x_gl + g.gap_m; g.x_end = g.x_gr + g.landing_m + 2.0 * g.hx; g.gf = g.deck_height_m;",
+        place: "g.x_p = ph + 0.2 + 0.2 * g.portal_pos; g.x_gl = g.x_p + 0.05; g.x_gr = g.x_gl + g.gap_m; g.x_end = g.x_gr + g.landing_m + 2.0 * g.hx; g.gf = g.deck_height_m;",
         fixtures: r#"
     let ltop = bottom(g, g.x_gl) - g.clear;
     let x0 = g.lo[0] + 0.1;
@@ -71,9 +90,12 @@ pub const CATALOG: &[Archetype] = &[
     let rd = scene.fixed_part("goal_deck", "wood");
     rd.box([x1 - g.x_gr, 2.0 * (g.bw + g.wt) + 0.1, g.gf], [(x1 + g.x_gr) * 0.5, 0.0, g.gf * 0.5]);
     scene.forbid_zone("gap_pit", [g.x_gl + 0.01, 0.0 - g.bw, 0.0], [g.x_gr - 0.01, g.bw, g.gf * 0.6]);
+    g.portal_base = ltop;
+    portal(scene, g, "portal", "wood", 0.06);
 "#,
         base_difficulty: 0.35,
-        parts: &[("start_deck", "the deck the payload starts above"), ("goal_deck", "the far deck carrying the goal bin")],
+        parts: &[PORTAL_PART, ("start_deck", "the deck the payload starts above"), ("goal_deck", "the far deck carrying the goal bin")],
+        obstacles: &["portal"],
     },
     Archetype {
         id: "deflector_side_bin",
@@ -93,6 +115,7 @@ pub const CATALOG: &[Archetype] = &[
 "#,
         base_difficulty: 0.4,
         parts: &[],
+        obstacles: &[],
     },
     Archetype {
         id: "shelf_lift",
@@ -103,7 +126,7 @@ pub const CATALOG: &[Archetype] = &[
         has_forbid_zone: false,
         objective: "Get the payload onto a shelf well above the floor, without letting it end on the floor.",
         solution_idea: "a chute from the start tower down onto the shelf, ending in the bin on the shelf",
-        params: &[
+        params: &[PORTAL,
             p("shelf_height_m", "height of the shelf's top above the floor", "m", 0.25, 0.15, Axis::Z),
             p("run_m", "horizontal run from the start to the goal bin", "m", 0.45, 0.2, Axis::X),
         ],
@@ -117,9 +140,11 @@ pub const CATALOG: &[Archetype] = &[
     if x0 - 0.02 > g.ph + 0.05 {
         scene.forbid_zone("floor_below_shelf", [g.ph + 0.02, 0.0 - g.bw, 0.0], [x0 - 0.02, g.bw, 2.0 * g.hz + 0.01]);
     }
+    portal(scene, g, "portal", "wood", 0.06);
 "#,
         base_difficulty: 0.45,
-        parts: &[("shelf", "the raised shelf carrying the goal bin")],
+        parts: &[PORTAL_PART, ("shelf", "the raised shelf carrying the goal bin")],
+        obstacles: &["portal"],
     },
     Archetype {
         id: "wall_window",
@@ -130,26 +155,15 @@ pub const CATALOG: &[Archetype] = &[
         has_forbid_zone: false,
         objective: "Guide the payload through the opening in a wall that stands between the start and the goal.",
         solution_idea: "a chute threaded through the window, from under the payload into the bin behind the wall",
-        params: &[RUN, POS, p("wall_height_m", "height of the wall's top", "m", 0.4, 0.15, Axis::Z)],
+        params: &[RUN, p("portal_pos", "where the wall stands between start and bin (fraction)", "1", 0.45, 0.2, Axis::None), p("wall_rise_m", "how far the wall's top rises above the payload's start", "m", 0.1, 0.3, Axis::Z)],
         uses_pad: true,
         place: PLACE_FLOOR,
         fixtures: r#"
-    let th = 0.03;
-    let xw = g.ph + 0.03 + th + g.obstacle_pos * (g.bin_in - g.ph - 0.15);
-    let wb = bottom(g, xw + th * 0.5) - g.clear;
-    let wtp = top(g, xw - th * 0.5) + ride(g) + 0.02;
-    let hw = g.cw + g.clear + 0.01;
-    let ww = g.bw + g.wt + 0.12;
-    let wall_top = mn(mx(wtp + 0.08, g.wall_height_m), g.hi[2] - 0.02);
-    let wall = scene.fixed_part("wall", "concrete");
-    let jb = 0.0;
-    if wb > 0.01 { wall.box([th, 2.0 * ww, wb], [xw, 0.0, wb * 0.5]); jb = wb; }
-    wall.box([th, ww - hw, wtp - jb], [xw, (ww + hw) * 0.5, (wtp + jb) * 0.5]);
-    wall.box([th, ww - hw, wtp - jb], [xw, 0.0 - (ww + hw) * 0.5, (wtp + jb) * 0.5]);
-    wall.box([th, 2.0 * ww, wall_top - wtp], [xw, 0.0, (wall_top + wtp) * 0.5]);
+    portal(scene, g, "wall", "concrete", g.hz + g.wall_rise_m);
 "#,
         base_difficulty: 0.5,
         parts: &[("wall", "the wall with the window the payload must pass")],
+        obstacles: &["wall"],
     },
     Archetype {
         id: "shielded_lower_bin",
@@ -162,10 +176,10 @@ pub const CATALOG: &[Archetype] = &[
         solution_idea: "a chute that runs under the shield into the low bin",
         params: &[RUN, p("shield_len_m", "length of the shield over the approach", "m", 0.18, 0.2, Axis::X)],
         uses_pad: true,
-        place: PLACE_FLOOR,
+        place: "g.x_end = ph + g.run_m; g.gf = 0.0; g.x_p = g.x_end - 2.0 * g.hx - 0.02 - g.shield_len_m + 0.015;",
         fixtures: r#"
     let x1 = g.bin_in - 0.01;
-    let x0 = mx(x1 - g.shield_len_m, g.ph + 0.05);
+    let x0 = g.x_p - 0.5 * g.portal_th;
     let sb = top(g, x0) + ride(g);
     let sw = g.bw + g.wt;
     let sh = scene.fixed_part("shield", "aluminium");
@@ -174,6 +188,7 @@ pub const CATALOG: &[Archetype] = &[
 "#,
         base_difficulty: 0.45,
         parts: &[("shield", "the plate covering the approach to the bin")],
+        obstacles: &[],
     },
     Archetype {
         id: "sideways_move",
@@ -184,12 +199,13 @@ pub const CATALOG: &[Archetype] = &[
         has_forbid_zone: false,
         objective: "Transport the payload a set distance sideways and stop it in the goal bin.",
         solution_idea: "a long, gently sloped chute from the start tower to the far bin",
-        params: &[p("distance_m", "horizontal distance from start to goal", "m", 0.8, 0.1, Axis::X)],
+        params: &[PORTAL, p("distance_m", "horizontal distance from start to goal", "m", 0.8, 0.1, Axis::X)],
         uses_pad: true,
-        place: "g.x_end = mx(g.distance_m - g.hx - 0.005, ph + 0.2); g.gf = 0.0; g.far_gap_m = 0.01;\n    if \"net_drop_m\" in g {\n        let run = g.x_end - (0.002 - ph);\n        let a = atan((g.net_drop_m - 0.018 - g.drop_m - g.clear) / run);\n        a = atan((g.net_drop_m - 0.015 / cos(a) - 0.003 - g.drop_m - g.clear) / run);\n        g.path_angle_deg = a * 57.29577951308232;\n    }",
-        fixtures: "",
+        place: "g.x_end = mx(g.distance_m - g.hx - 0.005, ph + 0.2); g.gf = 0.0; g.far_gap_m = 0.01;\n    if \"net_drop_m\" in g {\n        let run = g.x_end - (0.002 - ph);\n        let a = atan((g.net_drop_m - 0.018 - g.drop_m - g.clear) / run);\n        a = atan((g.net_drop_m - 0.015 / cos(a) - 0.003 - g.drop_m - g.clear) / run);\n        g.path_angle_deg = a * 57.29577951308232;\n        g.remove(\"portal_pos\");\n    }",
+        fixtures: PORTAL_FIXTURE,
         base_difficulty: 0.3,
-        parts: &[],
+        parts: &[PORTAL_PART],
+        obstacles: &["portal"],
     },
     Archetype {
         id: "slope_climb",
@@ -200,7 +216,7 @@ pub const CATALOG: &[Archetype] = &[
         has_forbid_zone: false,
         objective: "Get the payload up past a slope onto the plateau at its top.",
         solution_idea: "a chute from the start tower over the slope onto the plateau's bin",
-        params: &[
+        params: &[PORTAL,
             RUN,
             p("plateau_height_m", "height of the plateau at the top of the slope", "m", 0.18, 0.2, Axis::Z),
             p("slope_length_m", "horizontal length of the slope", "m", 0.3, 0.2, Axis::X),
@@ -209,16 +225,18 @@ pub const CATALOG: &[Archetype] = &[
         place: "g.x_end = ph + g.run_m; g.gf = g.plateau_height_m;",
         fixtures: r#"
     let xp = g.bin_in - 0.08;
-    let xs0 = mx(xp - g.slope_length_m, g.ph + 0.04);
+    let xs0 = mx(xp - g.slope_length_m, g.x_after);
     let w = g.bw + g.wt + 0.03;
     let sl = scene.fixed_part("slope", "wood");
     sl.hull([[xs0, 0.0 - w, 0.0], [xp, 0.0 - w, 0.0], [xp, 0.0 - w, g.gf], [xs0, w, 0.0], [xp, w, 0.0], [xp, w, g.gf]]);
     let x1 = g.hi[0] - 0.1;
     let pl = scene.fixed_part("plateau", "wood");
     pl.box([x1 - xp, 2.0 * w, g.gf], [(xp + x1) * 0.5, 0.0, g.gf * 0.5]);
+    portal(scene, g, "portal", "wood", 0.06);
 "#,
         base_difficulty: 0.4,
-        parts: &[("slope", "the wedge rising to the plateau"), ("plateau", "the plateau carrying the goal bin")],
+        parts: &[PORTAL_PART, ("slope", "the wedge rising to the plateau"), ("plateau", "the plateau carrying the goal bin")],
+        obstacles: &["portal"],
     },
     Archetype {
         id: "staggered_corridor",
@@ -229,11 +247,11 @@ pub const CATALOG: &[Archetype] = &[
         has_forbid_zone: false,
         objective: "Guide the payload along a corridor of staggered walls without touching the walls' outside.",
         solution_idea: "a chute running down the corridor between the staggered walls",
-        params: &[RUN, p("corridor_extra_height_m", "how far the corridor walls rise above the path", "m", 0.06, 0.25, Axis::Z)],
+        params: &[PORTAL, RUN, p("corridor_extra_height_m", "how far the corridor walls rise above the path", "m", 0.06, 0.25, Axis::Z)],
         uses_pad: true,
         place: PLACE_FLOOR,
         fixtures: r#"
-    let x0 = g.ph + 0.03;
+    let x0 = g.x_after;
     let x1 = g.bin_in - 0.03;
     let xm = (x0 + x1) * 0.5;
     let yw = g.cw + g.clear + 0.02;
@@ -244,9 +262,11 @@ pub const CATALOG: &[Archetype] = &[
     let right = scene.fixed_part("corridor_right", "wood");
     right.box([x1 - xm + 0.05, 0.02, h], [(x1 + xm - 0.05) * 0.5, 0.0 - yw, h * 0.5]);
     right.box([0.02, 0.1, h], [x1 - 0.01, 0.0 - yw - 0.06, h * 0.5]);
+    portal(scene, g, "portal", "wood", 0.06);
 "#,
         base_difficulty: 0.45,
-        parts: &[("corridor_left", "the first, left-hand corridor wall"), ("corridor_right", "the second, right-hand corridor wall")],
+        parts: &[PORTAL_PART, ("corridor_left", "the first, left-hand corridor wall"), ("corridor_right", "the second, right-hand corridor wall")],
+        obstacles: &["portal"],
     },
     Archetype {
         id: "speed_bump",
@@ -257,17 +277,19 @@ pub const CATALOG: &[Archetype] = &[
         has_forbid_zone: false,
         objective: "Get the payload over a bump lying across its path.",
         solution_idea: "a chute passing over the bump into the bin",
-        params: &[RUN, p("bump_radius_m", "radius of the bump", "m", 0.04, 0.25, Axis::None)],
+        params: &[PORTAL, RUN, p("bump_radius_m", "radius of the bump", "m", 0.04, 0.25, Axis::None)],
         uses_pad: true,
         place: PLACE_FLOOR,
         fixtures: r#"
-    let xb = (g.ph + g.bin_in) * 0.5;
+    let xb = (g.x_after + g.bin_in) * 0.5;
     let rb = mx(mn(g.bump_radius_m, (bottom(g, xb + g.bump_radius_m) - g.clear) * 0.5), 0.004);
     let bump = scene.fixed_part("speed_bump", "rubber");
     bump.cylinder(rb, 2.0 * (g.bw + g.wt), [xb, 0.0, rb], [90.0, 0.0, 0.0]);
+    portal(scene, g, "portal", "wood", 0.06);
 "#,
         base_difficulty: 0.3,
-        parts: &[("speed_bump", "the bump across the path")],
+        parts: &[PORTAL_PART, ("speed_bump", "the bump across the path")],
+        obstacles: &["portal"],
     },
     Archetype {
         id: "low_gate",
@@ -275,25 +297,18 @@ pub const CATALOG: &[Archetype] = &[
         relations: &[(Under, LowGate), (Past, LowGate)],
         stated: &[],
         materials: &[(LowGate, Material::Steel), (Bin, Material::Wood)],
-        has_forbid_zone: true,
+        has_forbid_zone: false,
         objective: "Keep the payload low enough to pass under a gate bar, never over it.",
         solution_idea: "a chute that passes under the gate bar into the bin",
-        params: &[RUN, POS],
+        params: &[RUN, p("portal_pos", "where the gate stands between start and bin (fraction)", "1", 0.45, 0.2, Axis::None)],
         uses_pad: true,
         place: PLACE_FLOOR,
         fixtures: r#"
-    let xg = g.ph + 0.05 + g.obstacle_pos * (g.bin_in - g.ph - 0.15);
-    let rbar = 0.012;
-    let zb = top(g, xg - rbar) + ride(g) + rbar;
-    let yp = g.cw + g.clear + 0.02;
-    let gate = scene.fixed_part("low_gate", "steel");
-    gate.cylinder(rbar, 2.0 * (yp + 0.01), [xg, 0.0, zb], [90.0, 0.0, 0.0]);
-    gate.box([0.02, 0.02, zb], [xg, yp, zb * 0.5]);
-    gate.box([0.02, 0.02, zb], [xg, 0.0 - yp, zb * 0.5]);
-    scene.forbid_zone("over_gate", [xg - 0.04, 0.0 - yp, zb + rbar + 0.002], [xg + 0.04, yp, zb + rbar + 0.12]);
+    portal(scene, g, "low_gate", "steel", 0.06);
 "#,
         base_difficulty: 0.4,
-        parts: &[("low_gate", "the bar on two posts the payload must pass under")],
+        parts: &[("low_gate", "the steel gate whose low opening the payload must pass under; it is closed above")],
+        obstacles: &["low_gate"],
     },
     Archetype {
         id: "post_ring",
@@ -304,11 +319,11 @@ pub const CATALOG: &[Archetype] = &[
         has_forbid_zone: false,
         objective: "Thread the payload through a ring standing on a post.",
         solution_idea: "a chute passing through the ring into the bin",
-        params: &[RUN, POS],
+        params: &[PORTAL, RUN, POS],
         uses_pad: true,
         place: PLACE_FLOOR,
         fixtures: r#"
-    let xr = g.ph + 0.05 + g.obstacle_pos * (g.bin_in - g.ph - 0.15);
+    let xr = g.x_after + g.obstacle_pos * (g.bin_in - g.x_after - 0.1);
     let bar = 0.012;
     let rb = bottom(g, xr + 0.01) - g.clear;
     let rt = top(g, xr - 0.01) + ride(g);
@@ -322,9 +337,11 @@ pub const CATALOG: &[Archetype] = &[
         let post = scene.fixed_part("ring_post", "aluminium");
         post.box([0.02, 0.02, rb - bar], [xr, 0.0, (rb - bar) * 0.5]);
     }
+    portal(scene, g, "portal", "wood", 0.06);
 "#,
         base_difficulty: 0.5,
-        parts: &[("ring", "the ring the payload must pass through"), ("ring_post", "the post holding the ring")],
+        parts: &[PORTAL_PART, ("ring", "the ring the payload must pass through"), ("ring_post", "the post holding the ring")],
+        obstacles: &["portal"],
     },
     Archetype {
         id: "hinged_flap",
@@ -335,11 +352,11 @@ pub const CATALOG: &[Archetype] = &[
         has_forbid_zone: false,
         objective: "Bring the payload through a hinged flap (a revolute joint) hanging across its path.",
         solution_idea: "a chute under the flap; the rolling payload swings the flap open and passes into the bin",
-        params: &[RUN, POS],
+        params: &[PORTAL, RUN, POS],
         uses_pad: true,
         place: PLACE_FLOOR,
         fixtures: r#"
-    let xf = g.ph + 0.05 + g.obstacle_pos * (g.bin_in - g.ph - 0.15);
+    let xf = g.x_after + g.obstacle_pos * (g.bin_in - g.x_after - 0.1);
     let ft = 0.006;
     let fb = top(g, xf - ft) + g.rh + g.clear + 0.004;
     let fl = 2.0 * g.hz + 0.03;
@@ -349,8 +366,10 @@ pub const CATALOG: &[Archetype] = &[
     let flap = scene.dynamic_part("flap", "wood");
     flap.box([ft, 2.0 * g.cw, fl], [xf, 0.0, fb + fl * 0.5]);
     scene.revolute_joint("hinge_bar", "flap", [xf, 0.0, fz], [0.0, 1.0, 0.0], FLAP_LOWER, FLAP_UPPER);
+    portal(scene, g, "portal", "wood", 0.06);
 "#,
         base_difficulty: 0.55,
-        parts: &[("hinge_bar", "the fixed bar the flap hangs from"), ("flap", "the hinged flap (revolute joint) across the path")],
+        parts: &[PORTAL_PART, ("hinge_bar", "the fixed bar the flap hangs from"), ("flap", "the hinged flap (revolute joint) across the path")],
+        obstacles: &["portal"],
     },
 ];

@@ -4,10 +4,13 @@
 //! lists the relations, stated attributes and element materials it embodies exactly.
 //!
 //! Every archetype shares one layout (`core.rhai`): the payload starts at rest above a start
-//! support, the goal is a three-walled bin, and the reference solution is a straight chute
-//! (plank + two rails) from just under the payload onto the bin's floor. The archetype's
-//! fixtures are placed relative to that chute line, so the solution never cuts into them and
-//! gravity alone leaves the payload on its start support.
+//! support, the goal is a three-walled bin, and the reference solution is a chute (plank +
+//! two rails) from just under the payload onto the bin's floor. The archetype's fixtures are
+//! placed relative to that path, so the solution never cuts into them and gravity alone
+//! leaves the payload on its start support. An archetype with a portal (`portal_pos`, or
+//! `x_p` set by its placement) bends the path: steep down to a kink, then through the
+//! portal's low opening, so every straight line from the payload to the goal runs into the
+//! portal's wall and the naive straight chute fails (its `obstacles`).
 
 mod catalog;
 
@@ -81,6 +84,9 @@ pub struct Archetype {
     pub base_difficulty: f64,
     /// Fixture labels the archetype adds, with what each is for.
     pub parts: &'static [(&'static str, &'static str)],
+    /// The fixtures among `parts` that stand across the direct line from the payload to the
+    /// goal: each must block the naive straight chute (`baselines::constraints`).
+    pub obstacles: &'static [&'static str],
 }
 
 /// The archetype with `id`, if the library has it.
@@ -100,6 +106,12 @@ pub const COMMON_RELATIONS: &[(Relation, ElementKind)] = &[
 ];
 
 impl Archetype {
+    /// True when its path bends (steep, then through a portal or under a shield), so that no
+    /// straight chute solves it.
+    pub fn bends(&self) -> bool {
+        self.params.iter().any(|p| p.name == "portal_pos") || self.place.contains("g.x_p")
+    }
+
     /// True when the archetype's reference solution performs `relation` with `element`.
     pub fn performs(&self, relation: Relation, element: ElementKind) -> bool {
         self.relations
