@@ -66,6 +66,7 @@ fn review_request() -> ReviewRequest {
         parts: vec![
             "\"left_deck\" (fixed, wood) at [0, 0, 0] m: box 0.5 × 0.3 × 0.3 m (full size)".into(),
         ],
+        plan_differences: vec![],
     }
 }
 

@@ -30,6 +30,7 @@ pub mod messages;
 pub mod physics;
 pub mod pipeline;
 pub mod plan;
+pub mod plan_match;
 pub mod reload;
 pub mod render;
 pub mod report;

@@ -257,6 +257,27 @@ impl Steps for AgentSteps {
         };
         let (mut failing_gate, mut summary) = summarize(&report);
         let mut passed = report.passed();
+        // The scene compared with the plan: each difference is a failed check the Coder gets
+        // back; after a failed gate they are added to its findings.
+        let differences = session
+            .plan
+            .as_ref()
+            .map(|plan| plan_differences(plan, &script.source, &report, options.seed_stream))
+            .unwrap_or_default();
+        if !differences.is_empty() {
+            let lines: Vec<String> = differences
+                .iter()
+                .map(|d| format!("{PLAN_GATE}: {d}"))
+                .collect();
+            if passed {
+                passed = false;
+                failing_gate = Some(PLAN_GATE.to_string());
+                summary = lines.join("\n");
+            } else {
+                summary.push('\n');
+                summary.push_str(&lines.join("\n"));
+            }
+        }
         // The baseline battery, on a candidate that passed every gate: recorded always,
         // refusing only when `[worth] enforce` says so.
         let worth = if passed {
@@ -334,6 +355,12 @@ impl Steps for AgentSteps {
             _ => 1,
         };
         let parts = built_parts(&script.source, &report, &session.id);
+        let plan_differences = plan_differences(
+            &plan,
+            &script.source,
+            &report,
+            crate::variant::seed_stream(&session.id),
+        );
         let request = ReviewRequest {
             plan,
             script,
@@ -341,6 +368,7 @@ impl Steps for AgentSteps {
             renders,
             round,
             parts,
+            plan_differences,
         };
         Box::pin(async move {
             match reviewer.review(request).await {
@@ -352,6 +380,35 @@ impl Steps for AgentSteps {
                 Err(e) => agent_failed(Role::Reviewer, e),
             }
         })
+    }
+}
+
+/// The failing-gate name of a candidate whose scene differs from its plan
+/// (`plan_match::differences`).
+pub const PLAN_GATE: &str = "plan";
+
+/// The differences between `plan` and the scene the report's first seed builds at scale 1,
+/// the plan's scale (see [`crate::plan_match`]), one line each; empty when they agree or when
+/// there is no seed or the script does not compile (the gates report that).
+pub fn plan_differences(
+    plan: &crate::plan::Plan,
+    source: &str,
+    report: &ValidationReport,
+    seed_stream: u64,
+) -> Vec<String> {
+    let Some(first) = report.seeds.first() else {
+        return Vec::new();
+    };
+    let Ok(script) = SceneScript::compile(source) else {
+        return Vec::new();
+    };
+    let built_with = crate::variant::variant_seed(seed_stream, first.seed);
+    match script.build(built_with, [1.0; 3]) {
+        Ok(scene) => crate::plan_match::differences(plan, &scene),
+        Err(e) => vec![format!(
+            "seed {} does not build at scale 1 (the plan's scale), so the scene cannot be compared with the plan: {e}",
+            first.seed
+        )],
     }
 }
 
@@ -462,11 +519,10 @@ fn built_parts(source: &str, report: &ValidationReport, session_id: &str) -> Vec
     crate::agents::llm::reviewer::parts_in_words(&scene, &solution)
 }
 
-/// The per-view statistics file written next to the renders of a seed.
-const VIEWS_FILE: &str = "views.json";
-/// The folder of a seed holding the views chosen for its task (`side.png`, `top.png`,
-/// `along_path.png`, see `render::task_views`) and their `views.json`.
-pub const REVIEW_VIEWS_DIR: &str = "review";
+/// The folder of a seed holding the views chosen for its task (see
+/// `render::write_task_views`).
+pub use crate::render::REVIEW_VIEWS_DIR;
+use crate::render::VIEWS_FILE;
 
 /// Writes `seed-<n>/{scene.json, scene.xml, scene_solution.xml, renders/*.png, renders/views.json, sim.gif,
 /// contact_sheet.png}` for every seed of `report`.
@@ -529,25 +585,14 @@ fn write_artifacts(
         )
         .map_err(io)?;
         // The views the Reviewer is shown, chosen for this variant's task.
-        let task_views = crate::render::render_task_views(
+        crate::render::write_task_views(
+            &seed_dir,
             &scene,
             &spawn,
             solution.as_deref().unwrap_or(&[]),
             render,
         )
-        .map_err(|e| format!("seed {seed}: task views: {e}"))?;
-        let review_dir = seed_dir.join(REVIEW_VIEWS_DIR);
-        std::fs::create_dir_all(&review_dir).map_err(io)?;
-        let mut task_stats = Vec::new();
-        for (task, view) in &task_views {
-            std::fs::write(review_dir.join(format!("{}.png", view.name)), &view.png).map_err(io)?;
-            task_stats.push((view.name.clone(), task.angle, view.pixels));
-        }
-        std::fs::write(
-            review_dir.join(VIEWS_FILE),
-            serde_json::to_string(&task_stats).unwrap_or_default(),
-        )
-        .map_err(io)?;
+        .map_err(|e| ArtifactError::render(format!("seed {seed}: task views"), e))?;
         let media = crate::render::sim::simulate_media(
             &scene,
             &spawn,

@@ -182,7 +182,27 @@ pub enum FixtureBody {
     Dynamic,
 }
 
-/// One fixture as planned, at scale 1.
+impl FixtureBody {
+    /// The scene's body kind of this plan word.
+    pub fn kind(self) -> crate::scene::BodyKind {
+        match self {
+            FixtureBody::Fixed => crate::scene::BodyKind::Fixed,
+            FixtureBody::Dynamic => crate::scene::BodyKind::Dynamic,
+        }
+    }
+
+    /// The plan word of a scene body kind.
+    pub fn of(kind: crate::scene::BodyKind) -> Self {
+        match kind {
+            crate::scene::BodyKind::Fixed => FixtureBody::Fixed,
+            crate::scene::BodyKind::Dynamic => FixtureBody::Dynamic,
+        }
+    }
+}
+
+/// One fixture as planned, at scale 1: a rigid body whose frame sits at `center_m`, turned by
+/// `rotation_deg`, made of `pieces` (or, with no pieces, one unrotated box filling
+/// `size_m`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FixturePlan {
     /// The label the script will use.
@@ -193,10 +213,379 @@ pub struct FixturePlan {
     pub material: Material,
     /// Fixed or dynamic.
     pub body: FixtureBody,
-    /// Intended bounding size at scale 1, in metres.
+    /// Full size (not half extents) of the fixture's world axis-aligned bounding box at
+    /// scale 1, after its rotation, in metres.
     pub size_m: Vec3,
-    /// Intended centre at scale 1, in metres.
+    /// Centre of that bounding box at scale 1, in metres; also the origin of the fixture's
+    /// frame (its pieces are placed from it, it turns about it).
     pub center_m: Vec3,
+    /// The fixture's rotation about `center_m`, in degrees about the world X, then Y, then Z
+    /// axis (extrinsic; `[roll, pitch, yaw]`, the scene API's `rotation_deg`). `[0, 0, 0]`
+    /// when it is not turned.
+    #[serde(default)]
+    pub rotation_deg: Vec3,
+    /// The primitives the fixture is made of, in its frame; empty for one box of full size
+    /// `size_m` (then `rotation_deg` must be zero).
+    #[serde(default)]
+    pub pieces: Vec<PiecePlan>,
+}
+
+impl FixturePlan {
+    /// The fixture as the scene types describe it (pose at `center_m` turned by
+    /// `rotation_deg`, one part per piece, or one box of `size_m` when there are no pieces).
+    pub fn to_fixture(&self) -> crate::scene::Fixture {
+        use crate::scene::{Fixture, Part, Pose};
+        let parts = if self.pieces.is_empty() {
+            vec![Part {
+                shape: crate::scene::Shape::Box {
+                    size_m: self.size_m,
+                },
+                local_pose: Pose::default(),
+            }]
+        } else {
+            self.pieces
+                .iter()
+                .map(|p| Part {
+                    shape: p.shape.to_shape(),
+                    local_pose: Pose {
+                        position_m: p.offset_m,
+                        rotation_deg: p.rotation_deg,
+                    },
+                })
+                .collect()
+        };
+        Fixture {
+            label: self.label.clone(),
+            body: self.body.kind(),
+            material: self.material,
+            pose: Pose {
+                position_m: self.center_m,
+                rotation_deg: self.rotation_deg,
+            },
+            parts,
+        }
+    }
+
+    /// The planned bounding box, `center_m ± size_m / 2`.
+    pub fn bounding_box(&self) -> Aabb {
+        Aabb::from_center_half_extents(self.center_m, self.size_m.map(|s| 0.5 * s))
+    }
+
+    /// The plan of a scene fixture, truthfully: its world bounding box, its rotation and its
+    /// parts re-expressed from the bounding box's centre.
+    pub fn of_fixture(fixture: &crate::scene::Fixture, purpose: String) -> Self {
+        let b = crate::gates::fixture_world_aabb(fixture);
+        let center = b.center_m();
+        let r = fixture.pose.rotation_deg;
+        let shift = unrotate(r, [0, 1, 2].map(|i| fixture.pose.position_m[i] - center[i]));
+        let pieces = fixture
+            .parts
+            .iter()
+            .map(|p| PiecePlan {
+                shape: PieceShape::of(&p.shape),
+                offset_m: [0, 1, 2].map(|i| p.local_pose.position_m[i] + shift[i]),
+                rotation_deg: p.local_pose.rotation_deg,
+            })
+            .collect();
+        FixturePlan {
+            label: fixture.label.clone(),
+            purpose,
+            material: fixture.material,
+            body: FixtureBody::of(fixture.body),
+            size_m: b.size_m(),
+            center_m: center,
+            rotation_deg: r,
+            pieces,
+        }
+    }
+}
+
+/// `v` turned back by the inverse of the extrinsic X→Y→Z rotation `rotation_deg`
+/// (the transpose: the dot products with the rotated unit axes).
+fn unrotate(rotation_deg: Vec3, v: Vec3) -> Vec3 {
+    use crate::scene::rotation::rotate;
+    let axes = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]].map(|e| rotate(rotation_deg, e));
+    axes.map(|a| a[0] * v[0] + a[1] * v[1] + a[2] * v[2])
+}
+
+/// The shape of one planned piece, in its own frame (cylinders and capsules run along its
+/// local Z). The plan's copy of `scene::Shape`, externally tagged so the plan stays bincode
+/// storable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PieceShape {
+    /// A box.
+    Box {
+        /// Full size (edge lengths, twice the half extents) along x, y, z in metres.
+        size_m: Vec3,
+    },
+    /// A ball.
+    Sphere {
+        /// Radius (half the diameter) in metres.
+        radius_m: f64,
+    },
+    /// A cylinder along local Z.
+    Cylinder {
+        /// Radius (half the diameter) in metres.
+        radius_m: f64,
+        /// Full length end to end in metres.
+        length_m: f64,
+    },
+    /// A capsule along local Z.
+    Capsule {
+        /// Radius (half the diameter) in metres.
+        radius_m: f64,
+        /// Length of the straight middle section in metres (end to end it is
+        /// `length_m + 2 × radius_m`).
+        length_m: f64,
+    },
+    /// The convex hull of points given in the piece's frame, in metres.
+    ConvexHull {
+        /// At least four points, not all in one plane, in metres.
+        points_m: Vec<Vec3>,
+    },
+}
+
+impl PieceShape {
+    /// The scene's shape.
+    pub fn to_shape(&self) -> crate::scene::Shape {
+        use crate::scene::Shape;
+        match self.clone() {
+            PieceShape::Box { size_m } => Shape::Box { size_m },
+            PieceShape::Sphere { radius_m } => Shape::Sphere { radius_m },
+            PieceShape::Cylinder { radius_m, length_m } => Shape::Cylinder { radius_m, length_m },
+            PieceShape::Capsule { radius_m, length_m } => Shape::Capsule { radius_m, length_m },
+            PieceShape::ConvexHull { points_m } => Shape::ConvexHull { points_m },
+        }
+    }
+
+    /// The plan's copy of a scene shape.
+    pub fn of(shape: &crate::scene::Shape) -> Self {
+        use crate::scene::Shape;
+        match shape.clone() {
+            Shape::Box { size_m } => PieceShape::Box { size_m },
+            Shape::Sphere { radius_m } => PieceShape::Sphere { radius_m },
+            Shape::Cylinder { radius_m, length_m } => PieceShape::Cylinder { radius_m, length_m },
+            Shape::Capsule { radius_m, length_m } => PieceShape::Capsule { radius_m, length_m },
+            Shape::ConvexHull { points_m } => PieceShape::ConvexHull { points_m },
+        }
+    }
+
+    /// Each size of the shape with its field name, in metres (hull points excluded).
+    pub fn sizes_m(&self) -> Vec<(&'static str, f64)> {
+        match self {
+            PieceShape::Box { size_m } => vec![
+                ("size_m x", size_m[0]),
+                ("size_m y", size_m[1]),
+                ("size_m z", size_m[2]),
+            ],
+            PieceShape::Sphere { radius_m } => vec![("radius_m", *radius_m)],
+            PieceShape::Cylinder { radius_m, length_m }
+            | PieceShape::Capsule { radius_m, length_m } => {
+                vec![("radius_m", *radius_m), ("length_m", *length_m)]
+            }
+            PieceShape::ConvexHull { .. } => Vec::new(),
+        }
+    }
+}
+
+/// One primitive of a planned fixture, placed in the fixture's frame.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PiecePlan {
+    /// The primitive and its sizes.
+    pub shape: PieceShape,
+    /// The piece's centre from the fixture's `center_m`, in the fixture's frame (before the
+    /// fixture's rotation), in metres.
+    pub offset_m: Vec3,
+    /// The piece's own rotation in the fixture's frame, degrees about X, then Y, then Z.
+    #[serde(default)]
+    pub rotation_deg: Vec3,
+}
+
+/// The kind of a planned joint, with its limits (the plan's copy of `scene::JointKind`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JointPlanKind {
+    /// A hinge about the axis.
+    Revolute {
+        /// Lower and upper angle in degrees from the start pose, if limited.
+        limits_deg: Option<[f64; 2]>,
+    },
+    /// A slider along the axis.
+    Prismatic {
+        /// Lower and upper displacement in metres from the start pose, if limited.
+        limits_m: Option<[f64; 2]>,
+    },
+}
+
+impl JointPlanKind {
+    /// The scene's joint kind.
+    pub fn to_kind(self) -> crate::scene::JointKind {
+        match self {
+            JointPlanKind::Revolute { limits_deg } => {
+                crate::scene::JointKind::Revolute { limits_deg }
+            }
+            JointPlanKind::Prismatic { limits_m } => {
+                crate::scene::JointKind::Prismatic { limits_m }
+            }
+        }
+    }
+
+    /// The plan's copy of a scene joint kind.
+    pub fn of(kind: &crate::scene::JointKind) -> Self {
+        match *kind {
+            crate::scene::JointKind::Revolute { limits_deg } => {
+                JointPlanKind::Revolute { limits_deg }
+            }
+            crate::scene::JointKind::Prismatic { limits_m } => {
+                JointPlanKind::Prismatic { limits_m }
+            }
+        }
+    }
+}
+
+/// What a planned motor drives toward (the plan's copy of `scene::MotorTarget`): deg/s or
+/// deg on a revolute joint, m/s or m on a prismatic one.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MotorTargetPlan {
+    /// A speed: deg/s (revolute) or m/s (prismatic).
+    Velocity {
+        /// The target speed at full profile.
+        value: f64,
+    },
+    /// A position from the start pose: deg (revolute) or m (prismatic).
+    Position {
+        /// The target position at full profile.
+        value: f64,
+    },
+}
+
+/// How a planned motor's target changes after it starts (the plan's copy of
+/// `scene::MotorProfile`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MotorProfilePlan {
+    /// The full target at once.
+    Constant,
+    /// From 0 to full over `duration_s`.
+    Ramp {
+        /// Seconds to the full target.
+        duration_s: f64,
+    },
+    /// 0 until `at_s`, then full.
+    Step {
+        /// Seconds after the start.
+        at_s: f64,
+    },
+    /// Full × sin(2π t / `period_s`).
+    Sine {
+        /// The period in seconds.
+        period_s: f64,
+    },
+}
+
+/// A planned joint motor (the plan's copy of `scene::Motor`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MotorPlan {
+    /// Velocity or position target.
+    pub target: MotorTargetPlan,
+    /// How the target changes with time.
+    pub profile: MotorProfilePlan,
+    /// The largest torque (N·m, revolute) or force (N, prismatic).
+    pub max_effort: f64,
+    /// When the motor switches on, in seconds from the start of the run.
+    #[serde(default)]
+    pub start_s: f64,
+}
+
+impl MotorPlan {
+    /// The scene's motor.
+    pub fn to_motor(&self) -> crate::scene::Motor {
+        use crate::scene::{Motor, MotorProfile, MotorTarget};
+        Motor {
+            target: match self.target {
+                MotorTargetPlan::Velocity { value } => MotorTarget::Velocity { value },
+                MotorTargetPlan::Position { value } => MotorTarget::Position { value },
+            },
+            profile: match self.profile {
+                MotorProfilePlan::Constant => MotorProfile::Constant,
+                MotorProfilePlan::Ramp { duration_s } => MotorProfile::Ramp { duration_s },
+                MotorProfilePlan::Step { at_s } => MotorProfile::Step { at_s },
+                MotorProfilePlan::Sine { period_s } => MotorProfile::Sine { period_s },
+            },
+            max_effort: self.max_effort,
+            start_s: self.start_s,
+        }
+    }
+
+    /// The plan's copy of a scene motor.
+    pub fn of(motor: &crate::scene::Motor) -> Self {
+        use crate::scene::{MotorProfile, MotorTarget};
+        MotorPlan {
+            target: match motor.target {
+                MotorTarget::Velocity { value } => MotorTargetPlan::Velocity { value },
+                MotorTarget::Position { value } => MotorTargetPlan::Position { value },
+            },
+            profile: match motor.profile {
+                MotorProfile::Constant => MotorProfilePlan::Constant,
+                MotorProfile::Ramp { duration_s } => MotorProfilePlan::Ramp { duration_s },
+                MotorProfile::Step { at_s } => MotorProfilePlan::Step { at_s },
+                MotorProfile::Sine { period_s } => MotorProfilePlan::Sine { period_s },
+            },
+            max_effort: motor.max_effort,
+            start_s: motor.start_s,
+        }
+    }
+}
+
+/// A joint between two planned fixtures, at scale 1.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JointPlan {
+    /// Label of the first fixture.
+    pub fixture_a: String,
+    /// Label of the second fixture.
+    pub fixture_b: String,
+    /// The anchor point in world coordinates at scale 1, in metres.
+    pub anchor_m: Vec3,
+    /// The hinge or slide axis in world coordinates: a unit vector (unitless).
+    pub axis: Vec3,
+    /// Revolute or prismatic, with limits.
+    pub kind: JointPlanKind,
+    /// The motor driving the joint, if any.
+    #[serde(default)]
+    pub motor: Option<MotorPlan>,
+}
+
+impl JointPlan {
+    /// The scene's joint.
+    pub fn to_joint(&self) -> crate::scene::Joint {
+        crate::scene::Joint {
+            fixture_a: self.fixture_a.clone(),
+            fixture_b: self.fixture_b.clone(),
+            anchor_m: self.anchor_m,
+            axis: self.axis,
+            kind: self.kind.to_kind(),
+            motor: self.motor.as_ref().map(MotorPlan::to_motor),
+        }
+    }
+
+    /// The plan's copy of a scene joint.
+    pub fn of(joint: &crate::scene::Joint) -> Self {
+        JointPlan {
+            fixture_a: joint.fixture_a.clone(),
+            fixture_b: joint.fixture_b.clone(),
+            anchor_m: joint.anchor_m,
+            axis: joint.axis,
+            kind: JointPlanKind::of(&joint.kind),
+            motor: joint.motor.as_ref().map(MotorPlan::of),
+        }
+    }
+
+    /// "revolute" or "prismatic".
+    pub fn kind_name(&self) -> &'static str {
+        crate::world_rules::joint_rule(&self.kind.to_kind()).name
+    }
 }
 
 /// A named forbid zone as planned.
@@ -326,6 +715,9 @@ pub struct Plan {
     pub payload: PayloadPlan,
     /// The fixtures at scale 1.
     pub fixtures: Vec<FixturePlan>,
+    /// The joints between planned fixtures, at scale 1 (empty when there are none).
+    #[serde(default)]
+    pub joints: Vec<JointPlan>,
     /// The zones at scale 1.
     pub zones: ZonesPlan,
     /// The objectives in words (reach the goal, avoid the forbid zones, build only here...).
@@ -383,13 +775,62 @@ impl Plan {
                 "- `{}` ({}, {}): {}; size {} m at {} m",
                 f.label,
                 f.material.name(),
-                match f.body {
-                    FixtureBody::Fixed => "fixed",
-                    FixtureBody::Dynamic => "dynamic",
-                },
+                crate::world_rules::body_rule(f.body.kind()).plan_word,
                 f.purpose,
                 fmt_vec(f.size_m),
                 fmt_vec(f.center_m)
+            );
+            if f.rotation_deg != [0.0; 3] {
+                let _ = writeln!(
+                    md,
+                    "  - turned by {} deg (about X, then Y, then Z)",
+                    fmt_vec(f.rotation_deg)
+                );
+            }
+            if f.pieces.len() > 1 || f.rotation_deg != [0.0; 3] {
+                for p in &f.pieces {
+                    let sizes: Vec<String> = p
+                        .shape
+                        .sizes_m()
+                        .iter()
+                        .map(|(k, v)| format!("{k} {v:.3}"))
+                        .collect();
+                    let _ = writeln!(
+                        md,
+                        "  - piece: {} ({}) at {} m from the centre",
+                        p.shape.to_shape().kind_name(),
+                        sizes.join(", "),
+                        fmt_vec(p.offset_m)
+                    );
+                }
+            }
+        }
+        for j in &self.joints {
+            let limits = match j.kind {
+                JointPlanKind::Revolute {
+                    limits_deg: Some([lo, hi]),
+                } => format!(", {lo:.1}–{hi:.1} deg"),
+                JointPlanKind::Prismatic {
+                    limits_m: Some([lo, hi]),
+                } => format!(", {lo:.3}–{hi:.3} m"),
+                _ => String::new(),
+            };
+            let motor = j.motor.map_or(String::new(), |m| {
+                let (_, _, unit) = j.kind.to_kind().motor_units();
+                format!(
+                    ", motor {} at most {:.1} {unit}",
+                    m.to_motor().target.kind_name(),
+                    m.max_effort
+                )
+            });
+            let _ = writeln!(
+                md,
+                "- {} joint `{}`–`{}` at {} m, axis {}{limits}{motor}",
+                j.kind_name(),
+                j.fixture_a,
+                j.fixture_b,
+                fmt_vec(j.anchor_m),
+                fmt_vec(j.axis)
             );
         }
         let _ = writeln!(md, "\nReference solution: {}\n", self.solution_idea);
@@ -450,8 +891,8 @@ impl Plan {
         md
     }
 
-    /// Makes the plan's layout the one `scene` has: payload start, fixtures (bounding boxes),
-    /// zones. A part's purpose comes from `purpose_of(label)`, else from the plan's own part
+    /// Makes the plan's layout the one `scene` has: payload start, fixtures (bounding boxes,
+    /// rotations and pieces), joints (with their motors), zones. A part's purpose comes from `purpose_of(label)`, else from the plan's own part
     /// of that label, else from a generic name; so a plan written before the script keeps its
     /// words and shows the layout actually built.
     pub fn take_layout(
@@ -477,20 +918,7 @@ impl Plan {
         let fixtures = scene
             .fixtures
             .iter()
-            .map(|f| {
-                let b = crate::gates::fixture_world_aabb(f);
-                FixturePlan {
-                    label: f.label.clone(),
-                    purpose: fixture_purpose(&f.label),
-                    material: f.material,
-                    body: match f.body {
-                        crate::scene::BodyKind::Fixed => FixtureBody::Fixed,
-                        crate::scene::BodyKind::Dynamic => FixtureBody::Dynamic,
-                    },
-                    size_m: b.size_m(),
-                    center_m: b.center_m(),
-                }
-            })
+            .map(|f| FixturePlan::of_fixture(f, fixture_purpose(&f.label)))
             .collect();
         let forbid_purpose = |name: &str| {
             self.zones
@@ -526,6 +954,7 @@ impl Plan {
         };
         self.payload.start_m = scene.payload.start_m;
         self.fixtures = fixtures;
+        self.joints = scene.joints.iter().map(JointPlan::of).collect();
         self.zones = zones;
     }
 

@@ -279,6 +279,36 @@ fn every_archetypes_build_zone_is_at_most_the_allowed_share_of_its_bounds() {
     );
 }
 
+/// Every archetype's procedural plan matches its procedural script (`plan_match`): each
+/// planned fixture and joint is built, within the tolerance, on the first seed at scale 1 as
+/// the Simulator builds it, for several benchmark ids (seed streams) and first seeds.
+#[test]
+fn every_procedural_plan_matches_its_script() {
+    use benchforge::script::SceneScript;
+    use benchforge::variant::{seed_stream, variant_seed};
+    let rt = rt();
+    let mut failures = Vec::new();
+    for (theme, archetype) in THEMES {
+        let (plan, draft) = plan_and_code(&rt, theme);
+        assert!(
+            !plan.fixtures.is_empty(),
+            "{archetype}: the plan lists no fixture"
+        );
+        let script = SceneScript::compile(&draft.source).unwrap();
+        for id in ["bench-000", "bench-001", "other-007"] {
+            for seed in 0..4 {
+                let scene = script
+                    .build(variant_seed(seed_stream(id), seed), [1.0; 3])
+                    .unwrap();
+                for d in benchforge::plan_match::differences(&plan, &scene) {
+                    failures.push(format!("{archetype} ({id}, seed {seed}): {d}"));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 /// `theme` with its ball replaced by `payload` (words such as "50 mm HDPE cube").
 fn with_payload(theme: &str, payload: &str) -> String {
     [

@@ -417,3 +417,43 @@ fn validate_refuses_a_folder_it_cannot_use_in_one_line() {
         out.stderr
     );
 }
+
+/// `benchforge render DIR` writes the Reviewer's task views of the variant, says where, and
+/// they are byte for byte the ones the Simulator wrote for that seed (one code path,
+/// `render::write_task_views`), at the size the benchmark was made with.
+#[test]
+fn render_writes_the_reviewers_task_views_of_the_variant() {
+    let dir = &benchmarks()[0];
+    let out_dir = temp_dir("render-task-views");
+    let out = run_benchforge(&[
+        "render",
+        s(dir),
+        "--seed",
+        "1",
+        "--out",
+        s(&out_dir),
+        "--views",
+        "1",
+        "--size",
+        "160x120",
+        "--no-media",
+    ]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let review = out_dir.join("seed-1").join("review");
+    assert!(
+        out.stdout.contains(&format!(
+            "wrote the Reviewer's task views (side.png, top.png, along_path.png) to {}",
+            review.display()
+        )),
+        "{}",
+        out.stdout
+    );
+    let shipped = dir.join("variants").join("seed-1").join("review");
+    for name in ["side.png", "top.png", "along_path.png"] {
+        let written = std::fs::read(review.join(name)).unwrap();
+        let kept = std::fs::read(shipped.join(name))
+            .unwrap_or_else(|e| panic!("{}: {e}", shipped.join(name).display()));
+        assert!(written == kept, "{name} differs from the Simulator's");
+    }
+    assert!(review.join("views.json").is_file());
+}

@@ -73,6 +73,7 @@ fn review_request(renders: Vec<ViewRender>) -> ReviewRequest {
         parts: vec![
             "\"left_deck\" (fixed, wood) at [0, 0, 0] m: box 0.5 × 0.3 × 0.3 m (full size)".into(),
         ],
+        plan_differences: vec![],
     }
 }
 
@@ -144,7 +145,7 @@ async fn planner_reads_a_good_plan_and_records_its_tokens() {
         plan.theme, "a ball crosses a gap",
         "the theme is the request's, not the model's"
     );
-    assert_eq!(plan.fixtures.len(), 3);
+    assert_eq!(plan.fixtures.len(), 5);
     assert_eq!(answer.usage.calls, 1);
     assert!(answer.usage.input_tokens > 0 && answer.usage.output_tokens > 0);
     let req = &server.received()[0];
@@ -209,8 +210,8 @@ async fn planner_forgives_chatter_and_trailing_commas() {
 async fn planner_asks_a_cut_off_answer_again_with_twice_the_budget_then_reasks_an_invalid_plan() {
     let cut = &EXAMPLE_PLAN[..EXAMPLE_PLAN.len() / 2];
     let bad_zones = EXAMPLE_PLAN.replace(
-        "\"goal\": {\"min_m\": [0.35, -0.1, 0.2], \"max_m\": [0.6, 0.1, 0.35]}",
-        "\"goal\": {\"min_m\": [0.35, -0.1, 0.2], \"max_m\": [0.3, 0.1, 0.35]}",
+        "\"goal\": {\"min_m\": [0.5, -0.15, 0.24], \"max_m\": [0.7, 0.15, 0.34]}",
+        "\"goal\": {\"min_m\": [0.5, -0.15, 0.24], \"max_m\": [0.4, 0.15, 0.34]}",
     );
     assert_ne!(bad_zones, EXAMPLE_PLAN);
     let server = FakeLlm::scripted(vec![

@@ -130,3 +130,170 @@ fn the_simulator_step_writes_every_variant_file_and_the_dataset_keeps_them() {
     assert!(dir.join("variants/seed-0/sim.gif").is_file());
     let _ = std::fs::remove_dir_all(&data);
 }
+
+/// A Coder and a Reviewer that keep the request they are given.
+#[derive(Default)]
+struct Keeper {
+    code: std::sync::Mutex<Option<CodeRequest>>,
+    review: std::sync::Mutex<Option<ReviewRequest>>,
+}
+
+#[async_trait]
+impl Coder for Keeper {
+    fn backend(&self) -> String {
+        "keeper".into()
+    }
+    async fn code(&self, r: CodeRequest) -> Result<Answer<ScriptDraft>, AgentError> {
+        *self.code.lock().unwrap() = Some(r);
+        Err(unsupported(Role::Coder))
+    }
+}
+
+#[async_trait]
+impl Reviewer for Keeper {
+    fn backend(&self) -> String {
+        "keeper".into()
+    }
+    async fn review(&self, r: ReviewRequest) -> Result<Answer<Review>, AgentError> {
+        *self.review.lock().unwrap() = Some(r);
+        Err(unsupported(Role::Reviewer))
+    }
+}
+
+/// A script that differs from its plan (the plan's deck is 0.4 m wider along y than the
+/// script builds it, and it plans a post the script never builds) fails the Simulator's
+/// check as gate `plan`, with one line naming the fixture and the dimension; the Coder's next
+/// attempt gets those lines as feedback. The same script against its own plan passes and the
+/// Reviewer is told there are no differences.
+#[test]
+fn a_script_that_differs_from_its_plan_gets_feedback_naming_the_fixture_and_the_dimension() {
+    use benchforge::agents::procedural::{ProceduralCoder, ProceduralPlanner};
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let theme = "a ball must cross a gap between two decks";
+    let plan = match rt
+        .block_on(ProceduralPlanner.plan(PlanRequest::new(theme)))
+        .unwrap()
+        .value
+    {
+        PlanOutcome::Planned(p) => p,
+        other => panic!("{other:?}"),
+    };
+    let draft = rt
+        .block_on(ProceduralCoder.code(CodeRequest {
+            plan: plan.clone(),
+            attempt: 1,
+            feedback: None,
+            previous_script: None,
+        }))
+        .unwrap()
+        .value;
+    let data = common::temp_dir("plan-match");
+    let mut config = benchforge::config::Config::with_data_dir(data.clone());
+    config.render.width_px = 64;
+    config.render.height_px = 48;
+    let keeper = Arc::new(Keeper::default());
+    let steps = benchforge::pipeline::AgentSteps::new(
+        &config,
+        Arc::new(Nobody),
+        keeper.clone(),
+        keeper.clone(),
+    );
+    let mut session = Session::new(
+        &ThemeSpec {
+            prompt: theme.into(),
+            count: 1,
+            seeds: vec![0, 1],
+            scale: None,
+            tier: None,
+            origin: "test".into(),
+        },
+        0,
+    );
+    session.stage = Stage::Simulating { attempt: 1 };
+    session.script = Some(draft);
+
+    // The plan as the script builds it: no differences, and the Reviewer is told so.
+    session.plan = Some(plan.clone());
+    let report = match steps.simulate(&session, &data.join("work").join("same")) {
+        StepResult::Simulated { report } => report,
+        other => panic!("{other:?}"),
+    };
+    assert!(report.passed, "{}", report.summary);
+    let limits = benchforge::session::AttemptLimits::default();
+    let reviewing =
+        benchforge::session::advance(&session, StepResult::Simulated { report }, &limits);
+    assert!(
+        matches!(reviewing.stage, Stage::Reviewing { .. }),
+        "{:?}",
+        reviewing.stage
+    );
+    let _ = rt.block_on(steps.review(&reviewing));
+    let asked = keeper
+        .review
+        .lock()
+        .unwrap()
+        .take()
+        .expect("the reviewer was asked");
+    assert_eq!(asked.plan_differences, Vec::<String>::new());
+
+    // A plan the script does not follow.
+    let mut other = plan.clone();
+    let deck = other
+        .fixtures
+        .iter_mut()
+        .find(|f| f.label.ends_with("deck"))
+        .expect("a deck");
+    let deck_label = deck.label.clone();
+    deck.size_m[1] += 0.4;
+    deck.pieces.clear();
+    deck.rotation_deg = [0.0; 3];
+    let mut post = other.fixtures[0].clone();
+    post.label = "fence_post".into();
+    other.fixtures.push(post);
+    session.plan = Some(other);
+    let report = match steps.simulate(&session, &data.join("work").join("differs")) {
+        StepResult::Simulated { report } => report,
+        other => panic!("{other:?}"),
+    };
+    assert!(!report.passed);
+    assert_eq!(
+        report.failing_gate.as_deref(),
+        Some("plan"),
+        "{}",
+        report.summary
+    );
+    assert!(
+        report.summary.contains(&format!(
+            "plan: fixture \"{deck_label}\": full size along y is"
+        )),
+        "{}",
+        report.summary
+    );
+    assert!(
+        report
+            .summary
+            .contains("fixture \"fence_post\" of the plan is missing"),
+        "{}",
+        report.summary
+    );
+    let coding = benchforge::session::advance(&session, StepResult::Simulated { report }, &limits);
+    assert_eq!(coding.stage, Stage::Coding { attempt: 2 });
+    let _ = rt.block_on(steps.code(&coding));
+    let asked = keeper
+        .code
+        .lock()
+        .unwrap()
+        .take()
+        .expect("the coder was asked");
+    let feedback = asked.feedback.expect("the second attempt has feedback");
+    assert!(
+        feedback
+            .summary
+            .contains(&format!("fixture \"{deck_label}\": full size along y")),
+        "{}",
+        feedback.summary
+    );
+    let _ = std::fs::remove_dir_all(data);
+}

@@ -93,3 +93,65 @@ fn the_payload_is_ringed_so_a_small_payload_is_found() {
         side.pixels.payload
     );
 }
+
+/// Zone captions never overlap: a forbid zone whose top centre is the build zone's (and a
+/// goal zone there too) gets its FORBID, BUILD and GOAL captions moved apart, in the top
+/// view and every other task view.
+#[test]
+fn zone_captions_whose_anchors_coincide_are_placed_apart() {
+    let mut scene = common::valid_scene();
+    let build = scene.build_zone;
+    let c = build.center_m();
+    let top = build.max_m[2];
+    // Same x-y centre and the same top as the build zone: all three anchors coincide.
+    scene.forbid_zones = vec![benchforge::scene::ForbidZone {
+        name: "shadow".into(),
+        zone: Aabb::new(
+            [c[0] - 0.05, c[1] - 0.05, top - 0.1],
+            [c[0] + 0.05, c[1] + 0.05, top],
+        ),
+    }];
+    scene.goal_zone = Aabb::new(
+        [c[0] - 0.1, c[1] - 0.1, top - 0.3],
+        [c[0] + 0.1, c[1] + 0.1, top],
+    );
+    let spawn = PayloadSpawn::sample(&scene.payload, 0);
+    let options = RenderOptions {
+        width_px: 512,
+        height_px: 384,
+        ..RenderOptions::default()
+    };
+    let views = render_task_views(&scene, &spawn, &[], &options).expect("renders");
+    let (top_view, _) = views
+        .iter()
+        .find(|(t, _)| t.kind == ViewKind::Top)
+        .expect("a top view");
+    assert!(top_view.angle.direction()[2] < -0.99);
+    for (task, view) in &views {
+        let texts: Vec<&str> = view.captions.iter().map(|b| b.text.as_str()).collect();
+        for want in ["GOAL", "FORBID", "BUILD"] {
+            assert!(texts.contains(&want), "{:?}: {texts:?}", task.kind);
+        }
+        for (i, a) in view.captions.iter().enumerate() {
+            for b in &view.captions[i + 1..] {
+                assert!(!a.overlaps(b, 0), "{:?}: {a:?} overlaps {b:?}", task.kind);
+            }
+        }
+    }
+    // Without the placement they would have been drawn on top of each other: the anchors
+    // do coincide (the captions share a centre x within a pixel in the top view).
+    let top_captions = &views
+        .iter()
+        .find(|(t, _)| t.kind == ViewKind::Top)
+        .unwrap()
+        .1
+        .captions;
+    let centres: Vec<i32> = top_captions
+        .iter()
+        .map(|b| b.x_px + b.width_px / 2)
+        .collect();
+    assert!(
+        centres.iter().all(|x| (x - centres[0]).abs() <= 1),
+        "{top_captions:?}"
+    );
+}

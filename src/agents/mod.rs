@@ -252,6 +252,10 @@ pub struct ReviewRequest {
     /// `agents::llm::reviewer::parts_in_words`); empty when the scene could not be rebuilt.
     #[serde(default)]
     pub parts: Vec<String>,
+    /// The differences between the plan and seed 0's scene at scale 1, one line each
+    /// (`pipeline::plan_differences`); empty when the scene is the plan within tolerance.
+    #[serde(default)]
+    pub plan_differences: Vec<String>,
 }
 
 /// The Reviewer's verdict.

@@ -2,7 +2,9 @@
 //! [--segmentation] [--no-media]`: renders one variant of a scene script.
 //!
 //! Writes `view_e<elev>_a<azim>.png` per view (plus `depth_*.png`, `segmentation_*.png` and
-//! `segmentation_labels.json` when asked), then simulates the variant and writes
+//! `segmentation_labels.json` when asked), the Reviewer's task views
+//! `seed-<N>/review/{side,top,along_path}.png` with their `views.json`
+//! (`render::write_task_views`, as the Simulator writes them), then simulates the variant and writes
 //! `contact_sheet.png` and `sim.gif` (and `solution_contact_sheet.png`, `solution_sim.gif`
 //! when the script has `solve`). From a benchmark folder the recorded variant is rebuilt
 //! (recorded scale and seed stream, scene hash checked) and simulated with the recorded
@@ -150,6 +152,27 @@ pub fn run(args: RenderArgs) -> anyhow::Result<u8> {
             .forbid_zones_fraction
             .map(|f| format!(", forbid zones {f:.2}"))
             .unwrap_or_default()
+    );
+    // The Reviewer's views of this variant, written exactly as the Simulator writes them.
+    let seed_dir = args.out.join(format!("seed-{seed}"));
+    let task_views = match render::write_task_views(
+        &seed_dir,
+        &scene,
+        &spawn,
+        solution.as_deref().unwrap_or(&[]),
+        &options,
+    ) {
+        Ok(paths) => paths,
+        Err(err) => return failure(err, &shown),
+    };
+    let names: Vec<String> = task_views
+        .iter()
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    println!(
+        "wrote the Reviewer's task views ({}) to {}",
+        names.join(", "),
+        seed_dir.join(render::REVIEW_VIEWS_DIR).display()
     );
     if args.no_media {
         return Ok(EXIT_OK);

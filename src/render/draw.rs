@@ -6,7 +6,7 @@ use super::camera::{Camera, ViewAngle};
 use super::font;
 use super::math::{Rigid, V3};
 use super::mesh::{box_mesh, tessellate, Mesh};
-use super::raster::{Canvas, Rgb, BACKGROUND_ID, GROUND_ID};
+use super::raster::{Canvas, CaptionBox, Rgb, BACKGROUND_ID, GROUND_ID};
 use super::style;
 use super::{BodyPose, Role, SegmentLabel, PAYLOAD_LABEL};
 use crate::scene::{Aabb, BodyKind, Fixture, Scene};
@@ -501,7 +501,11 @@ fn draw_zone(canvas: &mut Canvas, cam: &Camera, zone: &Zone, shade: &impl Fn(V3)
     }
 }
 
-/// Writes a caption above the top centre of a box.
+/// Pixels kept free between two captions.
+pub const CAPTION_GAP_PX: i32 = 2;
+
+/// Writes a caption above the top centre of a box, moved up or down by whole lines (nearest
+/// first) until it overlaps no caption already written (see [`place_caption`]).
 fn caption(canvas: &mut Canvas, cam: &Camera, aabb: &Aabb, text: &str, color: Rgb, scale: u32) {
     let c = aabb.center_m();
     let top = V3::new(c[0] as f32, c[1] as f32, aabb.max_m[2] as f32);
@@ -510,14 +514,48 @@ fn caption(canvas: &mut Canvas, cam: &Camera, aabb: &Aabb, text: &str, color: Rg
     };
     let w = (font::text_width(text) * scale) as f32;
     let h = (font::GLYPH_HEIGHT * scale) as f32;
-    canvas.text_with_halo(
-        (p.x - 0.5 * w).round() as i32,
-        (p.y - h - 4.0).round() as i32,
-        text,
-        scale,
-        color,
-        style::HALO,
-    );
+    let wanted = CaptionBox {
+        text: text.to_string(),
+        x_px: (p.x - 0.5 * w).round() as i32,
+        y_px: (p.y - h - 4.0).round() as i32,
+        width_px: w as i32,
+        height_px: h as i32,
+    };
+    let placed = place_caption(wanted, &canvas.captions);
+    canvas.text_with_halo(placed.x_px, placed.y_px, text, scale, color, style::HALO);
+    canvas.captions.push(placed);
+}
+
+/// `wanted` moved by whole lines (its height plus [`CAPTION_GAP_PX`] twice, up first, then
+/// down, then two up…) to the nearest place where it overlaps none of `placed`.
+pub fn place_caption(wanted: CaptionBox, placed: &[CaptionBox]) -> CaptionBox {
+    let line = wanted.height_px + 2 * CAPTION_GAP_PX;
+    // Each placed caption can block at most a few lines, so 2 × placed + 1 tries always find
+    // a free line.
+    for k in 0..=(2 * placed.len() as i32 + 1) {
+        for dir in [-1, 1] {
+            let candidate = CaptionBox {
+                y_px: wanted.y_px + dir * k * line,
+                ..wanted.clone()
+            };
+            if placed
+                .iter()
+                .all(|b| !b.overlaps(&candidate, CAPTION_GAP_PX))
+            {
+                return candidate;
+            }
+        }
+    }
+    // Unreachable by the count above; beyond every placed caption as a last resort.
+    let below = placed
+        .iter()
+        .map(|b| b.y_px + b.height_px)
+        .max()
+        .unwrap_or(wanted.y_px);
+    CaptionBox {
+        y_px: below + 2 * CAPTION_GAP_PX,
+        ..wanted
+    }
 }
 
 /// The legend band: a swatch and name per role, the grid spacing, and the stamp.

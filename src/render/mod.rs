@@ -37,6 +37,7 @@ use crate::scene::{Pose, Scene, Vec3};
 use crate::variant::PayloadSpawn;
 use draw::{Overlay, SceneGeometry};
 use math::{Rigid, V3};
+pub use raster::CaptionBox;
 use raster::{Canvas, BACKGROUND_ID};
 
 /// The key under which the payload's pose goes in a pose map.
@@ -246,6 +247,8 @@ pub struct RenderedView {
     pub depth: Option<DepthImage>,
     /// Pixel counts per role (always measured).
     pub pixels: RolePixels,
+    /// Where the zone captions were written (disjoint rectangles).
+    pub captions: Vec<CaptionBox>,
 }
 
 /// How visible each role is across a set of views.
@@ -426,6 +429,7 @@ fn finish_view(
         segmentation,
         depth,
         pixels,
+        captions: canvas.captions.clone(),
     })
 }
 
@@ -538,6 +542,42 @@ pub fn depth_file_name(view: ViewAngle) -> String {
 /// File name of a view's segmentation image, e.g. `segmentation_e45_a090.png`.
 pub fn segmentation_file_name(view: ViewAngle) -> String {
     format!("segmentation_{}.png", view.suffix())
+}
+
+/// The folder of a seed holding the views chosen for its task (`side.png`, `top.png`,
+/// `along_path.png`, see [`task_views`]) and their [`VIEWS_FILE`].
+pub const REVIEW_VIEWS_DIR: &str = "review";
+/// The per-view statistics file written next to a folder of views.
+pub const VIEWS_FILE: &str = "views.json";
+
+/// Renders the task's views of one variant ([`render_task_views`]) and writes them to
+/// `seed_dir/`[`REVIEW_VIEWS_DIR`]`/<kind>.png` with their [`VIEWS_FILE`] (name, angle, pixel
+/// counts per view). The Simulator and `benchforge render` both write them through here.
+/// Returns the image paths.
+pub fn write_task_views(
+    seed_dir: &Path,
+    scene: &Scene,
+    spawn: &PayloadSpawn,
+    solution: &[crate::scene::Fixture],
+    options: &RenderOptions,
+) -> Result<Vec<PathBuf>, RenderError> {
+    let views = render_task_views(scene, spawn, solution, options)?;
+    let dir = seed_dir.join(REVIEW_VIEWS_DIR);
+    create_dir(&dir)?;
+    let mut written = Vec::new();
+    let mut stats = Vec::new();
+    for (task, view) in &views {
+        written.push(write_file(
+            &dir.join(format!("{}.png", view.name)),
+            &view.png,
+        )?);
+        stats.push((view.name.clone(), task.angle, view.pixels));
+    }
+    write_file(
+        &dir.join(VIEWS_FILE),
+        serde_json::to_string(&stats).unwrap_or_default().as_bytes(),
+    )?;
+    Ok(written)
 }
 
 /// File holding the segmentation table (id → label, role) shared by all views.

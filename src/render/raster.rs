@@ -33,6 +33,33 @@ pub struct Canvas {
     pub zone_inv_depth: Vec<f32>,
     /// Segment id of that zone, [`BACKGROUND_ID`] where none.
     pub zone_id: Vec<u16>,
+    /// Where each caption was written, in drawing order (captions never overlap).
+    pub captions: Vec<CaptionBox>,
+}
+
+/// The rectangle a caption's text covers, in pixels from the top left.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaptionBox {
+    /// The caption.
+    pub text: String,
+    /// Left edge, in pixels.
+    pub x_px: i32,
+    /// Top edge, in pixels.
+    pub y_px: i32,
+    /// Width, in pixels.
+    pub width_px: i32,
+    /// Height, in pixels.
+    pub height_px: i32,
+}
+
+impl CaptionBox {
+    /// True when the two rectangles, each grown by `margin_px` on every side, share a pixel.
+    pub fn overlaps(&self, other: &CaptionBox, margin_px: i32) -> bool {
+        self.x_px - margin_px < other.x_px + other.width_px + margin_px
+            && other.x_px - margin_px < self.x_px + self.width_px + margin_px
+            && self.y_px - margin_px < other.y_px + other.height_px + margin_px
+            && other.y_px - margin_px < self.y_px + self.height_px + margin_px
+    }
 }
 
 impl Canvas {
@@ -53,6 +80,7 @@ impl Canvas {
             solid_id: vec![BACKGROUND_ID; n],
             zone_inv_depth: vec![0.0; n],
             zone_id: vec![BACKGROUND_ID; n],
+            captions: Vec::new(),
         }
     }
 

@@ -192,6 +192,64 @@ fn a_version_1_store_is_migrated_once_and_keeps_every_session() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// A store written by the version-2 binary (main at 34bec6b, `benchforge generate` of a gap
+/// crossing ×2, a hinged flap and two refused themes, checked in as a fixture) opens,
+/// migrates once with every session at its stage and every accepted plan kept, each fixture
+/// unrotated with no pieces (one box filling its bounding size) and no joints, and reopens
+/// without migrating again.
+#[test]
+fn a_version_2_store_is_migrated_once_and_keeps_every_plan() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/store-v2");
+    let expected = std::fs::read_to_string(fixture.join("expected.txt")).unwrap();
+    let dir = temp_dir("v2");
+    copy_dir(&fixture, &dir.join("state"));
+    let _ = std::fs::remove_file(dir.join("state").join("expected.txt"));
+    let before = {
+        let store = Store::open(&dir).unwrap();
+        assert_eq!(
+            versioning::stored_version(&store).unwrap(),
+            Some(FORMAT_VERSION)
+        );
+        store.check_consistency().unwrap();
+        let sessions = store.sessions().unwrap();
+        let stages: Vec<String> = sessions
+            .iter()
+            .map(|s| format!("{} {}", s.id, s.stage.kind().name()))
+            .collect();
+        assert_eq!(
+            stages.join("\n"),
+            expected.trim(),
+            "{}",
+            store.dump().unwrap()
+        );
+        let accepted: Vec<&Session> = sessions
+            .iter()
+            .filter(|s| s.stage.kind() == StageKind::Accepted)
+            .collect();
+        assert_eq!(accepted.len(), 3);
+        for s in accepted {
+            let plan = s.plan.as_ref().expect("a version 2 plan is kept");
+            assert!(!plan.fixtures.is_empty(), "{}", s.id);
+            for f in &plan.fixtures {
+                assert_eq!(f.rotation_deg, [0.0; 3]);
+                assert!(f.pieces.is_empty());
+                assert!(f.size_m.iter().all(|v| *v > 0.0), "{}: {f:?}", s.id);
+            }
+            assert!(plan.joints.is_empty());
+            assert!(s.validation().is_some_and(|r| r.passed()), "{}", s.id);
+        }
+        store.dump().unwrap()
+    };
+    let store = Store::open(&dir).unwrap();
+    store.check_consistency().unwrap();
+    assert_eq!(
+        store.dump().unwrap(),
+        before,
+        "a second open changed the store"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 #[test]
 fn a_store_of_a_newer_format_is_refused_naming_both_versions() {
     let dir = temp_dir("newer");

@@ -10,18 +10,26 @@
 //!   and the report as JSON text. No version key, no stage index, no counters.
 //! - 2: version byte + bincode of the typed [`Session`]; `by_stage` index and per-stage
 //!   counters and the usage total in `meta`.
+//! - 3: the plan's fixtures carry `rotation_deg` and `pieces`, and the plan has `joints`
+//!   (version 2's plan is frozen below as `PlanV2`; it migrates to an unrotated fixture of no
+//!   pieces, one box filling its bounding size, and no joints, which is what it said).
 
 use serde::{Deserialize, Serialize};
 
 use super::{encode, Store, StoreError, ThemeRecord};
 use crate::agents::{Decision, Review, ScriptDraft, Usage};
 use crate::journal::JournalEntry;
+use crate::plan::{
+    Difficulty, FixtureBody, FixturePlan, ParameterRange, PayloadPlan, Plan, ThemeReading,
+    TodoItem, ZonesPlan,
+};
 use crate::role::Role;
+use crate::scene::{Material, Vec3};
 use crate::session::{Attempts, Session, SimulationReport, Stage, ThemeSpec};
 use crate::variant::ScaleRanges;
 
 /// The format this build writes.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 const VERSION_KEY: &str = "format_version";
 
@@ -83,11 +91,18 @@ struct Migration {
     run: fn(&Store) -> Result<(), StoreError>,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    from: 1,
-    description: "typed session records with version tags, stage index and counters",
-    run: v1_to_v2,
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        from: 1,
+        description: "typed session records with version tags, stage index and counters",
+        run: v1_to_v2,
+    },
+    Migration {
+        from: 2,
+        description: "plans with rotated, compound fixtures and joints",
+        run: v2_to_v3,
+    },
+];
 
 // ---- version 1, frozen ----
 
@@ -398,7 +413,189 @@ fn v1_to_v2(store: &Store) -> Result<(), StoreError> {
         for session in &sessions {
             trees.insert_new(session)?;
         }
+        // The records are written in today's format (`encode`); the later steps leave a
+        // record already of the current version as it is.
         trees.meta.insert(VERSION_KEY, &2u32.to_be_bytes())?;
+        Ok(())
+    })?;
+    store.flush()
+}
+
+// ---- version 2, frozen ----
+
+/// Version 2 of a session record (frozen: never change). Only the plan differs from
+/// version 3; every other field has today's type.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SessionV2 {
+    id: String,
+    theme_key: String,
+    theme: ThemeSpec,
+    index: u32,
+    stage: Stage,
+    revision: u64,
+    plan: Option<PlanV2>,
+    script: Option<ScriptDraft>,
+    report: Option<SimulationReport>,
+    feedback: Vec<String>,
+    reviews: Vec<Review>,
+    journal: Vec<JournalEntry>,
+    usage: Usage,
+    attempts: Attempts,
+    created_unix_ms: u64,
+    updated_unix_ms: u64,
+}
+
+/// Version 2 of the plan (frozen): fixtures without rotation or pieces, no joints.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PlanV2 {
+    theme: String,
+    archetype: String,
+    title: String,
+    learning_objective: String,
+    intent: crate::intent::Intent,
+    allow_deviations: bool,
+    deviations: Vec<String>,
+    reading: ThemeReading,
+    payload: PayloadPlan,
+    fixtures: Vec<FixturePlanV2>,
+    zones: ZonesPlan,
+    objectives: Vec<String>,
+    parameters: Vec<ParameterRange>,
+    scale_ranges: ScaleRanges,
+    solution_idea: String,
+    difficulty: Difficulty,
+    todo: Vec<TodoItem>,
+}
+
+/// Version 2 of a planned fixture (frozen): one axis-aligned bounding box.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct FixturePlanV2 {
+    label: String,
+    purpose: String,
+    material: Material,
+    body: FixtureBody,
+    size_m: Vec3,
+    center_m: Vec3,
+}
+
+impl From<PlanV2> for Plan {
+    fn from(p: PlanV2) -> Self {
+        Plan {
+            theme: p.theme,
+            archetype: p.archetype,
+            title: p.title,
+            learning_objective: p.learning_objective,
+            intent: p.intent,
+            allow_deviations: p.allow_deviations,
+            deviations: p.deviations,
+            reading: p.reading,
+            payload: p.payload,
+            fixtures: p
+                .fixtures
+                .into_iter()
+                .map(|f| FixturePlan {
+                    label: f.label,
+                    purpose: f.purpose,
+                    material: f.material,
+                    body: f.body,
+                    size_m: f.size_m,
+                    center_m: f.center_m,
+                    rotation_deg: [0.0; 3],
+                    pieces: Vec::new(),
+                })
+                .collect(),
+            joints: Vec::new(),
+            zones: p.zones,
+            objectives: p.objectives,
+            parameters: p.parameters,
+            scale_ranges: p.scale_ranges,
+            solution_idea: p.solution_idea,
+            difficulty: p.difficulty,
+            todo: p.todo,
+        }
+    }
+}
+
+/// Converts a version-2 session: the plan gains no rotation, no pieces and no joints
+/// (exactly what a version-2 plan could say); everything else is carried as it was.
+pub fn session_from_v2(old: SessionV2) -> Session {
+    Session {
+        id: old.id,
+        theme_key: old.theme_key,
+        theme: old.theme,
+        index: old.index,
+        stage: old.stage,
+        revision: old.revision,
+        plan: old.plan.map(Plan::from),
+        script: old.script,
+        report: old.report,
+        feedback: old.feedback,
+        reviews: old.reviews,
+        journal: old.journal,
+        usage: old.usage,
+        attempts: old.attempts,
+        created_unix_ms: old.created_unix_ms,
+        updated_unix_ms: old.updated_unix_ms,
+    }
+}
+
+/// True for a record already in the format this build writes (a store migrated from
+/// version 1 in the same open).
+fn current(bytes: &[u8]) -> bool {
+    bytes
+        .first()
+        .is_some_and(|&v| u32::from(v) == FORMAT_VERSION)
+}
+
+/// A version-2 record: version byte 2, then bincode.
+fn v2_decode<T: for<'de> Deserialize<'de>>(key: &str, bytes: &[u8]) -> Result<T, StoreError> {
+    let codec = |message: String| StoreError::Codec {
+        key: key.to_string(),
+        message,
+    };
+    match bytes.first() {
+        Some(2) => bincode::serde::decode_from_slice(&bytes[1..], bincode::config::standard())
+            .map(|(v, _)| v)
+            .map_err(|e| codec(format!("not a version 2 record: {e}"))),
+        Some(v) => Err(codec(format!(
+            "record of format version {v} in a version 2 store"
+        ))),
+        None => Err(codec("empty record".into())),
+    }
+}
+
+/// Version 2 → 3: every session re-encoded with its plan migrated and every theme record
+/// re-tagged, in one transaction with the new version key. The index, the counters and the
+/// usage total do not change (no stage or usage changes).
+fn v2_to_v3(store: &Store) -> Result<(), StoreError> {
+    let mut sessions = Vec::new();
+    for item in store.h()?.sessions.iter() {
+        let (key, bytes) = item.map_err(|e| store.sled_err(e))?;
+        let key = String::from_utf8_lossy(&key).into_owned();
+        if current(&bytes) {
+            continue;
+        }
+        let session = session_from_v2(v2_decode(&key, &bytes)?);
+        sessions.push((key.clone(), encode(&key, &session)?));
+    }
+    let mut themes = Vec::new();
+    for item in store.h()?.themes.iter() {
+        let (key, bytes) = item.map_err(|e| store.sled_err(e))?;
+        let key = String::from_utf8_lossy(&key).into_owned();
+        if current(&bytes) {
+            continue;
+        }
+        let record: ThemeRecord = v2_decode(&key, &bytes)?;
+        themes.push((key.clone(), encode(&key, &record)?));
+    }
+    store.transaction_with_themes(|t, trees| {
+        for (key, bytes) in &themes {
+            t.insert(key.as_bytes(), bytes.clone())?;
+        }
+        for (key, bytes) in &sessions {
+            trees.sessions.insert(key.as_bytes(), bytes.clone())?;
+        }
+        trees.meta.insert(VERSION_KEY, &3u32.to_be_bytes())?;
         Ok(())
     })?;
     store.flush()

@@ -137,7 +137,9 @@ fn check_box(name: &str, b: &Aabb) -> Result<(), String> {
 
 /// The plan's own rules (a subset of the gates that can be checked before any script): boxes
 /// proper, zones consistent, payload spawn inside the build zone and able to fit the goal,
-/// labels unique and not reserved, ranges ordered, difficulty in [0, 1]. The error says
+/// labels unique and not reserved, fixtures' rotations and pieces consistent with their
+/// bounding boxes, no overlaps, joints between planned fixtures with unit axes, ordered
+/// limits and motors within the limits, ranges ordered, difficulty in [0, 1]. The error says
 /// exactly what to change.
 pub fn validate_plan(plan: &Plan) -> Result<(), String> {
     let z = &plan.zones;
@@ -212,7 +214,12 @@ pub fn validate_plan(plan: &Plan) -> Result<(), String> {
                 f.label
             ));
         }
+        check_fixture_shape(f)?;
     }
+    let limits = crate::limits::current();
+    limits.check_plan_fixtures(plan.fixtures.len())?;
+    // Joints first: a valid joint is what lets two fixtures share volume.
+    check_joints(plan, &limits)?;
     check_overlaps(plan, &envelope)?;
     for q in &plan.parameters {
         if !(q.min.is_finite() && q.max.is_finite() && q.min <= q.max) {
@@ -233,28 +240,193 @@ pub fn validate_plan(plan: &Plan) -> Result<(), String> {
     Ok(())
 }
 
+/// Largest magnitude of a planned rotation angle, in degrees (one full turn).
+pub const PLAN_MAX_ROTATION_DEG: f64 = 360.0;
+/// How far a planned joint axis's length may be from 1.
+pub const PLAN_AXIS_UNIT_TOLERANCE: f64 = 1e-3;
+
+/// A fixture's rotation and pieces: angles finite and within a turn, a turned fixture lists
+/// its pieces, each piece's sizes positive metres, at most `limits.shapes_per_part` pieces, and
+/// the pieces' bounding box is the stated `size_m` around `center_m` within the tolerance the
+/// script is held to (`plan_match::tolerance_m`).
+fn check_fixture_shape(f: &crate::plan::FixturePlan) -> Result<(), String> {
+    use crate::plan::PieceShape;
+    let name = format!("fixture {:?}", f.label);
+    let angle_ok = |r: &[f64; 3]| {
+        r.iter()
+            .all(|v| v.is_finite() && v.abs() <= PLAN_MAX_ROTATION_DEG)
+    };
+    if !angle_ok(&f.rotation_deg) {
+        return Err(format!(
+            "{name}: rotation_deg {:?} must be three finite angles in degrees within ±{PLAN_MAX_ROTATION_DEG}",
+            f.rotation_deg
+        ));
+    }
+    if f.pieces.is_empty() {
+        if f.rotation_deg != [0.0; 3] {
+            return Err(format!(
+                "{name}: rotation_deg is {:?} but it lists no pieces; a turned fixture lists its pieces (e.g. one box with its own full size_m, offset_m [0, 0, 0]) so that its bounding size_m can be checked",
+                f.rotation_deg
+            ));
+        }
+        return Ok(());
+    }
+    let max_pieces = crate::limits::current().shapes_per_part;
+    if f.pieces.len() as u64 > max_pieces {
+        return Err(format!(
+            "{name}: {} pieces, more than the limit of {max_pieces} (limits.shapes_per_part)",
+            f.pieces.len()
+        ));
+    }
+    for (i, p) in f.pieces.iter().enumerate() {
+        let piece = format!("{name} pieces[{i}]");
+        for (key, v) in p.shape.sizes_m() {
+            if !(v.is_finite() && v > 0.0) {
+                let meaning = match key {
+                    "radius_m" => "a radius, half the diameter",
+                    "length_m" => "a full length end to end",
+                    _ => "a full size, twice the half extent",
+                };
+                return Err(format!(
+                    "{piece}: {key} = {v} must be positive metres ({meaning})"
+                ));
+            }
+        }
+        if let PieceShape::ConvexHull { points_m } = &p.shape {
+            if points_m.len() < 4 || points_m.iter().flatten().any(|v| !v.is_finite()) {
+                return Err(format!(
+                    "{piece}: a convex_hull needs at least four finite points_m"
+                ));
+            }
+        }
+        if !(angle_ok(&p.rotation_deg) && p.offset_m.iter().all(|v| v.is_finite())) {
+            return Err(format!(
+                "{piece}: offset_m must be finite metres and rotation_deg finite degrees within ±{PLAN_MAX_ROTATION_DEG}"
+            ));
+        }
+    }
+    let built = crate::gates::fixture_world_aabb(&f.to_fixture());
+    let differences = crate::plan_match::box_differences(
+        &name,
+        &f.bounding_box(),
+        &built,
+        "its pieces make it",
+        0.0,
+    );
+    if let Some(first) = differences.first() {
+        return Err(format!(
+            "{first}; size_m and center_m are the fixture's world bounding box after rotation_deg, and each piece's offset_m is from center_m"
+        ));
+    }
+    Ok(())
+}
+
+/// The plan's joints: at most `limits.joints`; each joins two different planned fixtures, not
+/// both fixed; the anchor is finite and inside the bounds; the axis a unit vector; limits
+/// ordered within their physical range (`script::limits::joint_limit_range`, as gate 2);
+/// the motor within `limits.motor_*` (`scene::Motor::problem`, as gate 2).
+fn check_joints(plan: &Plan, limits: &crate::limits::Limits) -> Result<(), String> {
+    use crate::plan::JointPlanKind;
+    if plan.joints.len() as u64 > limits.joints {
+        return Err(format!(
+            "joints: {} joints, more than the limit of {} (limits.joints)",
+            plan.joints.len(),
+            limits.joints
+        ));
+    }
+    let labels: Vec<&str> = plan.fixtures.iter().map(|f| f.label.as_str()).collect();
+    for (i, j) in plan.joints.iter().enumerate() {
+        let at = format!("joints[{i}]");
+        for (key, label) in [("fixture_a", &j.fixture_a), ("fixture_b", &j.fixture_b)] {
+            if !labels.contains(&label.as_str()) {
+                return Err(format!(
+                    "{at}.{key} {label:?} names no planned fixture; planned fixtures: {}",
+                    labels.join(", ")
+                ));
+            }
+        }
+        if j.fixture_a == j.fixture_b {
+            return Err(format!(
+                "{at} joins fixture {:?} to itself; a joint needs two different fixtures",
+                j.fixture_a
+            ));
+        }
+        let body = |label: &str| {
+            plan.fixtures
+                .iter()
+                .find(|f| f.label == label)
+                .map(|f| f.body)
+        };
+        if body(&j.fixture_a) == Some(crate::plan::FixtureBody::Fixed)
+            && body(&j.fixture_b) == Some(crate::plan::FixtureBody::Fixed)
+        {
+            return Err(format!(
+                "{at} joins two fixed fixtures ({:?} and {:?}), which can never move; make one of them dynamic",
+                j.fixture_a, j.fixture_b
+            ));
+        }
+        if !plan.zones.bounds.contains_point(j.anchor_m)
+            || j.anchor_m.iter().any(|v| !v.is_finite())
+        {
+            return Err(format!(
+                "{at}.anchor_m {:?} must be a point in metres inside zones.bounds",
+                j.anchor_m
+            ));
+        }
+        let norm = j.axis.iter().map(|v| v * v).sum::<f64>().sqrt();
+        if !(norm.is_finite() && (norm - 1.0).abs() <= PLAN_AXIS_UNIT_TOLERANCE) {
+            return Err(format!(
+                "{at}.axis {:?} has length {norm:.4}; give a unit vector (length 1 within {PLAN_AXIS_UNIT_TOLERANCE}), e.g. [0, 1, 0]",
+                j.axis
+            ));
+        }
+        let (range, key, unit) = match j.kind {
+            JointPlanKind::Revolute { limits_deg } => (limits_deg, "limits_deg", "deg"),
+            JointPlanKind::Prismatic { limits_m } => (limits_m, "limits_m", "m"),
+        };
+        if let Some([lo, hi]) = range {
+            let (bound, meaning) = crate::script::limits::joint_limit_range(unit);
+            if !(lo.is_finite()
+                && hi.is_finite()
+                && lo.abs() <= bound
+                && hi.abs() <= bound
+                && lo <= hi)
+            {
+                return Err(format!(
+                    "{at}.kind.{key} [{lo}, {hi}] {unit}: give lower ≤ upper within ±{bound} {unit} ({meaning})"
+                ));
+            }
+        }
+        if let Some(motor) = &j.motor {
+            if let Some(problem) = motor.to_motor().problem(&j.kind.to_kind(), limits) {
+                return Err(format!("{at}.motor: {problem}"));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Planned boxes may touch but not share more than this depth on every axis, in metres
 /// (rounding in a plan's numbers).
 pub const PLAN_OVERLAP_TOLERANCE_M: f64 = 0.001;
 
-/// No two planned fixtures (centre ± size / 2) share a volume deeper than
-/// [`PLAN_OVERLAP_TOLERANCE_M`], and none cuts into the payload's spawn envelope: a plan whose
+/// No two planned fixtures (centre ± size / 2; two joined by a planned joint excepted) share a volume deeper than
+/// [`PLAN_OVERLAP_TOLERANCE_M`], and no piece of one (convex hulls excepted) cuts into the
+/// payload's spawn envelope: a plan whose
 /// parts interpenetrate cannot be built as planned (gate 1 would refuse the script).
 fn check_overlaps(plan: &Plan, spawn_envelope: &Aabb) -> Result<(), String> {
     let boxes: Vec<(&str, Aabb)> = plan
         .fixtures
         .iter()
-        .map(|f| {
-            let half = f.size_m.map(|s| 0.5 * s);
-            (
-                f.label.as_str(),
-                Aabb::new(
-                    [0, 1, 2].map(|i| f.center_m[i] - half[i]),
-                    [0, 1, 2].map(|i| f.center_m[i] + half[i]),
-                ),
-            )
-        })
+        .map(|f| (f.label.as_str(), f.bounding_box()))
         .collect();
+    // Two fixtures joined by a joint may share volume (a hinge pin through its bracket), as
+    // the overlap gate allows.
+    let joined = |a: &str, b: &str| {
+        plan.joints.iter().any(|j| {
+            (j.fixture_a == a && j.fixture_b == b) || (j.fixture_a == b && j.fixture_b == a)
+        })
+    };
     let depth = |a: &Aabb, b: &Aabb| -> Option<[f64; 3]> {
         let shared = a.intersection(b)?.size_m();
         shared
@@ -264,6 +436,9 @@ fn check_overlaps(plan: &Plan, spawn_envelope: &Aabb) -> Result<(), String> {
     };
     for (i, (a, box_a)) in boxes.iter().enumerate() {
         for (b, box_b) in &boxes[i + 1..] {
+            if joined(a, b) {
+                continue;
+            }
             if let Some(d) = depth(box_a, box_b) {
                 return Err(format!(
                     "fixtures {a:?} and {b:?} overlap (a shared box of {:.3} × {:.3} × {:.3} m); planned boxes may touch but not interpenetrate: move or shrink one",
@@ -271,11 +446,25 @@ fn check_overlaps(plan: &Plan, spawn_envelope: &Aabb) -> Result<(), String> {
                 ));
             }
         }
-        if let Some(d) = depth(box_a, spawn_envelope) {
-            return Err(format!(
-                "fixture {a:?} cuts into the payload's spawn envelope (start ± jitter ± largest size) by {:.3} × {:.3} × {:.3} m: the payload must start clear of every fixture",
-                d[0], d[1], d[2]
-            ));
+    }
+    // The spawn envelope against each piece's own world box (a compound fixture's overall box
+    // holds air a payload may start in, e.g. above a wedge); convex-hull pieces are left to
+    // gate 1, which measures the real shapes: their box would refuse a ball resting on a
+    // slope.
+    for f in &plan.fixtures {
+        let fixture = f.to_fixture();
+        let pieces = fixture
+            .parts
+            .iter()
+            .filter(|p| !matches!(p.shape, crate::scene::Shape::ConvexHull { .. }))
+            .map(|p| crate::gates::part_world_aabb(&fixture.pose, p));
+        for piece in pieces {
+            if let Some(d) = depth(&piece, spawn_envelope) {
+                return Err(format!(
+                    "fixture {:?} cuts into the payload's spawn envelope (start ± jitter ± largest size) by {:.3} × {:.3} × {:.3} m: the payload must start clear of every fixture",
+                    f.label, d[0], d[1], d[2]
+                ));
+            }
         }
     }
     Ok(())

@@ -314,6 +314,18 @@ fn user_message(request: &ReviewRequest, images: &[&ViewRender]) -> Vec<ContentP
             let _ = writeln!(text, "- {part}");
         }
     }
+    if request.plan_differences.is_empty() {
+        let _ = writeln!(
+            text,
+            "\nPlan vs script (seed 0 at scale 1, tolerance {} per axis): no differences; every planned fixture and joint is built as planned.",
+            crate::plan_match::tolerance_words()
+        );
+    } else {
+        text.push_str("\nPlan vs script (seed 0 at scale 1), the differences:\n");
+        for d in &request.plan_differences {
+            let _ = writeln!(text, "- {d}");
+        }
+    }
     match solve_source(&request.script.source) {
         Some(solve) => {
             let _ = writeln!(

@@ -952,6 +952,7 @@ pub fn build_plan_for(
         reading: read.reading.clone(),
         payload,
         fixtures,
+        joints: Vec::new(),
         zones: ZonesPlan {
             bounds: zero,
             goal: zero,

@@ -265,6 +265,24 @@ pub fn review(rubric: &Rubric, request: &ReviewRequest) -> Review {
         ));
     }
 
+    // 6. The scene is the plan (the Simulator's check, restated for the record).
+    let same = request.plan_differences.is_empty();
+    checklist.push(ChecklistItem {
+        item: "the scene is the plan".into(),
+        passed: same,
+        note: if same {
+            "no differences between the plan and seed 0's scene".into()
+        } else {
+            request.plan_differences.join("; ")
+        },
+    });
+    if !same {
+        to_coder.push(format!(
+            "build the plan: {}",
+            request.plan_differences.join("; ")
+        ));
+    }
+
     let decision = if !to_planner.is_empty() {
         Decision::RejectToPlanner
     } else if !to_coder.is_empty() {
