@@ -36,13 +36,21 @@ pub fn tolerance_words() -> String {
 const AXES: [&str; 3] = ["x", "y", "z"];
 
 /// How far a seed's lengths may be from the plan's nominal ones, in metres: the sum of the
-/// half-ranges of the plan's randomized lengths (parameters in `m`). A part may move and grow
-/// by as much as those lengths add up; 0 for a plan whose lengths are pinned.
+/// half-ranges of the plan's randomized quantities in metres — lengths (`m`) as they are,
+/// fractions (`1`, such as where an obstacle stands along the run) times the bounds' longest
+/// side, angles (`deg`) as the change of their slope times that side. A part may move and
+/// grow by as much as those add up; 0 for a plan whose quantities are pinned.
 pub fn randomization_slack_m(plan: &Plan) -> f64 {
+    let span = plan.zones.bounds.size_m().into_iter().fold(0.0, f64::max);
     plan.parameters
         .iter()
-        .filter(|p| p.unit.trim() == "m" && p.min.is_finite() && p.max.is_finite())
-        .map(|p| 0.5 * (p.max - p.min).abs())
+        .filter(|p| p.min.is_finite() && p.max.is_finite())
+        .map(|p| match p.unit.trim() {
+            "m" => 0.5 * (p.max - p.min).abs(),
+            "1" => 0.5 * (p.max - p.min).abs() * span,
+            "deg" => 0.5 * (p.max.to_radians().tan() - p.min.to_radians().tan()).abs() * span,
+            _ => 0.0,
+        })
         .sum()
 }
 
@@ -61,7 +69,7 @@ pub fn box_differences(
     let mut out = Vec::new();
     let words = if slack_m > 0.0 {
         format!(
-            "{} plus {slack_m:.3} m, the half-ranges of the plan's randomized lengths",
+            "{} plus {slack_m:.3} m, the half-ranges of the plan's randomized quantities",
             tolerance_words()
         )
     } else {

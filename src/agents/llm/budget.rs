@@ -194,10 +194,21 @@ mod tests {
         );
         assert_eq!(kept[0].0, "ball_wall_gate.rhai");
         assert_eq!(kept.len(), CODER_EXAMPLES.len());
-        // The whole Coder prompt for the plan is within the static budget.
-        let prompt = RolePrompts::builtin().coder_for(&p, 30_000);
-        assert!(prompt.len() <= 30_000, "{}", prompt.len());
+        // A whole Coder prompt with room for one example beside the instructions and the
+        // API keeps the most relevant one and stays within its budget.
+        let prompts = RolePrompts::builtin();
+        let bare = prompts.coder_for(&p, 0).len();
+        let room = bare + example_block(&[*shelf]).len() + 10;
+        let prompt = prompts.coder_for(&p, room);
+        assert!(prompt.len() <= room, "{} > {room}", prompt.len());
         assert!(prompt.contains("## cube_tray_shelf.rhai"));
+        // With every example, the built-in prompt is within the documented static budget.
+        let full = prompts.coder_for(&p, usize::MAX);
+        assert!(
+            full.len() <= super::budget(LlmRole::Coder).static_chars,
+            "{}",
+            full.len()
+        );
     }
 
     #[test]
