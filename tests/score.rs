@@ -24,27 +24,33 @@ fn benchmarks() -> &'static (PathBuf, Vec<PathBuf>) {
     static DATA: OnceLock<(PathBuf, Vec<PathBuf>)> = OnceLock::new();
     DATA.get_or_init(|| {
         let data = temp_dir("score-data");
-        let mut cmd = benchforge(&[]);
-        cmd.args([
-            "generate",
-            "a ball must cross a gap between two decks",
-            "--count",
-            "3",
-            "--seeds",
-            "3",
-            "--data-dir",
-        ])
-        .arg(&data);
-        let out = run_to_end(cmd, Duration::from_secs(600));
-        assert!(
-            out.status.success(),
-            "generate failed: {}",
-            tail(&String::from_utf8_lossy(&out.stderr), 30)
-        );
-        let mut dirs = check_dataset(&data, 3);
-        dirs.sort();
+        let dirs = generate_into(&data, "a ball must cross a gap between two decks", 3);
         (data, dirs)
     })
+}
+
+/// `count` benchmarks of `theme` on 3 seeds each, generated into `data`, their folders sorted.
+fn generate_into(data: &Path, theme: &str, count: u32) -> Vec<PathBuf> {
+    let mut cmd = benchforge(&[]);
+    cmd.args([
+        "generate",
+        theme,
+        "--count",
+        &count.to_string(),
+        "--seeds",
+        "3",
+        "--data-dir",
+    ])
+    .arg(data);
+    let out = run_to_end(cmd, Duration::from_secs(600));
+    assert!(
+        out.status.success(),
+        "generate failed: {}",
+        tail(&String::from_utf8_lossy(&out.stderr), 30)
+    );
+    let mut dirs = check_dataset(data, count as usize);
+    dirs.sort();
+    dirs
 }
 
 fn solution(name: &str) -> PathBuf {
@@ -257,22 +263,7 @@ fn shield_benchmark() -> &'static PathBuf {
     static DATA: OnceLock<PathBuf> = OnceLock::new();
     DATA.get_or_init(|| {
         let data = temp_dir("score-shield");
-        let mut cmd = benchforge(&[]);
-        cmd.args([
-            "generate",
-            "drop a ball into a lower bin past a shield",
-            "--seeds",
-            "3",
-            "--data-dir",
-        ])
-        .arg(&data);
-        let out = run_to_end(cmd, Duration::from_secs(600));
-        assert!(
-            out.status.success(),
-            "generate failed: {}",
-            tail(&String::from_utf8_lossy(&out.stderr), 30)
-        );
-        check_dataset(&data, 1).remove(0)
+        generate_into(&data, "drop a ball into a lower bin past a shield", 1).remove(0)
     })
 }
 
