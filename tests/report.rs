@@ -124,7 +124,18 @@ fn the_report_of_two_generated_benchmarks_opens_with_every_card_and_image() {
         assert!(!html.contains(remote), "the page references {remote}");
     }
     assert_eq!(html.matches("<article class=\"card\"").count(), 2);
-    assert!(html.contains("Acceptance funnel") && html.contains("passed gate 6 (solvable)"));
+    // Every check the Simulator runs is a step of the funnel, the last ones included.
+    for step in [
+        "passed gate 6 (solvable)",
+        "passed gate 8 (fidelity)",
+        "passed the plan check",
+        "passed the worth checks",
+    ] {
+        assert!(
+            html.contains("Acceptance funnel") && html.contains(step),
+            "the funnel lacks {step}"
+        );
+    }
     assert!(html.contains("contact_sheet.png") && html.contains("sim.gif"));
     assert!(
         html.contains("Baselines:"),

@@ -192,7 +192,10 @@ fn first_seed_dir(dir: &Path) -> Option<PathBuf> {
 }
 
 /// The gate a failing-gate name stands for.
-fn gate_of(name: &str) -> Option<GateId> {
+/// The Simulator's checks in the order it runs them, each by the name a failed report gives
+/// (`failing_gate`) and its funnel label: gates 1–8, then the plan check, then the worth
+/// checks.
+fn simulator_checks() -> Vec<(String, String)> {
     [
         GateId::Script,
         GateId::Consistency,
@@ -201,10 +204,21 @@ fn gate_of(name: &str) -> Option<GateId> {
         GateId::NonTrivial,
         GateId::Solvable,
         GateId::Randomized,
-        GateId::Reviewed,
+        GateId::Fidelity,
     ]
     .into_iter()
-    .find(|g| g.name() == name)
+    .map(|g| (g.name().to_string(), format!("passed {g}")))
+    .chain([
+        (
+            crate::pipeline::PLAN_GATE.to_string(),
+            "passed the plan check".to_string(),
+        ),
+        (
+            crate::pipeline::WORTH_GATE.to_string(),
+            "passed the worth checks".to_string(),
+        ),
+    ])
+    .collect()
 }
 
 /// The first clause of a reason, short enough to group by.
@@ -255,15 +269,8 @@ fn funnel(data_dir: &Path, benchmarks: &[BenchmarkEntry]) -> Funnel {
 
 /// The funnel of a set of sessions: planned → coded → each gate → reviewed → accepted.
 pub fn funnel_from_sessions(sessions: &[crate::store::Session]) -> Funnel {
-    let gates = [
-        GateId::Script,
-        GateId::Consistency,
-        GateId::Geometry,
-        GateId::Physics,
-        GateId::NonTrivial,
-        GateId::Solvable,
-        GateId::Randomized,
-    ];
+    let checks = simulator_checks();
+    let position = |name: &str| checks.iter().position(|(n, _)| n == name);
     let mut steps: Vec<(String, usize)> = vec![
         ("sessions".into(), sessions.len()),
         (
@@ -275,7 +282,7 @@ pub fn funnel_from_sessions(sessions: &[crate::store::Session]) -> Funnel {
             sessions.iter().filter(|s| s.script.is_some()).count(),
         ),
     ];
-    for gate in gates {
+    for (i, (_, label)) in checks.iter().enumerate() {
         let passed = sessions
             .iter()
             .filter(|s| {
@@ -283,12 +290,12 @@ pub fn funnel_from_sessions(sessions: &[crate::store::Session]) -> Funnel {
                     r.passed
                         || r.failing_gate
                             .as_deref()
-                            .and_then(gate_of)
-                            .is_some_and(|failed| failed > gate)
+                            .and_then(position)
+                            .is_some_and(|failed| failed > i)
                 })
             })
             .count();
-        steps.push((format!("passed {gate}"), passed));
+        steps.push((label.clone(), passed));
     }
     steps.push((
         "reviewed".into(),
