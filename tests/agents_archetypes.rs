@@ -37,6 +37,7 @@ pub const THEMES: &[(&str, &str)] = &[
     ("a glass ball must pass under a low bar", "low_gate"),
     ("thread a ball through a ring on a post", "post_ring"),
     ("a ball pushes through a hinged flap", "hinged_flap"),
+    ("lift a 90 mm ABS ball onto a shelf 250 mm higher", "motor_lift"),
 ];
 
 fn rt() -> tokio::runtime::Runtime {
@@ -130,6 +131,7 @@ archetype_test!(speed_bump_passes_every_gate_on_8_seeds, 8);
 archetype_test!(low_gate_passes_every_gate_on_8_seeds, 9);
 archetype_test!(post_ring_passes_every_gate_on_8_seeds, 10);
 archetype_test!(hinged_flap_passes_every_gate_on_8_seeds, 11);
+archetype_test!(motor_lift_passes_every_gate_on_8_seeds, 12);
 
 #[test]
 fn a_stated_ball_crosses_a_stated_gap_through_a_whole_session() {

@@ -44,17 +44,48 @@ fn a_theme_no_archetype_embodies_is_refused_never_replaced() {
         }
         PlanOutcome::Planned(p) => panic!("planned {}", p.archetype),
     }
-    // The task is never inverted: a rise with gravity alone is refused.
+    // The task is never inverted: a rise is the motorized lift, never a chute down; what
+    // the lift cannot raise honestly is refused with the reason.
     match plan("lift a 90 mm ABS ball onto a shelf 250 mm higher") {
-        PlanOutcome::Refused(r) => {
-            assert_eq!(r.code, RefusalCode::NeedsCapability);
+        PlanOutcome::Planned(p) => {
+            assert_eq!(p.archetype, "motor_lift");
+            let rise = p.parameter("rise_m").expect("the rise is a parameter");
+            assert_eq!(
+                (rise.min, rise.max),
+                (0.25, 0.25),
+                "the stated rise is exact"
+            );
             assert!(
-                r.reason.starts_with("needs a motor or lift"),
-                "{}",
-                r.reason
+                p.parameter("path_angle_deg").is_none(),
+                "a lift has no path angle"
             );
         }
-        PlanOutcome::Planned(p) => panic!("planned {}", p.archetype),
+        PlanOutcome::Refused(r) => panic!("refused {}", r.line()),
+    }
+    for (theme, reason) in [
+        (
+            "lift a 50 mm HDPE cube onto a shelf 200 mm higher",
+            "needs a lift for a cube",
+        ),
+        (
+            "lift a 90 mm ABS ball onto a shelf 900 mm higher",
+            "a rise of 0.90 m is beyond the lift's reach",
+        ),
+        (
+            "lift a 10 mm steel ball onto a shelf 200 mm higher",
+            "at least 0.020 m in diameter",
+        ),
+        (
+            "lift a ball 200 mm up over a speed bump",
+            "needs a lift combined with",
+        ),
+    ] {
+        match plan(theme) {
+            PlanOutcome::Refused(r) => {
+                assert!(r.reason.contains(reason), "{theme}: {}", r.line())
+            }
+            PlanOutcome::Planned(p) => panic!("{theme}: planned {}", p.archetype),
+        }
     }
     assert!(benchforge::agents::procedural::archetypes::by_id("generic").is_none());
 }

@@ -250,3 +250,46 @@ fn a_plan_of_the_wrong_archetype_goes_back_to_the_planner() {
     assert_eq!(out.plan.unwrap().archetype, "gap_crossing");
     let _ = std::fs::remove_dir_all(&data);
 }
+
+/// A rise is built as it is stated: the lift (a motorized platform) is the reference, the
+/// ball ends the stated 0.25 m higher on every seed, and gravity alone leaves it on its rails.
+#[test]
+fn a_stated_rise_is_lifted_by_a_motor_through_a_whole_session() {
+    let data = temp_dir("sessions-lift");
+    let theme = "lift a 90 mm ABS ball onto a shelf 250 mm higher";
+    let out = run_session(procedural_steps(&data), &data, theme);
+    assert_accepted(theme, &out);
+    assert_eq!(out.plan.as_ref().unwrap().archetype, "motor_lift");
+    let source = &out.script.as_ref().unwrap().source;
+    assert!(
+        source.contains("prismatic_joint(\"floor\", \"lift\"")
+            && source.contains("position_motor("),
+        "the reference is a motorized slider:\n{source}"
+    );
+    let report = out.validation().unwrap();
+    assert_eq!(report.seeds.len(), 8);
+    for seed in &report.seeds {
+        let passive = seed.passive.as_ref().unwrap();
+        let rose_alone_m = passive.payload_final_m[2] - passive.payload_start_m[2];
+        assert!(
+            rose_alone_m.abs() < 0.01,
+            "seed {}: gravity alone moved the ball {rose_alone_m} m up",
+            seed.seed
+        );
+        assert!(
+            seed.solution.as_ref().unwrap().reached_goal,
+            "seed {}",
+            seed.seed
+        );
+        // Gate 8 (fidelity) ran and passed: it checks the rise against 0.25 m.
+        assert!(
+            seed.gates
+                .iter()
+                .any(|g| g.gate == benchforge::report::GateId::Fidelity && g.passed),
+            "seed {}: {:?}",
+            seed.seed,
+            seed.gates.iter().map(|g| g.gate).collect::<Vec<_>>()
+        );
+    }
+    let _ = std::fs::remove_dir_all(&data);
+}

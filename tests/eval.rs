@@ -258,7 +258,7 @@ fn eval_with_the_procedural_backends_needs_no_network() {
     std::fs::write(
         &themes,
         "[[themes]]\nprompt = \"a ball must cross a gap between two decks\"\nseeds = [0, 1]\n\n\
-         [[themes]]\nprompt = \"a ball must be lifted onto a shelf\"\n",
+         [[themes]]\nprompt = \"roll a ball down a spiral ramp into a bin\"\n",
     )
     .unwrap();
     let report_path = dir.join("report.json");
@@ -277,7 +277,7 @@ fn eval_with_the_procedural_backends_needs_no_network() {
     let runs = report["runs"].as_array().unwrap();
     assert_eq!(runs[0]["outcome"], "accepted", "{report:#}");
     assert_eq!(runs[0]["first_attempt_passed"], true);
-    // Lifting needs a motor the world does not have: the procedural Planner refuses it.
+    // No archetype has a spiral ramp: the procedural Planner refuses it.
     assert_eq!(runs[1]["outcome"], "rejected", "{report:#}");
     assert_eq!(runs[1]["coder_attempts"], 0);
     assert_eq!(runs[1]["planner_rounds"], 1);

@@ -5,7 +5,7 @@
 //! The battery ([`assess`]):
 //! - *do nothing*: gate 5's passive run ([`crate::gates::physics::check_physics`] and
 //!   [`crate::gates::non_trivial::check_non_trivial`]);
-//! - *reference*: gate 6 ([`crate::gates::solvable::check_solvable`]) on the shipped seeds
+//! - *reference*: gate 6 ([`crate::gates::solvable::check_solvable_with_solution`], joints and motors included) on the shipped seeds
 //!   and on a larger held-out sample of in-range seeds that is never shipped;
 //! - *random builders* ([`random`]): N legal random placements of simple parts per seed;
 //! - *naive direct* ([`naive`]): one straight chute from the payload to the goal.
@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::gates::non_trivial::check_non_trivial;
 use crate::gates::physics::check_physics;
-use crate::gates::solvable::check_solvable;
+use crate::gates::solvable::check_solvable_with_solution;
 use crate::physics::PhysicsSettings;
 use crate::report::Finding;
 use crate::scene::{Fixture, Scene, Vec3};
@@ -401,8 +401,9 @@ fn reference_failures(
                     v.solve_error
                         .unwrap_or_else(|| "the script has no `solve`".to_string()),
                 ),
-                Some(parts) => {
-                    let check = check_solvable(&v.scene, &v.spawn, parts, physics, None);
+                Some(solution) => {
+                    let check =
+                        check_solvable_with_solution(&v.scene, &v.spawn, solution, physics, None);
                     check.gate.findings.first().map(|f| f.message.clone())
                 }
             },
@@ -443,8 +444,8 @@ pub fn assess(
             .outcome
             .as_ref()
             .is_some_and(|o| !check_non_trivial(&v.scene, o).passed);
-        let reference = v.solution.as_ref().is_some_and(|parts| {
-            check_solvable(&v.scene, &v.spawn, parts, physics, None)
+        let reference = v.solution.as_ref().is_some_and(|solution| {
+            check_solvable_with_solution(&v.scene, &v.spawn, solution, physics, None)
                 .gate
                 .passed
         });

@@ -7,7 +7,7 @@
 
 use async_trait::async_trait;
 
-use super::archetypes::{self, Archetype, Axis, CORE_RHAI};
+use super::archetypes::{self, Archetype, Axis, CHUTE_SOLVE_RHAI, CORE_RHAI};
 use crate::agents::{AgentError, Answer, CodeRequest, Coder, ScriptDraft};
 use crate::journal::JournalEntry;
 use crate::plan::{ParameterRange, PayloadShape, Plan, Role};
@@ -156,8 +156,8 @@ impl Coder for ProceduralCoder {
             format!("code attempt {}", request.attempt),
             if request.attempt == 1 {
                 format!(
-                    "write the `{}` archetype as a scene script with a chute solution",
-                    archetype.id
+                    "write the `{}` archetype as a scene script whose solution is {}",
+                    archetype.id, archetype.solution_idea
                 )
             } else {
                 "revise the script from the last report".to_string()
@@ -407,12 +407,20 @@ pub fn write_script(plan: &Plan, archetype: &Archetype, tuning: &Tuning, attempt
     } else {
         ("0.0", "85.0")
     };
+    let core = format!(
+        "{CORE_RHAI}\n{}",
+        archetype.solve.unwrap_or(CHUTE_SOLVE_RHAI)
+    );
     s.push_str(
-        &CORE_RHAI
+        &core
             .replace("PAYLOAD_CALL", &payload_call)
             .replace("SIZE_MIN", &num(payload.size_factor_range[0]))
             .replace("SIZE_MAX", &num(payload.size_factor_range[1]))
-            .replace("CHUTE_MATERIAL", chute_material),
+            .replace("CHUTE_MATERIAL", chute_material)
+            .replace(
+                "PAYLOAD_DENSITY",
+                &num(payload.material.properties().density_kg_per_m3),
+            ),
     );
     let _ = writeln!(
         s,

@@ -29,12 +29,23 @@ pub const MAX_DISTANCE_M: f64 = 3.0;
 /// Highest height a scene is built for, in metres.
 pub const MAX_HEIGHT_M: f64 = 1.5;
 
+/// Highest rise the lift (`motor_lift`) is built for, in metres.
+pub const MAX_LIFT_M: f64 = 0.6;
+/// Smallest ball radius the lift's platform fits under between the start rails, in metres
+/// (a ball 20 mm in diameter).
+pub const MIN_LIFT_BALL_RADIUS_M: f64 = 0.01;
+
+/// True when the theme asks the payload to rise (a stated rise, or "up"/"lift").
+fn rises(intent: &Intent) -> bool {
+    intent.displacement.direction == Some(Direction::Up) || intent.displacement.rise_m.is_some()
+}
+
 /// Longest standing cylinder, as a multiple of its radius, that lands upright on its start
 /// support; a longer one is refused (or capped, when deviations are allowed).
 pub const MAX_CYLINDER_ASPECT: f64 = 2.2;
 
 /// What the procedural archetypes can build today, for refusal lines.
-pub const AVAILABLE: &str = "passive gravity only: solver-built ramps and chutes, gaps between decks, walls with a window, shelves and plateaus reached from above, shields, straight corridors, speed bumps, low gates, fixed rings on posts, hinged flaps, bins; one ball, cube, box, block, cylinder or puck";
+pub const AVAILABLE: &str = "solver-built ramps and chutes, a motorized lift onto a higher shelf (balls), gaps between decks, walls with a window, shelves and plateaus reached from above, shields, straight corridors, speed bumps, low gates, fixed rings on posts, hinged flaps, bins; one ball, cube, box, block, cylinder or puck";
 
 /// How the procedural Planner may treat a theme's stated facts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -332,7 +343,7 @@ pub fn archetype_for(
             ElementKind::Spring => Some("a spring"),
             ElementKind::Catapult => Some("a catapult or flipper"),
             ElementKind::Hole => Some("a peg and a bored hole with clearance"),
-            ElementKind::Motor => Some("a motor (no procedural archetype has one; scripts may use joint motors: the llm Coder can)"),
+            ElementKind::Motor if !rises(intent) => Some("a motor that does something other than lift the payload (the one motorized archetype is a lift; scripts may use joint motors: the llm Coder can)"),
             ElementKind::BentCorridor => Some("a corridor with bends the payload follows"),
             _ => None,
         };
@@ -385,9 +396,10 @@ pub fn archetype_for(
         ));
     }
     let d = &intent.displacement;
-    if d.direction == Some(Direction::Up) || d.rise_m.is_some() {
-        return Err(needs(
-            "a motor or lift: the payload must rise, and every procedural archetype is passive (scripts may use joint motors: the llm Coder can, see actors/coder/api.md)",
+    if let Some(rise) = d.rise_m.filter(|r| *r > MAX_LIFT_M) {
+        return Err((
+            RefusalCode::Unsolvable,
+            format!("a rise of {rise:.2} m is beyond the lift's reach here (at most {MAX_LIFT_M:.1} m: the reference must raise the payload and let it settle within the 10 s run)"),
         ));
     }
     for (what, v, max) in [
@@ -445,7 +457,9 @@ pub fn archetype_for(
                 ElementKind::SpeedBump => "speed_bump",
                 ElementKind::Corridor => "staggered_corridor",
                 ElementKind::Plateau | ElementKind::Slope => "slope_climb",
+                ElementKind::Shelf | ElementKind::Ledge if rises(intent) => "motor_lift",
                 ElementKind::Shelf | ElementKind::Ledge => "shelf_lift",
+                ElementKind::Motor => "motor_lift",
                 ElementKind::Deflector => "deflector_side_bin",
                 _ => return None,
             };
@@ -481,9 +495,19 @@ pub fn archetype_for(
                     "the theme states no task; say where the payload must go (into a bin, onto a shelf, across a gap, 1 m sideways...)".into(),
                 ));
             }
-            "sideways_move"
+            if rises(intent) {
+                "motor_lift"
+            } else {
+                "sideways_move"
+            }
         }
     };
+    if rises(intent) && id != "motor_lift" {
+        return Err(needs(format!(
+            "a lift combined with a {}: the payload must rise, and the one archetype that lifts (`motor_lift`) holds only its shelf",
+            picks.first().map_or("task", |(_, k)| k.name())
+        )));
+    }
     if id == "post_ring" && !intent.has(ElementKind::Ring) {
         return Err(needs(
             "a free-standing post (the only post holds a ring to pass through)",
@@ -499,6 +523,27 @@ pub fn archetype_for(
             shape.noun(),
             archetype.id
         )));
+    }
+    if archetype.id == "motor_lift" {
+        let PayloadShape::Sphere { radius_m } = shape else {
+            return Err(needs(format!(
+                "a lift for a {}: the lift's leaning platform rolls a ball off onto the shelf; a {} would need a pusher; ask for a ball",
+                shape.noun(),
+                shape.noun()
+            )));
+        };
+        if intent.displacement.fall_m.is_some() {
+            return Err(needs(
+                "a stated free fall in a lift: the ball starts resting on the rails",
+            ));
+        }
+        if radius_m < MIN_LIFT_BALL_RADIUS_M {
+            return Err(needs(format!(
+                "a lift for a ball {:.3} m in diameter: the lift's platform runs between the start rails under the ball, which needs a ball at least {:.3} m in diameter",
+                2.0 * radius_m,
+                2.0 * MIN_LIFT_BALL_RADIUS_M
+            )));
+        }
     }
     // Every relation must be one the archetype's reference solution really performs.
     for r in &intent.relations {
@@ -522,7 +567,8 @@ pub fn archetype_for(
     for e in &intent.elements {
         for a in &e.attributes {
             // A ramp's or deflector's angle is the solver's path angle in every archetype.
-            let path_angle = matches!(e.kind, ElementKind::Ramp | ElementKind::Deflector)
+            let path_angle = archetype.rides_chute()
+                && matches!(e.kind, ElementKind::Ramp | ElementKind::Deflector)
                 && a.kind == AttributeKind::Angle;
             if path_angle && d.drop_m.is_some() {
                 return Err(needs(
@@ -614,6 +660,7 @@ fn stated_value(intent: &Intent, archetype: &Archetype, name: &str) -> Option<f6
         .filter(|(_, _, p)| *p == name)
         .find_map(|(k, a, _)| intent.element(*k).and_then(|e| e.attribute(*a)))
         .or(match name {
+            "rise_m" => intent.displacement.rise_m,
             "distance_m" => intent.displacement.horizontal_m,
             "net_drop_m" => intent.displacement.drop_m,
             _ => None,
@@ -726,16 +773,23 @@ pub fn build_plan_for(
         deviation: None,
     });
     let deviations: Vec<String> = deviation.into_iter().collect();
+    // A payload resting on the archetype's own support (the lift's rails) keeps its size,
+    // which sets how high it rests and so the stated rise, and starts in the rails' groove.
+    let own_support = !archetype.rides_chute();
     let payload = PayloadPlan {
         shape,
         material: intent.payload.material.unwrap_or(Material::Abs),
-        size_factor_range: if stated_size { [1.0, 1.0] } else { [0.9, 1.1] },
+        size_factor_range: if stated_size || own_support {
+            [1.0, 1.0]
+        } else {
+            [0.9, 1.1]
+        },
         start_m: [0.0, 0.0, 0.0],
         // The start jitter is 15 % of the payload's largest full size per axis, so 8 seeds
         // move the start measurably (the variation check wants 10 % of that size).
         jitter_m: {
             let j = 0.3 * shape.max_half_extent_m();
-            [j, j, 0.0]
+            [j, if own_support { 0.0 } else { j }, 0.0]
         },
     };
     let narrowing = if attempt > 1 { 0.5 } else { 1.0 };
@@ -755,6 +809,8 @@ pub fn build_plan_for(
         .filter(|e| matches!(e.kind, ElementKind::Ramp | ElementKind::Deflector))
         .find_map(|e| e.attribute(AttributeKind::Angle));
     let angle = match stated_angle {
+        // A solution of its own (a lift) has no path angle and no drop onto a path.
+        _ if !archetype.rides_chute() => 0.0,
         Some(a) => {
             parameters.push(pinned(
                 "path_angle_deg",
@@ -794,14 +850,16 @@ pub fn build_plan_for(
             d,
         ));
     }
-    parameters.push(ParameterRange {
-        name: "drop_m".into(),
-        description: "free fall from the payload's start to the path".into(),
-        unit: "m".into(),
-        nominal: 0.002,
-        min: 0.0,
-        max: 0.004,
-    });
+    if archetype.rides_chute() {
+        parameters.push(ParameterRange {
+            name: "drop_m".into(),
+            description: "free fall from the payload's start to the path".into(),
+            unit: "m".into(),
+            nominal: 0.002,
+            min: 0.0,
+            max: 0.004,
+        });
+    }
     let mut pin_x = false;
     let mut pin_z = false;
     for spec in archetype.params {
@@ -897,7 +955,11 @@ pub fn build_plan_for(
             payload.material.name(),
             payload.shape.noun()
         ),
-        "build only inside the build zone, using gravity alone".to_string(),
+        if archetype.rides_chute() {
+            "build only inside the build zone, using gravity alone".to_string()
+        } else {
+            "build only inside the build zone; a joint motor may supply the energy (the energy gate counts its work)".to_string()
+        },
     ];
     for r in &intent.relations {
         objectives.push(format!(

@@ -1,4 +1,4 @@
-//! The twelve archetypes. There is no fallback: a theme none of them embodies is refused.
+//! The thirteen archetypes. There is no fallback: a theme none of them embodies is refused.
 
 use super::{Archetype, Axis, ParamSpec};
 use crate::intent::AttributeKind;
@@ -96,6 +96,7 @@ pub const CATALOG: &[Archetype] = &[
         base_difficulty: 0.35,
         parts: &[PORTAL_PART, ("start_deck", "the deck the payload starts above"), ("goal_deck", "the far deck carrying the goal bin")],
         obstacles: &["portal"],
+        solve: None,
     },
     Archetype {
         id: "deflector_side_bin",
@@ -116,6 +117,7 @@ pub const CATALOG: &[Archetype] = &[
         base_difficulty: 0.4,
         parts: &[],
         obstacles: &[],
+        solve: None,
     },
     Archetype {
         id: "shelf_lift",
@@ -145,6 +147,7 @@ pub const CATALOG: &[Archetype] = &[
         base_difficulty: 0.45,
         parts: &[PORTAL_PART, ("shelf", "the raised shelf carrying the goal bin")],
         obstacles: &["portal"],
+        solve: None,
     },
     Archetype {
         id: "wall_window",
@@ -164,6 +167,7 @@ pub const CATALOG: &[Archetype] = &[
         base_difficulty: 0.5,
         parts: &[("wall", "the wall with the window the payload must pass")],
         obstacles: &["wall"],
+        solve: None,
     },
     Archetype {
         id: "shielded_lower_bin",
@@ -189,6 +193,7 @@ pub const CATALOG: &[Archetype] = &[
         base_difficulty: 0.45,
         parts: &[("shield", "the plate covering the approach to the bin")],
         obstacles: &[],
+        solve: None,
     },
     Archetype {
         id: "sideways_move",
@@ -206,6 +211,7 @@ pub const CATALOG: &[Archetype] = &[
         base_difficulty: 0.3,
         parts: &[PORTAL_PART],
         obstacles: &["portal"],
+        solve: None,
     },
     Archetype {
         id: "slope_climb",
@@ -237,6 +243,7 @@ pub const CATALOG: &[Archetype] = &[
         base_difficulty: 0.4,
         parts: &[PORTAL_PART, ("slope", "the wedge rising to the plateau"), ("plateau", "the plateau carrying the goal bin")],
         obstacles: &["portal"],
+        solve: None,
     },
     Archetype {
         id: "staggered_corridor",
@@ -267,6 +274,7 @@ pub const CATALOG: &[Archetype] = &[
         base_difficulty: 0.45,
         parts: &[PORTAL_PART, ("corridor_left", "the first, left-hand corridor wall"), ("corridor_right", "the second, right-hand corridor wall")],
         obstacles: &["portal"],
+        solve: None,
     },
     Archetype {
         id: "speed_bump",
@@ -290,6 +298,7 @@ pub const CATALOG: &[Archetype] = &[
         base_difficulty: 0.3,
         parts: &[PORTAL_PART, ("speed_bump", "the bump across the path")],
         obstacles: &["portal"],
+        solve: None,
     },
     Archetype {
         id: "low_gate",
@@ -309,6 +318,7 @@ pub const CATALOG: &[Archetype] = &[
         base_difficulty: 0.4,
         parts: &[("low_gate", "the steel gate whose low opening the payload must pass under; it is closed above")],
         obstacles: &["low_gate"],
+        solve: None,
     },
     Archetype {
         id: "post_ring",
@@ -342,6 +352,7 @@ pub const CATALOG: &[Archetype] = &[
         base_difficulty: 0.5,
         parts: &[PORTAL_PART, ("ring", "the ring the payload must pass through"), ("ring_post", "the post holding the ring")],
         obstacles: &["portal"],
+        solve: None,
     },
     Archetype {
         id: "hinged_flap",
@@ -371,5 +382,85 @@ pub const CATALOG: &[Archetype] = &[
         base_difficulty: 0.55,
         parts: &[PORTAL_PART, ("hinge_bar", "the fixed bar the flap hangs from"), ("flap", "the hinged flap (revolute joint) across the path")],
         obstacles: &["portal"],
+        solve: None,
+    },
+    Archetype {
+        id: "motor_lift",
+        title: "Lift the payload onto a higher shelf",
+        relations: &[(Onto, Shelf), (Onto, Ledge)],
+        stated: &[],
+        materials: &[(Shelf, Material::Wood), (Ledge, Material::Wood), (Bin, Material::Wood)],
+        has_forbid_zone: false,
+        objective: "Raise a ball resting on two rails onto a shelf higher than its start: gravity cannot, so the solution must supply the energy (a motor).",
+        solution_idea: "a lift: a platform between the start rails on a vertical slider, raised by a position motor until the ball rolls off it onto the shelf and into the goal bin",
+        params: &[
+            p("rise_m", "how far the payload's centre rises from its start to its rest on the shelf", "m", 0.25, 0.2, Axis::Z),
+            p("landing_m", "length of the shelf's top between its front edge and the goal bin", "m", 0.08, 0.25, Axis::X),
+        ],
+        uses_pad: false,
+        // The ball rests in the groove between two rails, its centre sqrt(r² − (gap/2)²) above
+        // their tops; the shelf's front face stands just past the ball, its top `rise_m`
+        // below where the ball's centre must end.
+        place: "g.path_angle_deg = 10.0; g.drop_m = 0.0; g.rail_top = mx(0.03, 0.8 * g.hz); g.gap = 1.1 * g.hz; g.start_z = g.rail_top + sqrt(g.hz * g.hz - 0.25 * g.gap * g.gap) + 0.001; g.x_f = g.jx + g.hz + 0.012; g.gf = g.start_z - 0.001 + g.rise_m - g.hz; g.x_end = g.x_f + g.landing_m + 2.0 * g.hx + 0.01; g.bz_top = g.gf + 0.04;",
+        fixtures: r#"
+    let rw = mx(0.01, 0.3 * g.hz);
+    let x0 = g.x_hi - 0.03;
+    let x1 = g.x_f - 0.003;
+    let rails = scene.fixed_part("start_rails", "steel");
+    for side in [-1.0, 1.0] {
+        rails.box([x1 - x0, rw, g.rail_top], [(x0 + x1) * 0.5, side * (0.5 * g.gap + 0.5 * rw), 0.5 * g.rail_top]);
+    }
+    let x2 = g.bin_far + g.wt + 0.02;
+    let w = g.bw + g.wt + 0.03;
+    let sh = scene.fixed_part("shelf", "wood");
+    sh.box([x2 - g.x_f, 2.0 * w, g.gf], [(g.x_f + x2) * 0.5, 0.0, g.gf * 0.5]);
+"#,
+        base_difficulty: 0.5,
+        parts: &[("start_rails", "two steel rails the ball rests between at its start, in front of the shelf"), ("shelf", "the shelf, higher than the ball, carrying the goal bin")],
+        obstacles: &[],
+        solve: Some(LIFT_SOLVE),
     },
 ];
+
+/// The lift: a platform between the start rails on a vertical slider from the floor. Two
+/// bars along it cradle the ball, and it leans 3° towards the shelf, so the lifted ball rolls
+/// against the shelf's front face. A position motor raises it (from 0.5 s, at about 0.2 m/s)
+/// until the ball's bottom clears the shelf's top; the ball then rolls off onto the shelf and
+/// into the bin. The motor is the energy source: the energy gate counts its work.
+const LIFT_SOLVE: &str = r#"fn solve(seed, scale) {
+    let g = layout(seed, scale);
+    let solution = new_solution();
+    let r = g.hz;
+    let lean = 3.0;
+    let sl = sin(lean * 0.017453292519943295);
+    // The platform runs between the rails, clear of each.
+    let side_clear = mx(0.003, 0.08 * r);
+    let pw = g.gap - 2.0 * side_clear;
+    let bar = mx(0.003, 0.12 * r);
+    let yb = 0.5 * pw - 0.5 * bar;
+    let xa = 0.0 - g.jx - r - 0.01;
+    let xb = g.x_f - 0.003;
+    let len = xb - xa;
+    let xm = (xa + xb) * 0.5;
+    // The bars' tops start clear under the resting ball at its higher (back) end.
+    let sag = r - sqrt(r * r - yb * yb);
+    let zc = g.start_z - 0.001;
+    let bars_mid = zc - (r - sag) - 0.003 - sl * len * 0.5;
+    let pt = mx(0.006, 0.15 * r);
+    let plate_mid = bars_mid - bar - pt * 0.5;
+    let rot = [0.0, lean, 0.0];
+    let lift = solution.dynamic_part("lift", "abs");
+    lift.box([len, pw, pt], [xm, 0.0, plate_mid], rot);
+    lift.box([len, bar, bar], [xm, 0.0 - yb, bars_mid - bar * 0.5], rot);
+    lift.box([len, bar, bar], [xm, yb, bars_mid - bar * 0.5], rot);
+    // Up until the ball's bottom, cradled at the bars' front end, is clear of the shelf top.
+    let travel = g.gf + sag + mx(0.005, 0.1 * r) - (bars_mid - sl * len * 0.5);
+    let slider = solution.prismatic_joint("floor", "lift", [xm, 0.0, plate_mid], [0.0, 0.0, 1.0], 0.0, travel + 0.005);
+    let ball_kg = PAYLOAD_DENSITY * 4.1887902047863905 * r * r * r;
+    let lift_kg = 1040.0 * len * (pw * pt + 2.0 * bar * bar);
+    slider.position_motor(travel, mn(5000.0, 10.0 * (ball_kg + lift_kg) * 9.81 + 10.0));
+    slider.motor_ramp(mx(1.5, travel / 0.2));
+    slider.motor_start(0.5);
+    solution
+}
+"#;

@@ -87,6 +87,10 @@ pub struct Archetype {
     /// The fixtures among `parts` that stand across the direct line from the payload to the
     /// goal: each must block the naive straight chute (`baselines::constraints`).
     pub obstacles: &'static [&'static str],
+    /// The reference solution's `solve` function in Rhai, when it is not the shared chute
+    /// (`CHUTE_SOLVE_RHAI`): e.g. a motorized lift. A solution of its own may drive joints
+    /// with motors; the plan then says so instead of "gravity alone".
+    pub solve: Option<&'static str>,
 }
 
 /// The archetype with `id`, if the library has it.
@@ -94,8 +98,12 @@ pub fn by_id(id: &str) -> Option<&'static Archetype> {
     CATALOG.iter().find(|a| a.id == id)
 }
 
-/// The shared layout arithmetic, solution and helpers every script carries.
+/// The shared layout arithmetic and helpers every script carries.
 pub const CORE_RHAI: &str = include_str!("core.rhai");
+
+/// The shared reference solution: the chute along the path (steep, then through the portal
+/// when the path bends). An archetype with a `solve` of its own carries that instead.
+pub const CHUTE_SOLVE_RHAI: &str = include_str!("chute_solve.rhai");
 
 /// Relations every archetype performs: the payload ends in the goal bin, and on the way it
 /// rides the solver's ramp.
@@ -110,6 +118,12 @@ impl Archetype {
     /// straight chute solves it.
     pub fn bends(&self) -> bool {
         self.params.iter().any(|p| p.name == "portal_pos") || self.place.contains("g.x_p")
+    }
+
+    /// True when the reference rides the shared chute path, so the path's angle and the drop
+    /// onto it are the layout's parameters; false for a solution of its own (a lift).
+    pub fn rides_chute(&self) -> bool {
+        self.solve.is_none()
     }
 
     /// True when the archetype's reference solution performs `relation` with `element`.
