@@ -40,12 +40,17 @@ fn rises(intent: &Intent) -> bool {
     intent.displacement.direction == Some(Direction::Up) || intent.displacement.rise_m.is_some()
 }
 
+/// True when the theme moves the payload off something (a ledge, a shelf).
+fn pushes_off(intent: &Intent) -> bool {
+    intent.relations.iter().any(|r| r.relation == Relation::Off)
+}
+
 /// Longest standing cylinder, as a multiple of its radius, that lands upright on its start
 /// support; a longer one is refused (or capped, when deviations are allowed).
 pub const MAX_CYLINDER_ASPECT: f64 = 2.2;
 
 /// What the procedural archetypes can build today, for refusal lines.
-pub const AVAILABLE: &str = "solver-built ramps and chutes, a motorized lift onto a higher shelf (balls), gaps between decks, walls with a window, shelves and plateaus reached from above, shields, straight corridors, speed bumps, low gates, fixed rings on posts, hinged flaps, bins; one ball, cube, box, block, cylinder or puck";
+pub const AVAILABLE: &str = "solver-built ramps and chutes, a motorized lift onto a higher shelf (balls), a motorized pusher off a ledge, gaps between decks, walls with a window, shelves and plateaus reached from above, shields, straight corridors, speed bumps, low gates, fixed rings on posts, hinged flaps, bins; one ball, cube, box, block, cylinder or puck";
 
 /// How the procedural Planner may treat a theme's stated facts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -390,11 +395,6 @@ pub fn archetype_for(
     {
         return Err(needs("a ring payload that can go around a post"));
     }
-    if intent.relations.iter().any(|r| r.relation == Relation::Off) {
-        return Err(needs(
-            "a pusher or a tilting ledge to move the payload off a ledge",
-        ));
-    }
     let d = &intent.displacement;
     if let Some(rise) = d.rise_m.filter(|r| *r > MAX_LIFT_M) {
         return Err((
@@ -457,6 +457,7 @@ pub fn archetype_for(
                 ElementKind::SpeedBump => "speed_bump",
                 ElementKind::Corridor => "staggered_corridor",
                 ElementKind::Plateau | ElementKind::Slope => "slope_climb",
+                ElementKind::Shelf | ElementKind::Ledge if pushes_off(intent) => "ledge_pusher",
                 ElementKind::Shelf | ElementKind::Ledge if rises(intent) => "motor_lift",
                 ElementKind::Shelf | ElementKind::Ledge => "shelf_lift",
                 ElementKind::Motor => "motor_lift",
@@ -495,6 +496,11 @@ pub fn archetype_for(
                     "the theme states no task; say where the payload must go (into a bin, onto a shelf, across a gap, 1 m sideways...)".into(),
                 ));
             }
+            if pushes_off(intent) {
+                return Err(needs(
+                    "a ledge or shelf to push the payload off: say which (\"off a ledge\")",
+                ));
+            }
             if rises(intent) {
                 "motor_lift"
             } else {
@@ -523,6 +529,14 @@ pub fn archetype_for(
             shape.noun(),
             archetype.id
         )));
+    }
+    // Rapier's contact between a standing cylinder and the ledge's box kept contact points
+    // at the edge after the cylinder had left it: a pushed cylinder hung in the air past the
+    // edge (1 of 8 seeds of "push a 40 mm steel cylinder … off a shelf").
+    if archetype.id == "ledge_pusher" && matches!(shape, PayloadShape::Cylinder { .. }) {
+        return Err(needs(
+            "a pushed cylinder that leaves the ledge: the physics engine's cylinder-on-box contact held a pushed standing cylinder in the air past the edge; ask for a ball or a block",
+        ));
     }
     if archetype.id == "motor_lift" {
         let PayloadShape::Sphere { radius_m } = shape else {
@@ -907,7 +921,7 @@ pub fn build_plan_for(
         reasons.push(format!("deviation: {d}"));
     }
     let half = payload.shape.max_half_extent_m();
-    if !sphere {
+    if !sphere && archetype.rides_chute() {
         difficulty += 0.1;
         reasons.push(format!(
             "a {} slides and can tumble; its path must be steep ({angle:.0}°)",

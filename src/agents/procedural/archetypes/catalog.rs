@@ -1,4 +1,4 @@
-//! The thirteen archetypes. There is no fallback: a theme none of them embodies is refused.
+//! The fourteen archetypes. There is no fallback: a theme none of them embodies is refused.
 
 use super::{Archetype, Axis, ParamSpec};
 use crate::intent::AttributeKind;
@@ -385,6 +385,34 @@ pub const CATALOG: &[Archetype] = &[
         solve: None,
     },
     Archetype {
+        id: "ledge_pusher",
+        title: "Push the payload off a ledge into a bin below",
+        relations: &[(Off, Ledge), (Off, Shelf)],
+        stated: &[(Ledge, AttributeKind::Height, "ledge_height_m"), (Shelf, AttributeKind::Height, "ledge_height_m")],
+        materials: &[(Ledge, Material::Wood), (Shelf, Material::Wood), (Bin, Material::Wood)],
+        has_forbid_zone: false,
+        objective: "Move a payload resting on a flat ledge over its edge so it falls into the bin below: nothing on the ledge slopes, so the solution must supply the push (a motor).",
+        solution_idea: "a pusher: a plate behind the payload on a horizontal slider held by the ledge, driven by a position motor until the payload's centre is past the edge",
+        params: &[
+            p("ledge_height_m", "height of the ledge's top above the floor", "m", 0.15, 0.2, Axis::Z),
+            p("push_m", "distance from the payload's front to the ledge's edge", "m", 0.06, 0.25, Axis::X),
+        ],
+        uses_pad: false,
+        // The payload rests on the ledge; the bin stands on the floor against the ledge's
+        // face, long enough for the payload to topple into it whichever way it falls.
+        place: "g.path_angle_deg = 10.0; g.drop_m = 0.0; g.start_z = g.ledge_height_m + g.hz + 0.001; g.x_edge = g.jx + g.hx + g.push_m; g.gf = 0.0; g.x_end = g.x_edge + 0.015 + 2.0 * g.hx; g.far_gap_m = 0.05 + 2.0 * mx(g.hx, g.hz);",
+        fixtures: r#"
+    let x0 = g.lo[0] + 0.05;
+    let w = g.bw + g.wt + 0.03;
+    let ledge = scene.fixed_part("ledge", "wood");
+    ledge.box([g.x_edge - x0, 2.0 * w, g.ledge_height_m], [(g.x_edge + x0) * 0.5, 0.0, g.ledge_height_m * 0.5]);
+"#,
+        base_difficulty: 0.45,
+        parts: &[("ledge", "the flat ledge the payload rests on, its edge towards the goal bin")],
+        obstacles: &[],
+        solve: Some(PUSHER_SOLVE),
+    },
+    Archetype {
         id: "motor_lift",
         title: "Lift the payload onto a higher shelf",
         relations: &[(Onto, Shelf), (Onto, Ledge)],
@@ -421,6 +449,37 @@ pub const CATALOG: &[Archetype] = &[
         solve: Some(LIFT_SOLVE),
     },
 ];
+
+/// The pusher: a plate behind the payload (clear of it wherever its jitter puts it) on a
+/// horizontal slider held by the ledge, from a quarter to five quarters of the payload's half
+/// height above the ledge's top. A velocity motor moves it at 0.12 m/s (from 0.3 s) up to the slider's limit, where
+/// its front is past the edge, so the payload has left the ledge and falls into the bin. The motor is the energy source: the energy gate counts its work.
+const PUSHER_SOLVE: &str = r#"fn solve(seed, scale) {
+    let g = layout(seed, scale);
+    let solution = new_solution();
+    let pt = 0.01;
+    let back = 0.0 - g.jx - g.hx;
+    let front = back - 0.003;
+    let xp = front - pt * 0.5;
+    // From a quarter to five quarters of the payload's half height above the ledge: low
+    // enough to push a ball at its centre, clear of the ledge.
+    let h = g.hz;
+    let zp = g.ledge_height_m + 0.25 * g.hz + h * 0.5;
+    let pusher = solution.dynamic_part("pusher", "abs");
+    pusher.box([pt, 2.0 * (g.hy + g.jy) + 0.02, h], [xp, 0.0, zp]);
+    // Until the plate's front is past the edge, so the payload has left the ledge whole
+    // (pressed against the plate, a payload just past the edge would hang there by friction).
+    let travel = g.x_edge + 0.5 * g.hx + 0.005 - front;
+    // A constant speed up to the slider's limit, where the plate stops dead and the payload
+    // goes on alone.
+    let slider = solution.prismatic_joint("ledge", "pusher", [xp, 0.0, zp], [1.0, 0.0, 0.0], 0.0, travel);
+    // The heaviest payload of its bounding box (every shape's volume is at most that).
+    let payload_kg = PAYLOAD_DENSITY * 8.0 * g.hx * g.hy * g.hz;
+    slider.velocity_motor(0.12, mn(5000.0, 4.0 * payload_kg * 9.81 + 5.0));
+    slider.motor_start(0.3);
+    solution
+}
+"#;
 
 /// The lift: a platform between the start rails on a vertical slider from the floor. Two
 /// bars along it cradle the ball, and it leans 3° towards the shelf, so the lifted ball rolls
