@@ -140,6 +140,7 @@ impl Quantity {
     /// A value of this quantity with its unit, at a precision that fits it.
     pub fn show(self, v: f64) -> String {
         match self {
+            Quantity::Parts if v == 1.0 => "1 part".to_string(),
             Quantity::Parts => format!("{v:.0} parts"),
             Quantity::MassKg => format!("{v:.3} kg"),
             Quantity::MotorPowerW => format!("{v:.1} W"),

@@ -112,7 +112,7 @@ fn the_reference_solution_succeeds_on_every_seed_with_the_top_score() {
     for bench in benches {
         let (code, score, stderr) = score_json(bench, &bench.join("script.rhai"), &[]);
         assert_eq!(code, Some(0), "{stderr}");
-        assert_eq!(score["table_version"], "benchforge-score-1");
+        assert_eq!(score["table_version"], "benchforge-score-2");
         assert_eq!(seeds(&score).len(), 3);
         for seed in seeds(&score) {
             assert_eq!(seed["success"], true, "{seed:#}");
