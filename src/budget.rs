@@ -137,13 +137,14 @@ impl Quantity {
         }
     }
 
-    /// A value of this quantity with its unit, at a precision that fits it.
+    /// A value of this quantity with its unit: a whole number of parts, cents of a dollar,
+    /// four significant digits of a mass or a power.
     pub fn show(self, v: f64) -> String {
         match self {
             Quantity::Parts if v == 1.0 => "1 part".to_string(),
             Quantity::Parts => format!("{v:.0} parts"),
-            Quantity::MassKg => format!("{v:.3} kg"),
-            Quantity::MotorPowerW => format!("{v:.1} W"),
+            Quantity::MassKg => format!("{} kg", significant(v)),
+            Quantity::MotorPowerW => format!("{} W", significant(v)),
             Quantity::CostUsd => format!("{v:.2} USD"),
         }
     }
@@ -257,6 +258,21 @@ impl Budget {
                 })
             })
             .collect()
+    }
+}
+
+/// `v` with four significant digits, trailing zeros dropped (0.05 → "0.05", 0.81234 →
+/// "0.8123", 1234.5 → "1235").
+fn significant(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format!("{v}");
+    }
+    let places = (3 - v.abs().log10().floor() as i32).clamp(0, 9) as usize;
+    let text = format!("{v:.places$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
     }
 }
 

@@ -355,7 +355,8 @@ fn solution_budget_line(json: &Value) -> String {
     else {
         return "<p class=\"muted\">Solution budget: not recorded</p>\n".into();
     };
-    let most: Option<BudgetUse> = serde_json::from_value(json["reference_use"]["most"].clone()).ok();
+    let most: Option<BudgetUse> =
+        serde_json::from_value(json["reference_use"]["most"].clone()).ok();
     let items: Vec<String> = Quantity::ALL
         .iter()
         .map(|q| {
@@ -369,8 +370,5 @@ fn solution_budget_line(json: &Value) -> String {
             format!("{} {cap}{used}", q.words())
         })
         .collect();
-    format!(
-        "<p>Solution budget: {}</p>\n",
-        esc(&items.join(" · "))
-    )
+    format!("<p>Solution budget: {}</p>\n", esc(&items.join(" · ")))
 }
