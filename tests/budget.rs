@@ -33,7 +33,6 @@ fn example(name: &str) -> String {
 /// baseline battery that records without refusing (the budget is what these tests check).
 fn config_with_budget(data: &Path, prompt: &str, budget: Budget) -> Config {
     let mut config = test_config(data);
-    config.render.views_per_seed = 2;
     config.worth.enforce = false;
     config.worth.random_attempts_per_seed = 2;
     config.worth.held_out_seeds = 1;
