@@ -600,6 +600,50 @@ impl Catalogue {
     }
 }
 
+/// A stated budget in words for an agent writing the reference solution: each cap with what
+/// it counts, and the default catalogue's prices (the Coder's request, `agents::CodeRequest`).
+pub fn for_agents(budget: &Budget) -> String {
+    let c = Catalogue::default();
+    let mut text = String::from(
+        "The theme states a budget for the solution: the reference solution (`solve`) must stay within it on every seed, or the Simulator refuses the script (check `budget`).\n",
+    );
+    for q in Quantity::ALL {
+        let Some(cap) = budget.cap(q) else { continue };
+        let counts = match q {
+            Quantity::Parts => "each part the solution adds (`fixed_part`, `dynamic_part`) is one, whatever its shapes",
+            Quantity::MassKg => "every shape's volume × its material's density, fixed parts included",
+            Quantity::MotorPowerW => "the sum over the solution's motors of each one's peak mechanical power in the run (torque × angular speed, force × speed)",
+            Quantity::CostUsd => "priced by the parts catalogue below",
+        };
+        text.push_str(&format!(
+            "- {}: at most {} ({counts})\n",
+            q.words(),
+            q.show(cap)
+        ));
+    }
+    if budget.max_cost_usd.is_some() {
+        let materials: Vec<String> = MATERIAL_USD_PER_KG
+            .iter()
+            .map(|(m, usd)| format!("{} {usd}", m.name()))
+            .collect();
+        let bands = |b: &[(f64, f64)], unit: &str| {
+            b.iter()
+                .map(|(up_to, usd)| format!("≤ {up_to} {unit} {usd}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        text.push_str(&format!(
+            "Parts catalogue (USD): {} per part, {} per shape; per kg of material: {}; a hinge motor by its max torque: {}; a slider motor by its max force: {}.\n",
+            c.per_part_usd,
+            c.per_shape_usd,
+            materials.join(", "),
+            bands(&HINGE_MOTOR_BANDS, "N·m"),
+            bands(&SLIDER_MOTOR_BANDS, "N")
+        ));
+    }
+    text
+}
+
 /// Where each cap of a benchmark's budget came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -820,6 +864,22 @@ mod tests {
         assert_eq!(c.motor_usd(&slider, 1_000.0), 70.0);
         assert_eq!(c.motor_usd(&slider, 20_000.0), 700.0);
         assert!(c.problems("catalogue.").is_empty());
+    }
+
+    #[test]
+    fn an_agent_is_told_each_stated_cap_with_its_unit_and_the_prices() {
+        let text = for_agents(&Budget {
+            max_parts: Some(12.0),
+            max_cost_usd: Some(15.0),
+            ..Budget::default()
+        });
+        assert!(text.contains("- part count: at most 12 parts ("), "{text}");
+        assert!(text.contains("- cost: at most 15.00 USD ("), "{text}");
+        assert!(!text.contains("total mass"), "{text}");
+        assert!(
+            text.contains("steel 1.5") && text.contains("≤ 0.5 N·m 6"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -214,6 +214,7 @@ impl Steps for AgentSteps {
             attempt,
             feedback,
             previous_script,
+            budget: self.stated_budget(session).cloned(),
         };
         Box::pin(async move {
             match coder.code(request).await {
@@ -513,6 +514,14 @@ impl ArtifactError {
 }
 
 impl AgentSteps {
+    /// The budget the session's theme states in the config, looked up by its prompt.
+    fn stated_budget(&self, session: &Session) -> Option<&crate::budget::Budget> {
+        self.budgets
+            .iter()
+            .find(|(prompt, _)| *prompt == session.theme.prompt.trim())
+            .map(|(_, b)| b)
+    }
+
     /// The reference solution of `script` on the report's seeds against the budget the
     /// session's theme states in the config (by prompt), every cap it leaves out derived.
     fn check_budget(
@@ -523,17 +532,12 @@ impl AgentSteps {
         options: &ValidateOptions,
     ) -> Result<crate::budget::BudgetReport, String> {
         let compiled = SceneScript::compile(&script.source).map_err(|e| e.to_string())?;
-        let stated = self
-            .budgets
-            .iter()
-            .find(|(prompt, _)| *prompt == session.theme.prompt.trim())
-            .map(|(_, b)| b);
         crate::budget::check_reference(
             &compiled,
             report,
             options.seed_stream,
             &self.physics,
-            stated,
+            self.stated_budget(session),
             &crate::budget::Catalogue::default(),
         )
     }
