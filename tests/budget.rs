@@ -222,6 +222,7 @@ fn a_stated_budget_the_reference_meets_passes_and_is_recorded_with_the_derived_c
     assert_eq!(budget["source"]["max_mass_kg"], "derived");
     assert_eq!(budget["reference"].as_array().unwrap().len(), 2);
     let most = &budget["reference_most"];
+    eprintln!("the motor lift's reference uses at most {most}");
     assert_eq!(most["parts"], 1);
     assert_eq!(most["motors"], 1);
     // The lift raises a ball and a platform: its motor does measurable work.
