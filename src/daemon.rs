@@ -385,10 +385,7 @@ fn apply_reload(
             refused: Vec::new(),
         };
     }
-    // A theme's stated budget is read by the steps (the Simulator's budget check): a change
-    // of one rebuilds them too.
-    let rebuild = changes.iter().any(|c| c.class == ChangeClass::NextSteps)
-        || old.theme_budgets() != new.theme_budgets();
+    let rebuild = changes.iter().any(|c| c.class == ChangeClass::NextSteps);
     let (mut applied, mut refused): (Vec<ConfigChange>, Vec<ConfigChange>) = changes
         .into_iter()
         .partition(|c| c.class != ChangeClass::NeedsRestart);
