@@ -44,6 +44,7 @@ fn code_request() -> CodeRequest {
         attempt: 1,
         feedback: None,
         previous_script: None,
+        budget: None,
     }
 }
 

@@ -205,6 +205,13 @@ pub struct ThemeConfig {
     /// number (`tier = 2`) or a word (`tier = "medium"`).
     #[serde(default, deserialize_with = "tier_label")]
     pub tier: Option<String>,
+    /// Optional budget for the solution (`budget = { max_parts = 12, max_mass_kg = 0.5,
+    /// max_motor_power_w = 20, max_cost_usd = 15.0 }`, any subset): the reference solution
+    /// must stay within it on every seed, and every cap left out is derived from the
+    /// reference (see [`crate::budget`]). Read from the config when a session is simulated
+    /// (looked up by the theme's prompt), never stored with the session.
+    #[serde(default)]
+    pub budget: Option<crate::budget::Budget>,
 }
 
 /// A theme's `tier` as its label, from a TOML integer or string.
@@ -555,6 +562,15 @@ impl Config {
         }
     }
 
+    /// Each theme's stated budget, by its prompt as stored (trimmed): what the Simulator
+    /// checks a session's reference solution against (`pipeline::AgentSteps`).
+    pub fn theme_budgets(&self) -> Vec<(String, crate::budget::Budget)> {
+        self.themes
+            .iter()
+            .filter_map(|t| Some((t.prompt.trim().to_string(), t.budget.clone()?)))
+            .collect()
+    }
+
     /// The theme queue as store specs (origin `config`).
     pub fn theme_specs(&self) -> Vec<ThemeSpec> {
         self.themes
@@ -769,6 +785,11 @@ pub fn theme_problems(
         }
         if let Some(Err(e)) = theme.tier.as_deref().map(crate::baselines::requested_tier) {
             theme_err(format!("themes[{i}].tier: {e}, or drop the key"));
+        }
+        if let Some(budget) = &theme.budget {
+            for problem in budget.problems(&format!("themes[{i}].budget.")) {
+                theme_err(problem);
+            }
         }
         if let Some(scale) = &theme.scale {
             for (axis, [lo, hi]) in [("x", scale.x), ("y", scale.y), ("z", scale.z)] {

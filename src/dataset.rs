@@ -254,46 +254,42 @@ struct Accepted {
     scale_ranges: Option<crate::variant::ScaleRanges>,
     /// The renders that exist, per the artifacts.
     media: Value,
-    /// The resource budget a solution is scored against (from the reference solution).
-    budget: Option<crate::score::table::Budget>,
+    /// The budget a solution is scored against and what the reference solution used: the
+    /// Simulator's `budget.json`, else checked again here with every cap derived.
+    budget: Option<crate::budget::BudgetReport>,
 }
 
 impl Accepted {
     fn of(session: &Session, plan: &Plan) -> Self {
         let seed_stream = crate::variant::seed_stream(&session.id);
         let mut as_built = plan.clone();
-        // Every checked variant with the reference solution's parts, rebuilt as the gates
-        // built it: the first gives the plan its as-built layout, all give the budget.
-        let mut variants = Vec::new();
+        // The first checked variant, rebuilt as the gates built it, gives the plan its
+        // as-built layout.
         let compiled = session
             .script
             .as_ref()
             .map(|s| crate::script::SceneScript::compile(&s.source));
-        if let (Some(Ok(script)), Some(report)) = (compiled, session.validation()) {
-            for checked in &report.seeds {
+        let first = match (compiled, session.validation()) {
+            (Some(Ok(script)), Some(report)) => report.seeds.iter().find_map(|checked| {
                 let built_with = crate::variant::variant_seed(seed_stream, checked.seed);
-                let (Ok(scene), Ok(parts)) = (
-                    script.build(built_with, checked.scale),
-                    script.solve(built_with, checked.scale),
-                ) else {
-                    tracing::warn!(
-                        seed = checked.seed,
-                        "the accepted script no longer builds this variant"
-                    );
-                    continue;
-                };
-                let spawn = checked.payload_spawn.unwrap_or_else(|| {
-                    crate::variant::PayloadSpawn::sample(&scene.payload, built_with)
-                });
-                variants.push((scene, spawn, parts.unwrap_or_default().parts));
-            }
-        }
-        match variants.first() {
-            Some((scene, _, _)) => as_built.take_layout(scene, &|_| None),
+                script
+                    .build(built_with, checked.scale)
+                    .map_err(|e| {
+                        tracing::warn!(
+                            seed = checked.seed,
+                            error = %e,
+                            "the accepted script no longer builds this variant"
+                        )
+                    })
+                    .ok()
+            }),
+            _ => None,
+        };
+        match first {
+            Some(scene) => as_built.take_layout(&scene, &|_| None),
             None => tracing::warn!("no variant rebuilt; plan.md keeps the planned layout"),
         }
-        let budget =
-            crate::score::reference_budget(&variants, &crate::score::ScoringTable::default());
+        let budget = budget_of(session, seed_stream);
         let media = session
             .report
             .as_ref()
@@ -377,6 +373,37 @@ fn media_summary(dir: &Path) -> Value {
         "views_per_seed": views_per_seed,
         "seeds": seeds,
     })
+}
+
+/// The budget check of the session's last simulation (`budget.json` among its artifacts);
+/// for a session simulated before budgets existed, the reference solution is checked again
+/// with every cap derived from it. `None` when neither works (logged).
+fn budget_of(session: &Session, seed_stream: u64) -> Option<crate::budget::BudgetReport> {
+    let recorded = session
+        .report
+        .as_ref()
+        .and_then(|r| r.artifacts_dir.as_deref())
+        .and_then(|dir| fs::read_to_string(Path::new(dir).join(crate::budget::BUDGET_FILE)).ok())
+        .and_then(|text| serde_json::from_str(&text).ok());
+    if recorded.is_some() {
+        return recorded;
+    }
+    let script = crate::script::SceneScript::compile(&session.script.as_ref()?.source).ok()?;
+    let physics = session
+        .report
+        .as_ref()
+        .and_then(|r| r.physics.clone())
+        .unwrap_or_default();
+    crate::budget::check_reference(
+        &script,
+        session.validation()?,
+        seed_stream,
+        &physics,
+        None,
+        &crate::budget::Catalogue::default(),
+    )
+    .map_err(|e| tracing::warn!(error = %e, "the reference solution's budget use was not measured"))
+    .ok()
 }
 
 /// The baseline battery's report of the session's last simulation (`worth.json` among its
@@ -469,7 +496,17 @@ fn benchmark_json(session: &Session, accepted: &Accepted, accepted_unix_ms: u64)
         },
         "media": accepted.media,
         "baselines": worth_of(session),
-        "budget": accepted.budget,
+        "budget": accepted.budget.as_ref().map(|b| &b.budget),
+        "budget_source": accepted.budget.as_ref().map(|b| json!({
+            "caps": b.source,
+            "derived_headroom": b.derived_headroom,
+            "rule": "a cap the theme does not state is the derived headroom × the most the reference solution used on any seed, rounded up (1 part, 0.001 kg, 0.1 W, 0.01 USD); motor power stays uncapped when the reference uses no motor",
+        })),
+        "reference_use": accepted.budget.as_ref().map(|b| json!({
+            "most": b.reference_most,
+            "seeds": b.reference,
+        })),
+        "catalogue": accepted.budget.as_ref().map(|b| &b.catalogue),
         "gate_results": report.and_then(|r| r.report.as_ref()),
         "physics": physics,
         "difficulty": accepted.plan.difficulty.score,

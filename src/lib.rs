@@ -9,6 +9,7 @@ pub mod actors;
 pub mod agents;
 pub mod baselines;
 pub mod benchmark;
+pub mod budget;
 pub mod cli;
 pub mod config;
 pub mod daemon;

@@ -34,6 +34,9 @@ pub struct AgentSteps {
     data_dir: std::path::PathBuf,
     /// The baseline battery and worth checks run on a candidate that passed the gates.
     worth: crate::baselines::WorthSettings,
+    /// Each theme's stated budget by prompt (`Config::theme_budgets`); a theme without one
+    /// gets a budget derived from its reference solution.
+    budgets: Vec<(String, crate::budget::Budget)>,
 }
 
 impl AgentSteps {
@@ -59,6 +62,7 @@ impl AgentSteps {
             physics,
             data_dir: config.data_dir.clone(),
             worth: config.worth.clone(),
+            budgets: config.theme_budgets(),
         }
     }
 }
@@ -210,6 +214,7 @@ impl Steps for AgentSteps {
             attempt,
             feedback,
             previous_script,
+            budget: self.stated_budget(session).cloned(),
         };
         Box::pin(async move {
             match coder.code(request).await {
@@ -278,6 +283,37 @@ impl Steps for AgentSteps {
                 summary.push_str(&lines.join("\n"));
             }
         }
+        // The reference solution against the theme's budget (every cap it leaves out derived
+        // from the reference), on a candidate that passed every gate and the plan check.
+        let budget = if passed {
+            Some(self.check_budget(script, session, &report, &options))
+        } else {
+            None
+        };
+        let budget = match budget {
+            Some(Ok(b)) => {
+                if !b.passed() {
+                    passed = false;
+                    failing_gate = Some(BUDGET_GATE.to_string());
+                    summary = b
+                        .findings
+                        .iter()
+                        .map(|f| format!("{BUDGET_GATE}: [{}] {}", f.rule, f.message))
+                        .collect::<Vec<_>>()
+                        .join("\n");
+                }
+                Some(b)
+            }
+            Some(Err(e)) => {
+                passed = false;
+                failing_gate = Some(BUDGET_GATE.to_string());
+                summary = format!(
+                    "{BUDGET_GATE}: [budget_not_measured] the reference solution's use could not be measured: {e}"
+                );
+                None
+            }
+            None => None,
+        };
         // The baseline battery, on a candidate that passed every gate: recorded always,
         // refusing only when `[worth] enforce` says so.
         let worth = if passed {
@@ -308,6 +344,7 @@ impl Steps for AgentSteps {
                 &self.physics,
             )
             .and_then(|()| write_worth(artifacts_dir, worth.as_ref()))
+            .and_then(|()| write_budget(artifacts_dir, budget.as_ref()))
             {
                 Ok(()) => artifacts = Some(artifacts_dir.display().to_string()),
                 Err(ArtifactError::Disk(shortage)) => {
@@ -415,6 +452,21 @@ pub fn plan_differences(
 /// The failing-gate name of a candidate the enforced worth checks refused.
 pub const WORTH_GATE: &str = "worth";
 
+/// The failing-gate name of a candidate whose reference solution is over its budget
+/// ([`crate::budget::check_reference`]).
+pub const BUDGET_GATE: &str = "budget";
+
+fn write_budget(
+    dir: &Path,
+    budget: Option<&crate::budget::BudgetReport>,
+) -> Result<(), ArtifactError> {
+    let Some(budget) = budget else { return Ok(()) };
+    let text = serde_json::to_string_pretty(budget).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(dir).map_err(|e| ArtifactError::io(dir, e))?;
+    std::fs::write(dir.join(crate::budget::BUDGET_FILE), text)
+        .map_err(|e| ArtifactError::io(dir, e))
+}
+
 fn write_worth(
     dir: &Path,
     worth: Option<&crate::baselines::WorthReport>,
@@ -462,6 +514,34 @@ impl ArtifactError {
 }
 
 impl AgentSteps {
+    /// The budget the session's theme states in the config, looked up by its prompt.
+    fn stated_budget(&self, session: &Session) -> Option<&crate::budget::Budget> {
+        self.budgets
+            .iter()
+            .find(|(prompt, _)| *prompt == session.theme.prompt.trim())
+            .map(|(_, b)| b)
+    }
+
+    /// The reference solution of `script` on the report's seeds against the budget the
+    /// session's theme states in the config (by prompt), every cap it leaves out derived.
+    fn check_budget(
+        &self,
+        script: &crate::agents::ScriptDraft,
+        session: &Session,
+        report: &ValidationReport,
+        options: &ValidateOptions,
+    ) -> Result<crate::budget::BudgetReport, String> {
+        let compiled = SceneScript::compile(&script.source).map_err(|e| e.to_string())?;
+        crate::budget::check_reference(
+            &compiled,
+            report,
+            options.seed_stream,
+            &self.physics,
+            self.stated_budget(session),
+            &crate::budget::Catalogue::default(),
+        )
+    }
+
     /// The battery on the session's checked seeds, on its seed stream, with the gates'
     /// physics and the plan's obstacles.
     fn assess(

@@ -62,6 +62,9 @@ impl std::fmt::Display for ConfigChange {
 
 /// How a key's change takes effect.
 pub fn classify(key: &str) -> ChangeClass {
+    if key.starts_with("themes[") && key.ends_with("].budget") {
+        return ChangeClass::NextSteps;
+    }
     let top = key.split(['.', '[']).next().unwrap_or(key);
     match top {
         "concurrency" | "watch_interval_s" => ChangeClass::Live,
@@ -120,7 +123,18 @@ fn flatten(prefix: &str, value: &Value, out: &mut BTreeMap<String, Value>) {
         }
         Value::Array(items) if prefix == "themes" => {
             for (i, item) in items.iter().enumerate() {
-                out.insert(format!("themes[{i}]"), item.clone());
+                // A theme's budget is the steps' (the Simulator's budget check), not the
+                // queue's: it is its own key, so changing it rebuilds the steps and queues
+                // nothing.
+                let mut item = item.clone();
+                let budget = item
+                    .as_object_mut()
+                    .and_then(|t| t.remove("budget"))
+                    .filter(|b| !b.is_null());
+                out.insert(format!("themes[{i}]"), item);
+                if let Some(budget) = budget {
+                    out.insert(format!("themes[{i}].budget"), budget);
+                }
             }
         }
         other => {
@@ -178,5 +192,50 @@ mod tests {
             "needs a restart: data_dir (\"/data/a\" -> \"/data/b\"); keeping \"/data/a\""
         );
         assert!(diff(&old, &old).is_empty());
+
+        // A theme's budget is its own key: changing it rebuilds the steps and queues nothing.
+        let theme = crate::config::ThemeConfig {
+            prompt: "a ball must cross a gap between two decks".into(),
+            count: 1,
+            seeds: None,
+            scale: None,
+            tier: None,
+            budget: None,
+        };
+        let mut old = Config::with_data_dir("/data/a".into());
+        old.themes = vec![theme.clone()];
+        assert!(diff(&old, &old).is_empty());
+        let mut new = old.clone();
+        new.themes[0].budget = Some(crate::budget::Budget {
+            max_parts: Some(3.0),
+            ..Default::default()
+        });
+        let changes = diff(&old, &new);
+        assert_eq!(changes.len(), 1, "{changes:?}");
+        assert_eq!(changes[0].key, "themes[0].budget");
+        assert_eq!(changes[0].class, ChangeClass::NextSteps);
+        assert_eq!(changes[0].old, "unset");
+        assert!(
+            changes[0].new.contains("\"max_parts\":3.0"),
+            "{}",
+            changes[0].new
+        );
+        // A new theme with a budget is queued and rebuilds the steps.
+        let mut grown = new.clone();
+        grown.themes.push(crate::config::ThemeConfig {
+            prompt: "another theme".into(),
+            ..new.themes[0].clone()
+        });
+        let classes: Vec<(String, ChangeClass)> = diff(&new, &grown)
+            .into_iter()
+            .map(|c| (c.key, c.class))
+            .collect();
+        assert_eq!(
+            classes,
+            [
+                ("themes[1]".to_string(), ChangeClass::Themes),
+                ("themes[1].budget".to_string(), ChangeClass::NextSteps)
+            ]
+        );
     }
 }

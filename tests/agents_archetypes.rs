@@ -64,6 +64,7 @@ fn plan_and_code(rt: &tokio::runtime::Runtime, theme: &str) -> (Plan, ScriptDraf
             attempt: 1,
             feedback: None,
             previous_script: None,
+            budget: None,
         }))
         .unwrap()
         .value;

@@ -143,6 +143,7 @@ fn the_coder_answers_an_overlap_by_widening_the_clearance() {
                 review_comments: vec![],
             }),
             previous_script: Some(draft),
+            budget: None,
         }))
         .unwrap();
     let revised_draft = revised.value;

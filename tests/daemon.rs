@@ -544,6 +544,7 @@ fn a_step_that_always_panics_or_an_agent_that_is_never_reachable_fails_the_sessi
                 seeds: Some(vec![0]),
                 scale: None,
                 tier: None,
+                budget: None,
             },
             "test",
         );

@@ -285,6 +285,7 @@ fn procedural_script(theme: &str) -> ScriptDraft {
             attempt: 1,
             feedback: None,
             previous_script: None,
+            budget: None,
         },
     ))
     .unwrap()

@@ -477,6 +477,7 @@ fn code(plan: &Plan) -> benchforge::agents::ScriptDraft {
         attempt: 1,
         feedback: None,
         previous_script: None,
+        budget: None,
     }))
     .unwrap()
     .value

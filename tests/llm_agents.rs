@@ -51,6 +51,7 @@ fn code_request() -> CodeRequest {
         attempt: 1,
         feedback: None,
         previous_script: None,
+        budget: None,
     }
 }
 
@@ -431,6 +432,37 @@ async fn coder_sends_feedback_and_the_previous_script_when_revising() {
     assert!(sent.contains("left_deck overlaps pit_floor by 0.012 m"));
     assert!(sent.contains("previous_marker"));
     assert!(sent.contains("lower the wedge"));
+}
+
+#[tokio::test]
+async fn coder_is_told_the_budget_its_theme_states() {
+    let server = FakeLlm::scripted(vec![Reply::answer(fenced(GOOD_SCRIPT))]).await;
+    let a = agents(config(server.base_url()));
+    let mut request = code_request();
+    request.budget = Some(benchforge::budget::Budget {
+        max_mass_kg: Some(0.5),
+        max_motor_power_w: Some(20.0),
+        ..Default::default()
+    });
+    a.coder.code(request).await.unwrap();
+    let sent = server.received()[0].last_message();
+    assert!(
+        sent.contains("The theme states a budget for the solution"),
+        "{sent}"
+    );
+    assert!(sent.contains("- total mass: at most 0.5 kg ("), "{sent}");
+    assert!(
+        sent.contains("- total motor power: at most 20 W ("),
+        "{sent}"
+    );
+    assert!(!sent.contains("part count: at most"), "{sent}");
+    // Without a stated budget nothing is said about one.
+    let server = FakeLlm::scripted(vec![Reply::answer(fenced(GOOD_SCRIPT))]).await;
+    let a = agents(config(server.base_url()));
+    a.coder.code(code_request()).await.unwrap();
+    assert!(!server.received()[0]
+        .last_message()
+        .contains("budget for the solution"));
 }
 
 #[tokio::test]

@@ -186,6 +186,7 @@ fn a_script_that_differs_from_its_plan_gets_feedback_naming_the_fixture_and_the_
             attempt: 1,
             feedback: None,
             previous_script: None,
+            budget: None,
         }))
         .unwrap()
         .value;

@@ -129,6 +129,7 @@ fn the_report_of_two_generated_benchmarks_opens_with_every_card_and_image() {
         "passed gate 6 (solvable)",
         "passed gate 8 (fidelity)",
         "passed the plan check",
+        "passed the budget check",
         "passed the worth checks",
     ] {
         assert!(
@@ -141,6 +142,13 @@ fn the_report_of_two_generated_benchmarks_opens_with_every_card_and_image() {
         html.contains("Baselines:"),
         "baselines missing from the cards"
     );
+    // Each card shows the solution budget beside the reference solution's use.
+    assert_eq!(
+        html.matches("Solution budget: part count ≤ ").count(),
+        2,
+        "solution budgets missing from the cards"
+    );
+    assert!(html.contains("total mass ≤ ") && html.contains(" kg (reference "));
     for id in index_ids(&data) {
         assert!(html.contains(&format!("id=\"{id}\"")), "no card for {id}");
     }

@@ -112,7 +112,7 @@ fn the_reference_solution_succeeds_on_every_seed_with_the_top_score() {
     for bench in benches {
         let (code, score, stderr) = score_json(bench, &bench.join("script.rhai"), &[]);
         assert_eq!(code, Some(0), "{stderr}");
-        assert_eq!(score["table_version"], "benchforge-score-1");
+        assert_eq!(score["table_version"], "benchforge-score-2");
         assert_eq!(seeds(&score).len(), 3);
         for seed in seeds(&score) {
             assert_eq!(seed["success"], true, "{seed:#}");
@@ -300,13 +300,14 @@ fn budgets_penalize_by_the_formula() {
     let seed0 = &seeds(&free)[0];
     let mass = seed0["resources"]["mass_kg"]["used"].as_f64().unwrap();
     let cost = seed0["resources"]["cost_usd"]["used"].as_f64().unwrap();
-    // Caps that seed 0 overruns by 25 % (mass) and 50 % (cost): penalties 0.75 and 0.5.
+    // Caps that seed 0 overruns by 25 % (mass) and 50 % (cost): penalties 0.75 and 0.5, in a
+    // table that penalizes an overrun instead of disqualifying it (the default does).
     let dir = temp_dir("score-table");
     let table = dir.join("tight.toml");
     std::fs::write(
         &table,
         format!(
-            "version = \"test-tight-1\"\n[budget]\nmax_parts = 1\nmax_mass_kg = {}\nmax_cost_usd = {}\n",
+            "version = \"test-tight-1\"\ndisqualify = [\"part_outside_build_zone\", \"part_in_forbid_zone\", \"part_overlaps_scene\", \"part_label_taken\", \"payload_entered_forbid_zone\", \"unstable_run\"]\n[budget]\nmax_parts = 1\nmax_mass_kg = {}\nmax_cost_usd = {}\n",
             mass / 1.25,
             cost / 1.5
         ),

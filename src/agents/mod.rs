@@ -188,6 +188,11 @@ pub struct CodeRequest {
     pub feedback: Option<Feedback>,
     /// The previous attempt's script (None on the first attempt).
     pub previous_script: Option<ScriptDraft>,
+    /// The budget the theme states for the solution (`[[themes]]` → `budget`), which the
+    /// reference solution must stay within; None when it states none (a budget is then
+    /// derived from the reference, which it meets by construction).
+    #[serde(default)]
+    pub budget: Option<crate::budget::Budget>,
 }
 
 /// A scene script the Coder wrote.

@@ -52,6 +52,9 @@ pub fn run(args: EvalArgs) -> anyhow::Result<u8> {
     std::fs::create_dir_all(&data_dir)
         .with_context(|| format!("cannot create the data folder {}", data_dir.display()))?;
     config.data_dir = data_dir.clone();
+    // The steps read each theme's stated budget from the config's themes: the config's own
+    // themes are not run, the theme file's are.
+    config.themes = themes.clone();
     crate::limits::install(config.limits);
     logging::init(None, args.log_format)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -55,6 +55,7 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<u8> {
         seeds: None,
         scale: None,
         tier: None,
+        budget: None,
     };
     let spec = config.theme_spec(&theme, &format!("generate-{}", now_unix_ms()));
     let (stop_tx, stop_rx) = daemon::stop_channel();

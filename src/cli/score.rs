@@ -231,13 +231,14 @@ pub fn table_text(score: &BenchmarkScore) -> String {
     w(
         &mut out,
         format!(
-            "{:>6}  {:>7}  {:>8}  {:>6}  {:>5}  {:>8}  {:>8}  {:>10}  {:>5}",
+            "{:>6}  {:>7}  {:>8}  {:>6}  {:>5}  {:>8}  {:>8}  {:>8}  {:>10}  {:>5}",
             "seed",
             "success",
             "progress",
             "hold_s",
             "parts",
             "mass_kg",
+            "power_w",
             "cost_usd",
             "violations",
             "score"
@@ -252,13 +253,15 @@ pub fn table_text(score: &BenchmarkScore) -> String {
         w(
             &mut out,
             format!(
-                "{:>6}  {:>7}  {:>8.3}  {:>6.2}  {:>5}  {:>8.3}  {:>8.2}  {:>10}  {:>5.3}",
+                "{:>6}  {:>7}  {:>8.3}  {:>6.2}  {:>5}  {:>8.3}  {:>8}  {:>8.2}  {:>10}  {:>5.3}",
                 s.seed,
                 yes(s.success),
                 s.progress,
                 s.goal_hold_s,
                 r.map(|r| r.parts.used).unwrap_or(0.0),
                 r.map(|r| r.mass_kg.used).unwrap_or(0.0),
+                r.and_then(|r| r.motor_power_w.as_ref())
+                    .map_or_else(|| "-".to_string(), |p| format!("{:.1}", p.used)),
                 r.map(|r| r.cost_usd.used).unwrap_or(0.0),
                 s.violations.len(),
                 s.score

@@ -193,8 +193,8 @@ fn first_seed_dir(dir: &Path) -> Option<PathBuf> {
 
 /// The gate a failing-gate name stands for.
 /// The Simulator's checks in the order it runs them, each by the name a failed report gives
-/// (`failing_gate`) and its funnel label: gates 1–8, then the plan check, then the worth
-/// checks.
+/// (`failing_gate`) and its funnel label: gates 1–8, then the plan check, then the budget
+/// check, then the worth checks.
 fn simulator_checks() -> Vec<(String, String)> {
     [
         GateId::Script,
@@ -212,6 +212,10 @@ fn simulator_checks() -> Vec<(String, String)> {
         (
             crate::pipeline::PLAN_GATE.to_string(),
             "passed the plan check".to_string(),
+        ),
+        (
+            crate::pipeline::BUDGET_GATE.to_string(),
+            "passed the budget check".to_string(),
         ),
         (
             crate::pipeline::WORTH_GATE.to_string(),

@@ -238,6 +238,7 @@ fn card(out: &mut String, b: &BenchmarkEntry) {
             }
         }
     }
+    out.push_str(&solution_budget_line(&b.json));
     let t = &b.json["telemetry"];
     let _ = writeln!(
         out,
@@ -342,4 +343,32 @@ pub fn write_report(data_dir: &Path) -> Result<PathBuf, ReportError> {
         source,
     })?;
     Ok(path)
+}
+
+/// The benchmark's solution budget beside what the reference solution used (`benchmark.json`
+/// → `budget`, `reference_use.most`), one paragraph; a note when it records none.
+fn solution_budget_line(json: &Value) -> String {
+    use crate::budget::{Budget, BudgetUse, Quantity};
+    let Some(budget) = serde_json::from_value::<Budget>(json["budget"].clone())
+        .ok()
+        .filter(|b| !b.is_empty())
+    else {
+        return "<p class=\"muted\">Solution budget: not recorded</p>\n".into();
+    };
+    let most: Option<BudgetUse> =
+        serde_json::from_value(json["reference_use"]["most"].clone()).ok();
+    let items: Vec<String> = Quantity::ALL
+        .iter()
+        .map(|q| {
+            let cap = budget
+                .cap(*q)
+                .map_or_else(|| "no cap".to_string(), |c| format!("≤ {}", q.show(c)));
+            let used = most
+                .as_ref()
+                .and_then(|m| m.get(*q))
+                .map_or_else(String::new, |u| format!(" (reference {})", q.show(u)));
+            format!("{} {cap}{used}", q.words())
+        })
+        .collect();
+    format!("<p>Solution budget: {}</p>\n", esc(&items.join(" · ")))
 }

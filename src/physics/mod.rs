@@ -7,8 +7,8 @@ pub mod world;
 use serde::{Deserialize, Serialize};
 
 pub use simulate::{
-    simulate, BodyExit, BoundsSide, FixedDrift, MovingBody, SimulationOutcome, Trajectory,
-    TrajectoryFrame, TrajectoryPose,
+    simulate, BodyExit, BoundsSide, FixedDrift, MotorPeakPower, MovingBody, SimulationOutcome,
+    Trajectory, TrajectoryFrame, TrajectoryPose,
 };
 pub use world::{
     build_world, build_world_with_solution, BodyRole, ColliderOwner, SceneBody, SceneWorld,

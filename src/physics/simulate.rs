@@ -148,6 +148,18 @@ pub struct FixedDrift {
     pub turned_deg: f64,
 }
 
+/// One motor's highest mechanical power over a run (see
+/// [`SimulationOutcome::motor_peak_power`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MotorPeakPower {
+    /// Who the motor's joint joins, e.g. "\"post\" and \"arm\"".
+    pub between: String,
+    /// True for a motor of the solution's joints, false for one of the scene's.
+    pub of_solution: bool,
+    /// The highest |work in one step| ÷ the step's duration, in watts.
+    pub peak_w: f64,
+}
+
 /// A dynamic body still moving at the end of a run that did not settle.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MovingBody {
@@ -188,6 +200,13 @@ pub struct SimulationOutcome {
     /// Work every motor did over the run, in joules (negative when they mostly braked).
     #[serde(default)]
     pub motor_work_j: f64,
+    /// Each motor's highest mechanical power over the run, in the world's motor order (the
+    /// scene's joints first, then the solution's): |the work it did in one step| ÷ the
+    /// step's duration (`timestep_s`), in watts. Braking counts like driving: a motor must
+    /// be rated for the power it handles either way. The solution budget's motor power
+    /// (`budget::BudgetUse`) reads it.
+    #[serde(default)]
+    pub motor_peak_power: Vec<MotorPeakPower>,
     /// Elastic energy the springs had released (joules) at the highest energy ratio: what
     /// they held at the start minus what they held then (negative when they were charged).
     #[serde(default)]
@@ -335,6 +354,15 @@ pub fn simulate_cancellable(
         max_energy_ratio_released_j: 0.0,
         max_energy_ratio_motor_j: 0.0,
         motor_work_j: 0.0,
+        motor_peak_power: world
+            .motors
+            .iter()
+            .map(|d| MotorPeakPower {
+                between: d.between.clone(),
+                of_solution: d.of_solution,
+                peak_w: 0.0,
+            })
+            .collect(),
         max_energy_ratio_spring_j: 0.0,
         spring_energy_start_j: world.elastic_energy_j(),
         non_finite: None,
@@ -403,10 +431,15 @@ pub fn simulate_cancellable(
                 break;
             }
         }
+        let mut step_work_j = vec![0.0; world.motors.len()];
         for sub in 0..motor_substeps {
             world.drive_motors((step - 1) as f64 * dt + sub as f64 * sub_dt);
             world.world.step();
-            add_motor_work(world, sub_dt, &mut joint_coordinates, &mut out.motor_work_j);
+            add_motor_work(world, sub_dt, &mut joint_coordinates, &mut step_work_j);
+        }
+        for (peak, work_j) in out.motor_peak_power.iter_mut().zip(&step_work_j) {
+            out.motor_work_j += work_j;
+            peak.peak_w = peak.peak_w.max(work_j.abs() / dt);
         }
         let t = step as f64 * dt;
         out.steps = step;
@@ -563,8 +596,8 @@ pub fn simulate_cancellable(
     out
 }
 
-/// The work every motor did during the rapier step just taken, in joules, added to
-/// `work_j`: the force (or torque) rapier's solver applied along (or about) the joint's axis,
+/// The work each motor did during the rapier step just taken, in joules, added to its entry
+/// of `work_j` (one per motor, in the world's order): the force (or torque) rapier's solver applied along (or about) the joint's axis,
 /// its impulse over the step's `dt` seconds, times how far the joint moved in the step (N × m,
 /// or N·m × rad). rapier writes back the last substep's impulse only, so this is exact with
 /// one substep per step, as [`simulate_cancellable`] runs a world with motors. The impulse
@@ -573,9 +606,14 @@ pub fn simulate_cancellable(
 /// step and is updated.
 /// `physics::tests::a_velocity_motor_lifts_its_platform_and_its_work_is_the_energy_it_gave`
 /// and its hinge twin hold this against the potential energy a lift gains.
-fn add_motor_work(world: &SceneWorld, dt: f64, coordinates: &mut [f64], work_j: &mut f64) {
+fn add_motor_work(world: &SceneWorld, dt: f64, coordinates: &mut [f64], work_j: &mut [f64]) {
     let substeps = world.world.integration_parameters.num_solver_iterations as f64;
-    for (drive, previous) in world.motors.iter().zip(coordinates.iter_mut()) {
+    for ((drive, previous), work_j) in world
+        .motors
+        .iter()
+        .zip(coordinates.iter_mut())
+        .zip(work_j.iter_mut())
+    {
         let now = world.joint_coordinate(drive);
         let mut moved = now - *previous;
         if drive.revolute {

@@ -102,6 +102,8 @@ pub struct MotorDrive {
     pub revolute: bool,
     /// Who the joint joins, e.g. "\"post\" and \"arm\"", for messages.
     pub between: String,
+    /// True for a joint of the solution, false for one of the scene.
+    pub of_solution: bool,
 }
 
 impl MotorDrive {
@@ -601,6 +603,7 @@ fn add_joint(
             motor,
             revolute: matches!(joint.kind, JointKind::Revolute { .. }),
             between: format!("\"{}\" and \"{}\"", joint.fixture_a, joint.fixture_b),
+            of_solution,
         };
         out.motors.push(drive);
     }

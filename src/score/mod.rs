@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 
 use crate::benchmark::{Benchmark, BenchmarkError, RecordedSeed, Variant};
+use crate::budget::{BudgetUse, Quantity};
 use serde::{Deserialize, Serialize};
 
 pub use solution::{JsonSolution, PartsError, Solution, JSON_SOLUTION_FORMAT};
@@ -27,7 +28,7 @@ use crate::gates::overlap::{body_aabb, fmt_m, overlaps, sticking_out};
 use crate::gates::physics::stability_findings;
 use crate::gates::solvable::check_solvable_with_solution;
 use crate::physics::{
-    build_world, build_world_with_solution, BodyRole, SceneWorld, SimulationOutcome, PAYLOAD_LABEL,
+    build_world_with_solution, BodyRole, SceneWorld, SimulationOutcome, PAYLOAD_LABEL,
 };
 use crate::scene::{Aabb, Fixture, Scene, Vec3, RESERVED_LABELS};
 
@@ -111,15 +112,22 @@ pub struct Resource {
 /// The solution's resources on one seed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Resources {
-    /// Number of solution parts (fixtures).
+    /// Number of solution parts (rigid bodies the solution adds).
     pub parts: Resource,
     /// Number of shapes over all parts (no cap; priced by the catalogue).
     pub shapes: u64,
+    /// Number of motors on the solution's joints (no cap; priced by the catalogue).
+    #[serde(default)]
+    pub motors: u64,
     /// Total mass of the parts, in kilograms (fixed parts count their material's mass).
     pub mass_kg: Resource,
-    /// Total cost from the catalogue, in US dollars.
+    /// Sum of each solution motor's peak mechanical power in the run, in watts; absent when
+    /// the solution has motors but was not run (a placement violation stopped it).
+    #[serde(default)]
+    pub motor_power_w: Option<Resource>,
+    /// Total cost from the catalogue (parts, shapes, material, motors), in US dollars.
     pub cost_usd: Resource,
-    /// The product of the three penalties.
+    /// The product of the penalties.
     pub factor: f64,
 }
 
@@ -232,6 +240,9 @@ pub struct Summary {
     pub parts: Option<Spread>,
     /// Mass in kilograms per seed.
     pub mass_kg: Option<Spread>,
+    /// Motor power in watts per seed (seeds where it was measured).
+    #[serde(default)]
+    pub motor_power_w: Option<Spread>,
     /// Cost in US dollars per seed.
     pub cost_usd: Option<Spread>,
     /// Mean seed score, 0 to 1.
@@ -334,6 +345,11 @@ fn summarize(seeds: &[SeedScore]) -> Summary {
         violations,
         parts: spread(&|r| r.parts.used),
         mass_kg: spread(&|r| r.mass_kg.used),
+        motor_power_w: Spread::of(
+            &res.iter()
+                .filter_map(|r| r.motor_power_w.as_ref().map(|p| p.used))
+                .collect::<Vec<_>>(),
+        ),
         cost_usd: spread(&|r| r.cost_usd.used),
         score: seeds.iter().map(|s| s.score).sum::<f64>() / n,
     }
@@ -438,9 +454,10 @@ fn score_parts(
         .map_err(|e| format!("the solution's parts cannot be built: {e}"))?;
     let mut violations =
         placement_violations(scene, &world, parts, settings.penetration_tolerance_m);
-    let resources = resources(&world, parts, table, &caps(table, bench));
-    violations.extend(budget_violations(&resources));
-    let placed = violations.iter().all(|v| v.rule == rules::OVER_BUDGET);
+    // What the solution uses, by the same function the Simulator checks the reference with;
+    // its motor power is measured in the run below.
+    let mut used = crate::budget::BudgetUse::of_world(&world, solution, &table.catalogue);
+    let placed = violations.is_empty();
 
     let mut out = SeedScore::failed(seed, None, String::new());
     out.error = None;
@@ -464,7 +481,11 @@ fn score_parts(
         };
         violations.extend(run_violations(scene, &outcome, settings));
         measure(&mut out, scene, &outcome, table);
+        used = used.measured(&outcome);
     }
+    let caps = caps(table, bench);
+    violations.extend(budget_violations(&caps, &used));
+    let resources = resources(&used, &caps);
     let disqualified = violations
         .iter()
         .any(|v| table.disqualify.contains(&v.rule));
@@ -736,114 +757,66 @@ fn placement_violations(
     out
 }
 
-/// How much more than the reference solution a benchmark's budget allows.
-pub const BUDGET_OVER_REFERENCE: f64 = 1.5;
-
-/// A benchmark's own budget: [`BUDGET_OVER_REFERENCE`] times the most parts, mass and cost
-/// (priced by `table`) the reference solution used on any of `variants` (scene, spawn, its
-/// parts). `None` when no variant's world could be built.
-pub fn reference_budget(
-    variants: &[(Scene, crate::variant::PayloadSpawn, Vec<Fixture>)],
-    table: &ScoringTable,
-) -> Option<table::Budget> {
-    let used: Vec<Resources> = variants
-        .iter()
-        .filter_map(|(scene, spawn, parts)| {
-            let world = build_world(scene, spawn, parts).ok()?;
-            Some(resources(&world, parts, table, &table::Budget::default()))
-        })
-        .collect();
-    if used.is_empty() {
-        return None;
-    }
-    let most = |f: &dyn Fn(&Resources) -> f64| used.iter().map(f).fold(0.0, f64::max);
-    let round = |v: f64, step: f64| (v * BUDGET_OVER_REFERENCE / step).ceil() * step;
-    Some(table::Budget {
-        max_parts: Some(round(most(&|r| r.parts.used), 1.0)),
-        max_mass_kg: Some(round(most(&|r| r.mass_kg.used), 0.001)),
-        max_cost_usd: Some(round(most(&|r| r.cost_usd.used), 0.01)),
-    })
-}
-
-/// The caps in force: the scoring table's where it sets one, else the benchmark's own.
+/// The caps in force: the scoring table's where it sets one, else the benchmark's own
+/// (`benchmark.json` → `budget`).
 fn caps(table: &ScoringTable, bench: &Benchmark) -> table::Budget {
-    let own = bench.budget.clone().unwrap_or_default();
-    table::Budget {
-        max_parts: table.budget.max_parts.or(own.max_parts),
-        max_mass_kg: table.budget.max_mass_kg.or(own.max_mass_kg),
-        max_cost_usd: table.budget.max_cost_usd.or(own.max_cost_usd),
-    }
+    table.budget.or(&bench.budget.clone().unwrap_or_default())
 }
 
-fn resources(
-    world: &SceneWorld,
-    parts: &[Fixture],
-    table: &ScoringTable,
-    b: &table::Budget,
-) -> Resources {
-    // Mass per solution body from its colliders (density × volume, fixed parts included).
-    let mut mass_by_body = vec![0.0f64; world.bodies.len()];
-    for (handle, owner) in world.colliders_in_order() {
-        if world.bodies[owner.body].role == BodyRole::Solution {
-            mass_by_body[owner.body] += world.world.colliders[handle].mass() as f64;
-        }
-    }
-    let mut mass_kg = 0.0;
-    let mut cost_usd = 0.0;
-    for (i, body) in world.bodies.iter().enumerate() {
-        if body.role != BodyRole::Solution {
-            continue;
-        }
-        // Bodies of the solution come in `parts` order right after the fixtures.
-        let Some(part) = parts.get(i - (world.bodies.len() - 1 - parts.len())) else {
-            continue;
-        };
-        let m = mass_by_body[i];
-        mass_kg += m;
-        cost_usd += table.catalogue.per_part_usd
-            + table.catalogue.per_shape_usd * part.parts.len() as f64
-            + table.usd_per_kg(part.material) * m;
-    }
-    let shapes: usize = parts.iter().map(|p| p.parts.len()).sum();
-    let resource = |used: f64, cap: Option<f64>| Resource {
-        used,
-        cap,
-        penalty: cap.map(|c| penalty(used, c)).unwrap_or(1.0),
+/// The solution's use against `caps`, with each resource's penalty.
+fn resources(used: &BudgetUse, caps: &table::Budget) -> Resources {
+    let resource = |q: Quantity| {
+        used.get(q).map(|used| {
+            let cap = caps.cap(q);
+            Resource {
+                used,
+                cap,
+                penalty: cap.map(|c| penalty(used, c)).unwrap_or(1.0),
+            }
+        })
     };
-    let parts_r = resource(parts.len() as f64, b.max_parts);
-    let mass_r = resource(mass_kg, b.max_mass_kg);
-    let cost_r = resource(cost_usd, b.max_cost_usd);
+    let unmeasured = || Resource {
+        used: 0.0,
+        cap: None,
+        penalty: 1.0,
+    };
+    let parts = resource(Quantity::Parts).unwrap_or_else(unmeasured);
+    let mass_kg = resource(Quantity::MassKg).unwrap_or_else(unmeasured);
+    let cost_usd = resource(Quantity::CostUsd).unwrap_or_else(unmeasured);
+    let motor_power_w = resource(Quantity::MotorPowerW);
     Resources {
-        factor: parts_r.penalty * mass_r.penalty * cost_r.penalty,
-        parts: parts_r,
-        shapes: shapes as u64,
-        mass_kg: mass_r,
-        cost_usd: cost_r,
+        factor: parts.penalty
+            * mass_kg.penalty
+            * cost_usd.penalty
+            * motor_power_w.as_ref().map_or(1.0, |r| r.penalty),
+        parts,
+        shapes: u64::from(used.shapes),
+        motors: u64::from(used.motors),
+        mass_kg,
+        motor_power_w,
+        cost_usd,
     }
 }
 
-fn budget_violations(r: &Resources) -> Vec<Violation> {
-    [
-        ("parts", "parts", &r.parts),
-        ("mass_kg", "kg", &r.mass_kg),
-        ("cost_usd", "USD", &r.cost_usd),
-    ]
-    .into_iter()
-    .filter_map(|(name, unit, res)| {
-        let cap = res.cap?;
-        (res.used > cap).then(|| {
+/// One violation per quantity over its cap, naming the budget's key, the use and the cap
+/// with units ([`crate::budget::Overrun::describe`]).
+fn budget_violations(caps: &table::Budget, used: &BudgetUse) -> Vec<Violation> {
+    caps.overruns(used)
+        .into_iter()
+        .map(|o| {
+            let q = o.quantity;
             Violation::new(
                 rules::OVER_BUDGET,
                 format!(
-                    "the solution uses {:.3} {unit} of {name}, above the cap of {cap:.3} {unit}: penalty factor {:.3}",
-                    res.used, res.penalty
+                    "the solution's {}: penalty factor {:.3}",
+                    o.describe(),
+                    penalty(o.used, o.limit)
                 ),
             )
-            .zone(name)
-            .num("used", res.used)
-            .num("cap", cap)
-            .num("penalty", res.penalty)
+            .zone(q.use_key())
+            .num("used", o.used)
+            .num("cap", o.limit)
+            .num("penalty", penalty(o.used, o.limit))
         })
-    })
-    .collect()
+        .collect()
 }

@@ -3,15 +3,13 @@
 //! [`DEFAULT_TABLE_VERSION`]; `--table FILE` overrides any of its fields from TOML and must
 //! name its own `version`.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
 use super::ScoreError;
 use crate::scene::Material;
 
 /// Version of the built-in table. Bump it whenever a default below changes.
-pub const DEFAULT_TABLE_VERSION: &str = "benchforge-score-1";
+pub const DEFAULT_TABLE_VERSION: &str = "benchforge-score-2";
 
 /// The scoring table (see the README section "Score an agent's solution").
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -43,58 +41,17 @@ pub struct Weights {
     pub progress: f64,
 }
 
-/// Caps on a solution's resources (each optional).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Budget {
-    /// Most solution parts (fixtures).
-    pub max_parts: Option<f64>,
-    /// Most total mass of the solution's parts, in kilograms.
-    pub max_mass_kg: Option<f64>,
-    /// Most total cost of the solution's parts from the catalogue, in US dollars.
-    pub max_cost_usd: Option<f64>,
-}
+/// Caps on a solution's resources (each optional): the budget of [`crate::budget`].
+pub use crate::budget::Budget;
 
-/// The parts catalogue: what a solution's parts cost.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Catalogue {
-    /// Fixed cost of each part (fixture), in US dollars.
-    pub per_part_usd: f64,
-    /// Fixed cost of each shape of a part, in US dollars.
-    pub per_shape_usd: f64,
-    /// Material price per kilogram, in US dollars, by material name.
-    pub usd_per_kg: BTreeMap<String, f64>,
-}
+/// The parts catalogue: what a solution's parts and motors cost ([`crate::budget`]).
+pub use crate::budget::Catalogue;
 
 impl Default for Weights {
     fn default() -> Self {
         Self {
             success: 0.7,
             progress: 0.3,
-        }
-    }
-}
-
-impl Default for Catalogue {
-    fn default() -> Self {
-        let price = |m: Material| match m {
-            Material::Abs => 3.0,
-            Material::Steel => 1.5,
-            Material::Aluminium => 4.0,
-            Material::Wood => 1.2,
-            Material::Rubber => 3.5,
-            Material::Hdpe => 2.5,
-            Material::Glass => 2.0,
-            Material::Concrete => 0.2,
-        };
-        Self {
-            per_part_usd: 2.0,
-            per_shape_usd: 0.5,
-            usd_per_kg: Material::ALL
-                .iter()
-                .map(|m| (m.name().to_string(), price(*m)))
-                .collect(),
         }
     }
 }
@@ -114,8 +71,8 @@ pub mod rules {
     /// The run failed a stability check of the gates (speed, energy, fixed parts, bounds,
     /// non-finite state).
     pub const UNSTABLE_RUN: &str = "unstable_run";
-    /// A resource is above its cap.
-    pub const OVER_BUDGET: &str = "over_budget";
+    /// A resource is above its cap (the benchmark's budget or the table's).
+    pub const OVER_BUDGET: &str = crate::budget::OVER_BUDGET_RULE;
     /// Every rule id.
     pub const ALL: [&str; 7] = [
         PART_OUTSIDE_BUILD_ZONE,
@@ -141,6 +98,7 @@ impl Default for ScoringTable {
                 rules::PART_LABEL_TAKEN,
                 rules::PAYLOAD_ENTERED_FORBID_ZONE,
                 rules::UNSTABLE_RUN,
+                rules::OVER_BUDGET,
             ]
             .map(String::from)
             .to_vec(),
@@ -213,50 +171,18 @@ impl ScoringTable {
                 w.success, w.progress
             ));
         }
-        let caps = [
-            ("budget.max_parts", self.budget.max_parts),
-            ("budget.max_mass_kg", self.budget.max_mass_kg),
-            ("budget.max_cost_usd", self.budget.max_cost_usd),
-        ];
-        for (name, cap) in caps {
-            if let Some(c) = cap {
-                if !(c.is_finite() && c >= 0.0) {
-                    return Err(format!("{name} must be a number ≥ 0, got {c}"));
-                }
-            }
+        if let Some(problem) = self.budget.problems("budget.").into_iter().next() {
+            return Err(problem);
         }
-        let c = &self.catalogue;
-        for (name, v) in [
-            ("catalogue.per_part_usd", c.per_part_usd),
-            ("catalogue.per_shape_usd", c.per_shape_usd),
-        ] {
-            if !(v.is_finite() && v >= 0.0) {
-                return Err(format!("{name} must be a price ≥ 0 in US dollars, got {v}"));
-            }
-        }
-        for (name, v) in &c.usd_per_kg {
-            if Material::from_name(name).is_none() {
-                return Err(format!(
-                    "catalogue.usd_per_kg has unknown material \"{name}\"; known: {}",
-                    Material::names_list()
-                ));
-            }
-            if !(v.is_finite() && *v >= 0.0) {
-                return Err(format!(
-                    "catalogue.usd_per_kg.{name} must be a price ≥ 0 in US dollars per kg, got {v}"
-                ));
-            }
+        if let Some(problem) = self.catalogue.problems("catalogue.").into_iter().next() {
+            return Err(problem);
         }
         Ok(())
     }
 
     /// The price per kilogram of a material (0 when the catalogue leaves it out).
     pub fn usd_per_kg(&self, material: Material) -> f64 {
-        self.catalogue
-            .usd_per_kg
-            .get(material.name())
-            .copied()
-            .unwrap_or(0.0)
+        self.catalogue.usd_per_kg(material)
     }
 
     /// The table as TOML, for `--print-table` and the README.

@@ -48,6 +48,43 @@ pub fn procedural_steps(data_dir: &Path) -> Arc<dyn Steps> {
     )
 }
 
+/// The real Simulator step (`AgentSteps::simulate`, with `config`'s settings and themes) on
+/// the script `source` for a session of `prompt` checked on `seeds`, its artifacts written
+/// under `config.data_dir/work/<name>`: the simulation report and that folder.
+pub fn simulate_source(
+    config: &Config,
+    prompt: &str,
+    source: &str,
+    seeds: Vec<u64>,
+    name: &str,
+) -> (SimulationReport, std::path::PathBuf) {
+    let steps = AgentSteps::new(
+        config,
+        Arc::new(ProceduralPlanner),
+        Arc::new(ProceduralCoder),
+        Arc::new(ProceduralReviewer::default()),
+    );
+    let mut session = Session::new(
+        &ThemeSpec {
+            seeds,
+            ..theme(prompt, 0)
+        },
+        0,
+    );
+    session.stage = benchforge::session::Stage::Simulating { attempt: 1 };
+    session.script = Some(ScriptDraft {
+        source: source.to_string(),
+        attempt: 1,
+        changes: Vec::new(),
+        scale_ranges: Default::default(),
+    });
+    let artifacts = config.data_dir.join("work").join(name);
+    match steps.simulate(&session, &artifacts) {
+        StepResult::Simulated { report } => (report, artifacts),
+        other => panic!("the Simulator step did not simulate: {other:?}"),
+    }
+}
+
 /// A theme checked on seeds `0..seeds`.
 pub fn theme(prompt: &str, seeds: u64) -> ThemeSpec {
     ThemeSpec {

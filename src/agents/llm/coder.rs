@@ -36,6 +36,10 @@ fn user_message(request: &CodeRequest) -> String {
         plan.to_markdown(),
         serde_json::to_string(plan).unwrap_or_default()
     );
+    if let Some(budget) = request.budget.as_ref().filter(|b| !b.is_empty()) {
+        text.push('\n');
+        text.push_str(&crate::budget::for_agents(budget));
+    }
     if let Some(previous) = &request.previous_script {
         text.push_str(&format!(
             "\nYour previous script (attempt {}):\n```rhai\n{}\n```\n",
